@@ -1,0 +1,37 @@
+// One jest preset for every package (issue 2: "jest through the nx jest plugin, one preset").
+// Tests run the TypeScript sources directly: swc strips types and emits CommonJS, and
+// `@agon/*` resolves to each package's src/, so no build is needed before `npm test`.
+const nxPreset = require('@nx/jest/preset').default;
+const path = require('node:path');
+
+const root = __dirname;
+const agon = {};
+for (const name of ['core', 'tensor', 'models', 'game', 'objectives', 'trainer', 'cli']) {
+  agon[`^@agon/${name}$`] = path.join(root, `packages/${name}/src/index.ts`);
+  agon[`^@agon/${name}/(.*)$`] = path.join(root, `packages/${name}/src/$1/index.ts`);
+}
+
+module.exports = {
+  ...nxPreset,
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  transform: {
+    '^.+\\.(ts|js|mjs)$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        module: { type: 'commonjs' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  // ESM-only dependencies are transformed to CommonJS like our own sources.
+  transformIgnorePatterns: ['/node_modules/(?!(@huggingface|webgpu)/)'],
+  moduleNameMapper: {
+    ...agon,
+    // Sources import siblings as './x.js' (NodeNext); jest resolves the .ts file.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testTimeout: 120000,
+};

@@ -1,0 +1,88 @@
+import type { Tensor, Tensor2D, Tensor3D, Variable } from '@tensorflow/tfjs-core';
+
+/**
+ * The shape facts every causal LM shares, whatever its architecture.
+ * Architecture-specific fields (rope scaling, biases…) live in the model package's own configs.
+ *
+ * @example
+ * ```ts
+ * const cfg: ModelConfig = { architecture: 'llama', vocabSize: 512, hiddenSize: 64, numLayers: 5,
+ *   numHeads: 8, numKvHeads: 4, headDim: 8, maxPositions: 512 };
+ * ```
+ */
+export interface ModelConfig {
+  /** Architecture family, e.g. `llama`, `qwen2`, `qwen3`, `mistral`, `gpt2`. */
+  architecture: string;
+  /** V: rows of the embedding table. */
+  vocabSize: number;
+  /** C: width of the residual stream. */
+  hiddenSize: number;
+  /** Number of decoder blocks. */
+  numLayers: number;
+  /** H: query heads. */
+  numHeads: number;
+  /** Key/value heads (grouped-query attention when smaller than `numHeads`). */
+  numKvHeads: number;
+  /** D: width of one head. */
+  headDim: number;
+  /** Longest sequence the positions support. */
+  maxPositions: number;
+}
+
+/**
+ * Keys and values of the positions already seen, so the next forward pass only runs the new tokens.
+ * Opaque outside the model that made it; free it with `dispose()`.
+ *
+ * @example
+ * ```ts
+ * declare const cache: KVCache;
+ * console.log(cache.length); // positions held
+ * cache.dispose();
+ * ```
+ */
+export interface KVCache {
+  /** Number of positions already held. */
+  readonly length: number;
+  /** Free the tensors the cache holds. */
+  dispose(): void;
+}
+
+/**
+ * Options of one forward pass.
+ *
+ * @example
+ * ```ts
+ * const opts: ForwardOptions = { cache: undefined };
+ * ```
+ */
+export interface ForwardOptions {
+  /** Cache from an earlier call: `ids` continue it, and the returned cache includes them. */
+  cache?: KVCache;
+  /** [B, T] int32 position ids (for left padding); default `cache.length + t`. */
+  positions?: Tensor2D;
+  /** Attention mask, [B, Tk] (1 = attend, 0 = padding) or an additive [B, 1, T, Tk] bias. */
+  mask?: Tensor;
+}
+
+/**
+ * A decoder-only language model: ids in, next-token logits out.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * declare const model: CausalLM;
+ * const { logits } = model.forward(tf.tensor2d([[1, 403]], [1, 2], 'int32')); // [B, T, V]
+ * logits.dispose();
+ * ```
+ */
+export interface CausalLM {
+  readonly config: ModelConfig;
+  /** Logits [B, T, V] for ids [B, T]; with a cache, also the extended cache. */
+  forward(ids: Tensor2D, opts?: ForwardOptions): { logits: Tensor3D; cache?: KVCache };
+  /** The variables an optimizer should update (adapter weights only when adapters are on). */
+  trainableVariables(): Variable[];
+  /** A view of the same weights with adapters switched on or off (off = the reference model). */
+  withAdapters?(enabled: boolean): CausalLM;
+  /** Free every tensor the model owns. */
+  dispose(): void;
+}
