@@ -1,6 +1,8 @@
 // One jest preset for every package (issue 2: "jest through the nx jest plugin, one preset").
-// Tests run the TypeScript sources directly: swc strips types and emits CommonJS, and
-// `@agon/*` resolves to each package's src/, so no build is needed before `npm test`.
+// Tests run the TypeScript sources directly as native ES modules (swc strips types only; node runs
+// jest with --experimental-vm-modules, see the root package.json), so `import.meta` and dynamic
+// `import()` behave as in production. `@agon/*` resolves to each package's src/, so no build is
+// needed before `npm test`.
 const nxPreset = require('@nx/jest/preset').default;
 const path = require('node:path');
 
@@ -16,18 +18,18 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.(ts|js|mjs)$': [
+    '^.+\\.ts$': [
       '@swc/jest',
       {
         jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-        module: { type: 'commonjs' },
+        module: { type: 'es6' },
         sourceMaps: 'inline',
       },
     ],
   },
-  // ESM-only dependencies are transformed to CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!(@huggingface|webgpu)/)'],
+  transformIgnorePatterns: ['/node_modules/'],
   moduleNameMapper: {
     ...agon,
     // Sources import siblings as './x.js' (NodeNext); jest resolves the .ts file.
