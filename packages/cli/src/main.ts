@@ -1,0 +1,67 @@
+import { processIO, UsageError, type CliIO } from './io.js';
+
+/** One sub-command of `agon`. */
+interface Command {
+  summary: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+const USAGE = [
+  'usage: agon <command> [options]',
+  '',
+  'commands:',
+];
+
+const commands: Record<string, Command> = {
+  train: {
+    summary: 'run Language Self-Play (the trainer is being built; see below)',
+    async run(_args, io) {
+      // Issue 6 builds the trainer. Until then the command exists and says so plainly, rather
+      // than pretending to train.
+      io.err('agon train: the LSP trainer is not built yet in this version of agon.');
+      io.err('What works today: the workspace, @agon/core interfaces and the packages listed in the README.');
+      return 2;
+    },
+  },
+  help: {
+    summary: 'show this help',
+    async run(_args, io) {
+      printHelp(io);
+      return 0;
+    },
+  },
+};
+
+function printHelp(io: CliIO): void {
+  for (const line of USAGE) io.out(line);
+  for (const [name, c] of Object.entries(commands)) io.out(`  ${name.padEnd(10)}${c.summary}`);
+}
+
+/**
+ * Runs the `agon` command line with `argv` (without `node` and the script path) and returns the
+ * exit code. User errors print one line to `io.err` and return 1; nothing throws.
+ *
+ * @example
+ * ```ts
+ * const code = await main(['help']);
+ * process.exitCode = code;
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    printHelp(io);
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}'; commands: ${Object.keys(commands).join(', ')}`);
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`agon: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

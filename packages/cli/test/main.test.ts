@@ -1,0 +1,28 @@
+import { main, type CliIO } from '@agon/cli';
+
+function capture(): CliIO & { outLines: string[]; errLines: string[] } {
+  const outLines: string[] = [];
+  const errLines: string[] = [];
+  return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
+}
+
+describe('agon main', () => {
+  it('prints help listing the commands', async () => {
+    const io = capture();
+    expect(await main(['help'], io)).toBe(0);
+    expect(io.outLines.join('\n')).toMatch(/usage: agon <command>/);
+    expect(io.outLines.some((l) => l.trim().startsWith('train'))).toBe(true);
+  });
+
+  it('rejects an unknown command with one line and exit 1', async () => {
+    const io = capture();
+    expect(await main(['trian'], io)).toBe(1);
+    expect(io.errLines).toEqual(["agon: unknown command 'trian'; commands: train, help"]);
+  });
+
+  it('train says plainly that the trainer is not built yet', async () => {
+    const io = capture();
+    expect(await main(['train'], io)).toBe(2);
+    expect(io.errLines[0]).toMatch(/trainer is not built yet/);
+  });
+});

@@ -1,0 +1,2 @@
+/** Jest for workspace-level checks (packaging, lint boundaries): the workspace preset. */
+module.exports = { displayName: 'tools', preset: '../jest.preset.cjs', rootDir: __dirname };

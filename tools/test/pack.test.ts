@@ -1,0 +1,85 @@
+// Each package must install alone from its tarball: `npm pack` it, install the tarball (with the
+// tarballs of its @agon dependencies) into an empty folder, and import it. This catches a missing
+// `files` entry, a wrong `exports` map, or a runtime import of something not declared.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Manifest {
+  name: string;
+  dependencies?: Record<string, string>;
+  exports: Record<string, { types: string; default: string } | string>;
+  files: string[];
+}
+
+const packages = readdirSync(path.join(root, 'packages')).map((dir) => {
+  const manifest = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest;
+  return { dir: path.join(root, 'packages', dir), manifest };
+});
+const byName = new Map(packages.map((p) => [p.manifest.name, p]));
+
+/** The package and every @agon package it needs, transitively. */
+function closure(name: string, seen = new Set<string>()): Set<string> {
+  seen.add(name);
+  for (const dep of Object.keys(byName.get(name)!.manifest.dependencies ?? {})) {
+    if (dep.startsWith('@agon/') && !seen.has(dep)) closure(dep, seen);
+  }
+  return seen;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'agon-pack-'));
+const tarballs = new Map<string, string>();
+const packedFiles = new Map<string, string[]>();
+
+beforeAll(() => {
+  for (const { dir, manifest } of packages) {
+    if (!existsSync(path.join(dir, 'dist', 'index.js'))) {
+      throw new Error(`${manifest.name}: dist/ is missing; run 'npx nx run-many -t build' (nx runs it before this test)`);
+    }
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
+    const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
+    tarballs.set(manifest.name, path.join(work, info!.filename));
+    packedFiles.set(manifest.name, info!.files.map((f) => f.path));
+  }
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe.each(packages.map((p) => [p.manifest.name]))('%s', (name) => {
+  it('ships dist, types and README, and no sources or tests', () => {
+    const files = packedFiles.get(name)!;
+    expect(files).toContain('README.md');
+    expect(files).toContain('package.json');
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.ts');
+    expect(files.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+    const main = byName.get(name)!.manifest.exports['.'];
+    expect(typeof main === 'object' && Object.keys(main)[0]).toBe('types');
+  });
+
+  it('installs alone from its tarball and imports', () => {
+    const probe = path.join(work, `probe-${name.replace('@agon/', '')}`);
+    execFileSync('mkdir', ['-p', probe]);
+    const deps = Object.fromEntries([...closure(name)].map((n) => [n, `file:${tarballs.get(n)}`]));
+    writeFileSync(
+      path.join(probe, 'package.json'),
+      JSON.stringify({ name: 'probe', private: true, type: 'module', dependencies: deps, overrides: deps }),
+    );
+    // --omit=optional: the Dawn binary for WebGPU is optional; the packages must import without it.
+    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', '--ignore-scripts'], {
+      cwd: probe,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    const keys = execFileSync(
+      'node',
+      ['--input-type=module', '-e', `const m = await import('${name}'); console.log(JSON.stringify(Object.keys(m)));`],
+      { cwd: probe, encoding: 'utf8' },
+    );
+    expect((JSON.parse(keys) as string[]).length).toBeGreaterThan(0);
+  }, 180_000);
+});
