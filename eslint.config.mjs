@@ -1,5 +1,6 @@
 // Lint for the whole workspace. The module-boundary rule is how DESIGN.md's arrows are enforced:
-//   core <- tensor <- models / objectives <- trainer <- cli;  game needs only core.
+//   core <- tensor <- models / objectives <- trainer <- cli;  game needs only core;
+//   a backend plug-in (backend-gpujs) needs core and tensor.
 // A package importing against an arrow fails `npx nx lint` (see tools/test/boundaries.test.ts).
 import nx from '@nx/eslint-plugin';
 
@@ -18,6 +19,7 @@ export default [
           depConstraints: [
             { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'], bannedExternalImports: ['@huggingface/*', 'zod'] },
             { sourceTag: 'scope:tensor', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor'] },
+            { sourceTag: 'scope:backend', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:backend'] },
             { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:models'] },
             { sourceTag: 'scope:game', onlyDependOnLibsWithTags: ['scope:core', 'scope:game'], bannedExternalImports: ['@tensorflow/*'] },
             { sourceTag: 'scope:objectives', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:objectives'] },
