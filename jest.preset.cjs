@@ -36,4 +36,5 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 120000,
+  reporters: ['default', path.join(root, 'tools/jest-summary-reporter.cjs')],
 };
