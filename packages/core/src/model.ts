@@ -43,6 +43,11 @@ export interface ModelConfig {
 export interface KVCache {
   /** Number of positions already held. */
   readonly length: number;
+  /**
+   * A new cache holding only batch rows `rows`, in that order (the old cache is left intact), so
+   * rows that finished generating stop costing compute.
+   */
+  selectRows?(rows: readonly number[]): KVCache;
   /** Free the tensors the cache holds. */
   dispose(): void;
 }
