@@ -1,0 +1,2 @@
+// @agon/tensor/testing: helpers for tests of any package that runs tensors.
+export { expectNoLeaks } from './leaks.js';
