@@ -108,7 +108,7 @@ def metaspace_tokenizer():
     words = ["\u2581" + w for w in CORPUS.split()]
     merges = train_merges(words, 16)
     vocab = {s: i for i, s in enumerate(SPECIALS)}
-    for ch in sorted(set("".join(words)) | set("\u2581abcdefghijklmnopqrstuvwxyz.,!?")):
+    for ch in sorted(set("".join(words)) | set("\u2581abcdefghijklmnopqrstuvwxyz.,!?\n")):
         vocab.setdefault(ch, len(vocab))
     for a, b in merges:
         vocab.setdefault(a + b, len(vocab))

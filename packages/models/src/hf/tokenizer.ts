@@ -1,0 +1,86 @@
+/**
+ * `tokenizer.json` (+ `tokenizer_config.json`) through `@huggingface/tokenizers`, as a core
+ * {@link Tokenizer}. BOS is added by `encode(text, { bos: true })`, not by the file's
+ * post-processor, so every tokenizer behaves the same way whatever its template says.
+ */
+import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@agon/core';
+import { specialTokenText, type JsonObject } from './special-tokens.js';
+
+/** Options of {@link hfTokenizer}. */
+export interface HfTokenizerOptions {
+  /** Path of tokenizer.json, for error messages. */
+  file: string;
+  /** Path of tokenizer_config.json, for error messages. */
+  configFile?: string;
+  /** Rows of the model's embedding table (config.json `vocab_size`); default: the tokenizer's size. */
+  vocabSize?: number;
+  /** End-of-sequence id (e.g. from generation_config.json); default: `eos_token` of tokenizer_config.json. */
+  eosId?: number;
+}
+
+/**
+ * A core {@link Tokenizer} over a Hugging Face `tokenizer.json`, plus the token ⇄ id lookups.
+ *
+ * @example
+ * ```ts
+ * const tok = hfTokenizer(tokenizerJson, tokenizerConfigJson, { file: 'tokenizer.json' });
+ * tok.decode(tok.encode('hello', { bos: true })); // 'hello'
+ * ```
+ */
+export interface HfTokenizer extends Tokenizer {
+  /** Id of a token string (special tokens included), or undefined. */
+  tokenToId(token: string): number | undefined;
+}
+
+/**
+ * Build a {@link HfTokenizer} from parsed `tokenizer.json` and `tokenizer_config.json`.
+ *
+ * @throws Error naming the file when the tokenizer cannot be built, has no eos token, or has ids
+ * beyond `vocabSize`.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * const tok = hfTokenizer(JSON.parse(readFileSync('tokenizer.json', 'utf8')),
+ *   JSON.parse(readFileSync('tokenizer_config.json', 'utf8')), { file: 'tokenizer.json', vocabSize: 64 });
+ * console.log(tok.encode('once upon a time'));
+ * ```
+ */
+export function hfTokenizer(tokenizerJson: JsonObject, tokenizerConfig: JsonObject, opts: HfTokenizerOptions): HfTokenizer {
+  const configFile = opts.configFile ?? 'tokenizer_config.json';
+  let impl: HfTokenizerImpl;
+  try {
+    impl = new HfTokenizerImpl(tokenizerJson, tokenizerConfig);
+  } catch (e) {
+    throw new Error(`${opts.file}: cannot build the tokenizer (${(e as Error).message})`, { cause: e });
+  }
+  const idOf = (field: string): number | undefined => {
+    const text = specialTokenText(tokenizerConfig, field, configFile);
+    if (text === undefined) return undefined;
+    const id = impl.token_to_id(text);
+    if (id === undefined) throw new Error(`${configFile}: field '${field}' names token ${JSON.stringify(text)}, which ${opts.file} does not have`);
+    return id;
+  };
+  const bosId = idOf('bos_token');
+  const eosId = opts.eosId ?? idOf('eos_token');
+  if (eosId === undefined) {
+    throw new Error(`${configFile}: no end-of-sequence token: expected field 'eos_token' (or eos_token_id in generation_config.json)`);
+  }
+  let maxId = -1;
+  for (const id of impl.get_vocab(true).values()) maxId = Math.max(maxId, id);
+  const vocabSize = opts.vocabSize ?? maxId + 1;
+  if (maxId >= vocabSize) {
+    throw new Error(`${opts.file}: token id ${maxId} does not fit the model's vocab_size ${vocabSize} (expected ids < ${vocabSize})`);
+  }
+  return {
+    bosId,
+    eosId,
+    vocabSize,
+    encode(text, o) {
+      const ids = impl.encode(text, { add_special_tokens: false }).ids;
+      return o?.bos && bosId !== undefined ? [bosId, ...ids] : ids;
+    },
+    decode: (ids) => impl.decode([...ids], { skip_special_tokens: true }),
+    tokenToId: (token) => impl.token_to_id(token),
+  };
+}
