@@ -1,0 +1,225 @@
+/**
+ * The resolved configuration of the Llama-family decoder (Llama 2/3, SmolLM, Qwen2, Qwen3, Mistral
+ * and llama2.c checkpoints), and how it is read from a Hugging Face `config.json`.
+ */
+import type { ModelConfig } from '@agon/core';
+import type { HfConfigJson } from '../architectures.js';
+
+/**
+ * `llama3` rope scaling (Llama 3.1/3.2): low frequencies are divided by `factor`, high ones kept,
+ * the band between smoothly interpolated. `linear` divides every frequency by `factor`.
+ */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxPositions: number;
+    };
+
+/**
+ * Everything the shared decoder needs; the fields beyond {@link ModelConfig} switch the family's
+ * variations on and off.
+ *
+ * @example
+ * ```ts
+ * const cfg: DecoderConfig = { architecture: 'llama', vocabSize: 512, hiddenSize: 64, numLayers: 5,
+ *   numHeads: 8, numKvHeads: 4, headDim: 8, maxPositions: 512, intermediateSize: 172, rmsNormEps: 1e-5,
+ *   ropeTheta: 10000, ropeLayout: 'interleaved', tieWordEmbeddings: true, qkvBias: false, oBias: false,
+ *   qkNorm: false };
+ * ```
+ */
+export interface DecoderConfig extends ModelConfig {
+  /** Width of the SwiGLU hidden layer. */
+  intermediateSize: number;
+  /** ε inside every RMSNorm (llama2.c: 1e-5). */
+  rmsNormEps: number;
+  /** RoPE base θ (default 10000). */
+  ropeTheta: number;
+  /** Frequency rescaling for long contexts; absent = none. */
+  ropeScaling?: RopeScaling;
+  /**
+   * Which dimensions RoPE rotates together: `interleaved` pairs (2i, 2i+1) as llama2.c run.c does, or
+   * `halves` (i, i + D/2) as Hugging Face `rotate_half` does. Same maths, q/k rows permuted.
+   */
+  ropeLayout: 'interleaved' | 'halves';
+  /** lm_head reuses the embedding table. */
+  tieWordEmbeddings: boolean;
+  /** q/k/v projections have biases (Qwen2; Llama with `attention_bias`). */
+  qkvBias: boolean;
+  /** o_proj has a bias (Llama with `attention_bias`). */
+  oBias: boolean;
+  /** RMSNorm over D on q and k before RoPE (Qwen3). */
+  qkNorm: boolean;
+  /** Keys further back than this many positions are hidden (Mistral); absent = none. */
+  slidingWindow?: number;
+}
+
+type Json = HfConfigJson;
+
+function bad(file: string, field: string, expected: string, found: unknown): Error {
+  return new Error(`${file}: field '${field}' must be ${expected} (found ${JSON.stringify(found)})`);
+}
+
+/**
+ * Reads a positive integer field of `config`, or `fallback` when it is absent.
+ *
+ * @example
+ * ```ts
+ * const layers = positiveInt({ num_hidden_layers: 2 }, 'num_hidden_layers', 'config.json');
+ * ```
+ */
+export function positiveInt(config: Json, field: string, file: string, fallback?: number): number {
+  const v = config[field];
+  if (v === undefined || v === null) {
+    if (fallback !== undefined) return fallback;
+    throw new Error(`${file}: missing field '${field}' (expected a positive integer)`);
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(file, field, 'a positive integer', v);
+  return v;
+}
+
+function positiveNumber(config: Json, field: string, file: string, fallback: number): number {
+  const v = config[field];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw bad(file, field, 'a positive number', v);
+  return v;
+}
+
+function bool(config: Json, field: string, file: string, fallback: boolean): boolean {
+  const v = config[field];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'boolean') throw bad(file, field, 'true or false', v);
+  return v;
+}
+
+function ropeScaling(config: Json, file: string): RopeScaling | undefined {
+  const rs = config['rope_scaling'];
+  if (rs === undefined || rs === null) return undefined;
+  if (typeof rs !== 'object' || Array.isArray(rs)) throw bad(file, 'rope_scaling', 'an object or null', rs);
+  const r = rs as Json;
+  const type = r['rope_type'] ?? r['type'];
+  if (type === 'default') return undefined;
+  const factor = positiveNumber(r, 'factor', `${file} rope_scaling`, NaN);
+  if (Number.isNaN(factor)) throw new Error(`${file}: missing field 'rope_scaling.factor' (expected a positive number)`);
+  if (type === 'linear') return { type, factor };
+  if (type === 'llama3') {
+    return {
+      type,
+      factor,
+      lowFreqFactor: positiveNumber(r, 'low_freq_factor', `${file} rope_scaling`, 1),
+      highFreqFactor: positiveNumber(r, 'high_freq_factor', `${file} rope_scaling`, 4),
+      originalMaxPositions: positiveInt(r, 'original_max_position_embeddings', `${file} rope_scaling`, 8192),
+    };
+  }
+  throw bad(file, 'rope_scaling.rope_type', "'llama3', 'linear' or 'default'", type);
+}
+
+/** Per-architecture defaults that differ from Llama's (as in the transformers config classes). */
+export interface FamilyDefaults {
+  architecture: string;
+  /** Default of `head_dim` when absent: undefined = hidden_size / num_attention_heads. */
+  headDim?: number;
+  qkvBias?: boolean;
+  qkNorm?: boolean;
+  rmsNormEps?: number;
+  tieWordEmbeddings?: boolean;
+  /** Read `sliding_window` (Mistral; Qwen2 only when `use_sliding_window`). */
+  slidingWindow?: boolean;
+}
+
+/**
+ * Reads a Llama-family `config.json` object into a {@link DecoderConfig}, with errors naming the
+ * file, the field and what was expected.
+ *
+ * @example
+ * ```ts
+ * const cfg = parseDecoderConfig(JSON.parse(text), 'model/config.json', { architecture: 'llama' });
+ * ```
+ */
+export function parseDecoderConfig(config: Json, file: string, family: FamilyDefaults): DecoderConfig {
+  const act = config['hidden_act'] ?? 'silu';
+  if (act !== 'silu') throw bad(file, 'hidden_act', "'silu'", act);
+  const hiddenSize = positiveInt(config, 'hidden_size', file);
+  const numHeads = positiveInt(config, 'num_attention_heads', file);
+  const numKvHeads = positiveInt(config, 'num_key_value_heads', file, numHeads);
+  if (numHeads % numKvHeads !== 0) {
+    throw bad(file, 'num_key_value_heads', `a divisor of num_attention_heads (${numHeads})`, numKvHeads);
+  }
+  const defaultHeadDim = family.headDim ?? hiddenSize / numHeads;
+  const headDim = positiveInt(config, 'head_dim', file, Number.isInteger(defaultHeadDim) ? defaultHeadDim : undefined);
+  if (headDim % 2 !== 0) throw bad(file, 'head_dim', 'even (RoPE rotates pairs)', headDim);
+  const attentionBias = bool(config, 'attention_bias', file, false);
+  if (bool(config, 'mlp_bias', file, false)) throw bad(file, 'mlp_bias', 'false (MLP biases are not supported)', true);
+  let slidingWindow: number | undefined;
+  if (family.slidingWindow && config['sliding_window'] != null && bool(config, 'use_sliding_window', file, true)) {
+    slidingWindow = positiveInt(config, 'sliding_window', file);
+  }
+  const cfg: DecoderConfig = {
+    architecture: family.architecture,
+    vocabSize: positiveInt(config, 'vocab_size', file),
+    hiddenSize,
+    numLayers: positiveInt(config, 'num_hidden_layers', file),
+    numHeads,
+    numKvHeads,
+    headDim,
+    maxPositions: positiveInt(config, 'max_position_embeddings', file, 2048),
+    intermediateSize: positiveInt(config, 'intermediate_size', file),
+    rmsNormEps: positiveNumber(config, 'rms_norm_eps', file, family.rmsNormEps ?? 1e-6),
+    ropeTheta: positiveNumber(config, 'rope_theta', file, 10000),
+    ropeLayout: 'halves',
+    tieWordEmbeddings: bool(config, 'tie_word_embeddings', file, family.tieWordEmbeddings ?? false),
+    qkvBias: family.qkvBias ?? attentionBias,
+    oBias: family.qkvBias === undefined && attentionBias,
+    qkNorm: family.qkNorm ?? false,
+  };
+  const scaling = ropeScaling(config, file);
+  if (scaling) cfg.ropeScaling = scaling;
+  if (slidingWindow !== undefined) cfg.slidingWindow = slidingWindow;
+  return cfg;
+}
+
+/**
+ * Writes `cfg` back as a Hugging Face `config.json` object that {@link parseDecoderConfig} reads
+ * to the same config (RoPE layout aside: saved weights are always in the `halves` layout).
+ *
+ * @example
+ * ```ts
+ * const json = decoderConfigToHf(cfg, 'LlamaForCausalLM', 'llama');
+ * ```
+ */
+export function decoderConfigToHf(cfg: DecoderConfig, architecture: string, modelType: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    architectures: [architecture],
+    model_type: modelType,
+    vocab_size: cfg.vocabSize,
+    hidden_size: cfg.hiddenSize,
+    intermediate_size: cfg.intermediateSize,
+    num_hidden_layers: cfg.numLayers,
+    num_attention_heads: cfg.numHeads,
+    num_key_value_heads: cfg.numKvHeads,
+    head_dim: cfg.headDim,
+    max_position_embeddings: cfg.maxPositions,
+    rms_norm_eps: cfg.rmsNormEps,
+    rope_theta: cfg.ropeTheta,
+    hidden_act: 'silu',
+    tie_word_embeddings: cfg.tieWordEmbeddings,
+    attention_bias: cfg.oBias,
+    torch_dtype: 'float32',
+  };
+  const rs = cfg.ropeScaling;
+  if (rs?.type === 'linear') out['rope_scaling'] = { rope_type: 'linear', factor: rs.factor };
+  if (rs?.type === 'llama3') {
+    out['rope_scaling'] = {
+      rope_type: 'llama3',
+      factor: rs.factor,
+      low_freq_factor: rs.lowFreqFactor,
+      high_freq_factor: rs.highFreqFactor,
+      original_max_position_embeddings: rs.originalMaxPositions,
+    };
+  }
+  if (cfg.slidingWindow !== undefined) out['sliding_window'] = cfg.slidingWindow;
+  return out;
+}

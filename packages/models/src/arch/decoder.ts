@@ -1,0 +1,229 @@
+/**
+ * The Llama-family decoder shared by Llama 2/3, SmolLM, Qwen2, Qwen3, Mistral and llama2.c
+ * checkpoints: RMSNorm, RoPE, grouped-query attention with a KV cache, SwiGLU MLP.
+ * Shapes: B batch, T new positions, Tk cached + new positions, C width, H query heads,
+ * Hkv key/value heads, D head size, I MLP width, V vocab.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM, ForwardOptions, KVCache } from '@agon/core';
+import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
+import type { HfExportable } from '../hf-exportable.js';
+import type { HostTensor, WeightSource } from '../weights.js';
+import type { DecoderConfig } from './decoder-config.js';
+import { causalMask } from './mask.js';
+import { applyRope, ropeAngles, ropeConstants, type RopeAngles } from './rope.js';
+import { decoderExport } from './decoder-export.js';
+
+/**
+ * Every checkpoint key the decoder reads for `cfg`, with its shape, in file order.
+ *
+ * @example
+ * ```ts
+ * decoderWeightShapes(cfg)[0]; // ['model.embed_tokens.weight', [512, 64]]
+ * ```
+ */
+export function decoderWeightShapes(cfg: DecoderConfig): [string, number[]][] {
+  const { hiddenSize: C, numHeads: H, numKvHeads: Hkv, headDim: D, intermediateSize: I, vocabSize: V } = cfg;
+  const out: [string, number[]][] = [['model.embed_tokens.weight', [V, C]]];
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const p = `model.layers.${l}.`;
+    out.push([`${p}input_layernorm.weight`, [C]]);
+    for (const [name, rows] of [['q', H * D], ['k', Hkv * D], ['v', Hkv * D]] as const) {
+      out.push([`${p}self_attn.${name}_proj.weight`, [rows, C]]);
+      if (cfg.qkvBias) out.push([`${p}self_attn.${name}_proj.bias`, [rows]]);
+    }
+    out.push([`${p}self_attn.o_proj.weight`, [C, H * D]]);
+    if (cfg.oBias) out.push([`${p}self_attn.o_proj.bias`, [C]]);
+    if (cfg.qkNorm) out.push([`${p}self_attn.q_norm.weight`, [D]], [`${p}self_attn.k_norm.weight`, [D]]);
+    out.push(
+      [`${p}post_attention_layernorm.weight`, [C]],
+      [`${p}mlp.gate_proj.weight`, [I, C]],
+      [`${p}mlp.up_proj.weight`, [I, C]],
+      [`${p}mlp.down_proj.weight`, [C, I]],
+    );
+  }
+  out.push(['model.norm.weight', [C]]);
+  if (!cfg.tieWordEmbeddings) out.push(['lm_head.weight', [V, C]]);
+  return out;
+}
+
+/** Keys some exporters add that carry no weights (recomputed here) or repeat a tied table. */
+function ignorable(key: string, cfg: DecoderConfig): boolean {
+  return key.endsWith('.rotary_emb.inv_freq') || (cfg.tieWordEmbeddings && key === 'lm_head.weight');
+}
+
+let modelCounter = 0;
+
+/** How the model describes itself when saved (architecture name and model_type of config.json). */
+export interface DecoderIdentity {
+  hfArchitecture: string;
+  modelType: string;
+}
+
+/**
+ * A Llama-family {@link CausalLM}. Its variables are named `m<N>/<checkpoint key>` (tfjs variable
+ * names are global, so N tells two loaded models apart); {@link DecoderModel.weights} maps the
+ * checkpoint keys themselves.
+ *
+ * @example
+ * ```ts
+ * const model = new DecoderModel(cfg, weights, { hfArchitecture: 'LlamaForCausalLM', modelType: 'llama' });
+ * const { logits } = model.forward(tf.tensor2d([[1, 403]], [1, 2], 'int32')); // [1, 2, V]
+ * ```
+ */
+export class DecoderModel implements CausalLM, HfExportable {
+  readonly config: DecoderConfig;
+  /** Checkpoint key → variable. */
+  readonly weights: ReadonlyMap<string, tf.Variable>;
+  private readonly identity: DecoderIdentity;
+  private readonly perm: tf.Tensor1D;
+  private readonly rope: ReturnType<typeof ropeConstants>;
+  private disposed = false;
+
+  constructor(config: DecoderConfig, source: WeightSource, identity: DecoderIdentity) {
+    this.config = config;
+    this.identity = identity;
+    const expected = decoderWeightShapes(config);
+    const wanted = new Set(expected.map(([k]) => k));
+    const extra = source.keys().filter((k) => !wanted.has(k) && !ignorable(k, config));
+    if (extra.length > 0) {
+      throw new Error(
+        `${source.file}: ${extra.length} unexpected tensor(s) for ${identity.hfArchitecture} (e.g. '${extra.slice(0, 3).join("', '")}'); check config.json against the checkpoint`,
+      );
+    }
+    const id = modelCounter++;
+    const weights = new Map<string, tf.Variable>();
+    try {
+      for (const [key, shape] of expected) {
+        const host = source.get(key, shape); // throws naming file, key, expected and found shape
+        const t = tf.tensor(host.data, shape, 'float32');
+        weights.set(key, tf.variable(t, true, `m${id}/${key}`));
+        t.dispose();
+      }
+    } catch (e) {
+      for (const v of weights.values()) v.dispose();
+      throw e;
+    }
+    this.weights = weights;
+    this.rope = ropeConstants(config);
+    this.perm = tf.tensor1d(this.rope.perm, 'int32');
+  }
+
+  private w(key: string): tf.Variable {
+    const v = this.weights.get(key);
+    if (!v) throw new Error(`DecoderModel: no weight '${key}'`);
+    return v;
+  }
+
+  /** x [N, in] · W[out, in]ᵀ (+ bias) → [N, out]. */
+  private linear(x: tf.Tensor2D, key: string, bias: boolean): tf.Tensor2D {
+    const y = tf.matMul(x, this.w(`${key}.weight`), false, true) as tf.Tensor2D;
+    return bias ? (tf.add(y, this.w(`${key}.bias`)) as tf.Tensor2D) : y;
+  }
+
+  /** RMSNorm over the last axis: x / sqrt(mean(x²) + ε) · weight. */
+  private rmsNorm<T extends tf.Tensor>(x: T, key: string): T {
+    const ms = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsNormEps))), this.w(key)) as T;
+  }
+
+  private attention(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined, past?: LayerKV): { y: tf.Tensor3D; kv: LayerKV } {
+    const { numHeads: H, numKvHeads: Hkv, headDim: D, qkvBias } = this.config;
+    const [B, T, C] = x.shape;
+    const p = `model.layers.${l}.self_attn.`;
+    const h = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
+    let q = tf.reshape(this.linear(h, `${p}q_proj`, qkvBias), [B, T, H, D]) as tf.Tensor4D;
+    let k = tf.reshape(this.linear(h, `${p}k_proj`, qkvBias), [B, T, Hkv, D]) as tf.Tensor4D;
+    const vNew = tf.reshape(this.linear(h, `${p}v_proj`, qkvBias), [B, T, Hkv, D]);
+    if (this.config.qkNorm) {
+      q = this.rmsNorm(q, `${p}q_norm.weight`);
+      k = this.rmsNorm(k, `${p}k_norm.weight`);
+    }
+    q = applyRope(q, angles, this.perm);
+    k = applyRope(k, angles, this.perm);
+    let kAll = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B,Hkv,T,D]
+    let vAll = tf.transpose(vNew, [0, 2, 1, 3]) as tf.Tensor4D;
+    if (past) {
+      kAll = tf.concat([past.k, kAll], 2); // [B,Hkv,Tk,D]
+      vAll = tf.concat([past.v, vAll], 2);
+    }
+    const Tk = kAll.shape[2];
+    const rep = H / Hkv; // query head h reads KV head floor(h / rep)
+    const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B, Hkv, rep * T, D]); // [B,Hkv,rep·T,D]
+    let scores = tf.reshape(tf.mul(tf.matMul(qg, kAll, false, true), 1 / Math.sqrt(D)), [B, H, T, Tk]);
+    if (mask) scores = tf.add(scores, mask);
+    const probs = tf.reshape(tf.softmax(scores), [B, Hkv, rep * T, Tk]);
+    const att = tf.reshape(tf.matMul(probs, vAll), [B, H, T, D]); // [B,H,T,D]
+    const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, H * D]) as tf.Tensor2D;
+    const y = tf.reshape(this.linear(merged, `${p}o_proj`, this.config.oBias), [B, T, C]) as tf.Tensor3D;
+    return { y, kv: { k: kAll, v: vAll } };
+  }
+
+  /** SwiGLU: down(silu(gate(x)) · up(x)). */
+  private mlp(l: number, x: tf.Tensor3D): tf.Tensor3D {
+    const [B, T, C] = x.shape;
+    const p = `model.layers.${l}.mlp.`;
+    const h = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
+    const gate = this.linear(h, `${p}gate_proj`, false);
+    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), this.linear(h, `${p}up_proj`, false)) as tf.Tensor2D;
+    return tf.reshape(this.linear(act, `${p}down_proj`, false), [B, T, C]);
+  }
+
+  /**
+   * Logits [B, T, V] for ids [B, T]. With `opts.cache` the ids continue it and a new cache holding
+   * them is returned (the one passed in is unchanged). Causality and the sliding window count cache
+   * slots; `opts.positions` changes only the RoPE angles (for left padding).
+   */
+  forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
+    if (this.disposed) throw new Error('DecoderModel.forward: the model was disposed');
+    const cfg = this.config;
+    const past = asLayerKVCache(opts.cache, cfg.numLayers);
+    const [B, T] = ids.shape;
+    const P = past?.length ?? 0;
+    if (past && past.layers.length > 0 && past.layers[0].k.shape[0] !== B) {
+      throw new Error(`forward: ids have batch ${B} but opts.cache holds batch ${past.layers[0].k.shape[0]}`);
+    }
+    const out = tf.tidy(() => {
+      const positions = opts.positions ?? (tf.tile(tf.reshape(tf.range(P, P + T, 1, 'int32'), [1, T]), [B, 1]) as tf.Tensor2D);
+      const angles = ropeAngles(positions, this.rope);
+      const mask =
+        opts.mask !== undefined && opts.mask.rank === 4
+          ? opts.mask
+          : causalMask(T, P, opts.mask, cfg.slidingWindow);
+      let x = tf.gather(this.w('model.embed_tokens.weight'), ids) as tf.Tensor3D; // [B,T,C]
+      const kvs: tf.Tensor4D[] = [];
+      for (let l = 0; l < cfg.numLayers; l++) {
+        const { y, kv } = this.attention(l, this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`), angles, mask, past?.layers[l]);
+        x = tf.add(x, y);
+        x = tf.add(x, this.mlp(l, this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`)));
+        if (past) kvs.push(kv.k, kv.v);
+      }
+      const h = tf.reshape(this.rmsNorm(x, 'model.norm.weight'), [B * T, cfg.hiddenSize]);
+      const head = this.w(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+      const logits = tf.reshape(tf.matMul(h, head, false, true), [B, T, cfg.vocabSize]) as tf.Tensor3D;
+      return { logits, kvs };
+    });
+    if (!past) return { logits: out.logits };
+    const layers: LayerKV[] = [];
+    for (let l = 0; l < cfg.numLayers; l++) layers.push({ k: out.kvs[2 * l], v: out.kvs[2 * l + 1] });
+    return { logits: out.logits, cache: new LayerKVCache(layers) };
+  }
+
+  /** Every weight, in checkpoint order (all are trainable). */
+  trainableVariables(): tf.Variable[] {
+    return [...this.weights.values()];
+  }
+
+  /** config.json + weights in Hugging Face layout (q/k rows permuted if this model is interleaved). */
+  exportHf(): Promise<{ config: Record<string, unknown>; tensors: Map<string, HostTensor> }> {
+    return decoderExport(this.config, this.weights, this.identity);
+  }
+
+  /** Frees every variable and constant. Safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.weights.values()) v.dispose();
+    this.perm.dispose();
+  }
+}

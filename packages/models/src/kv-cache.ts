@@ -1,0 +1,75 @@
+/**
+ * The KV cache every architecture of this package shares: per layer, the keys and values of the
+ * positions already seen, so decoding one token costs one position's work.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KVCache } from '@agon/core';
+
+/** Keys and values of one layer, each [B, Hkv, Tk, D]. */
+export interface LayerKV {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+/**
+ * A {@link KVCache} holding one {@link LayerKV} per decoder layer (none while empty). A forward pass
+ * never changes a cache: it returns a new one, and the caller disposes the old one when done.
+ *
+ * @example
+ * ```ts
+ * let cache = emptyKVCache();
+ * const out = model.forward(ids, { cache });
+ * cache.dispose();
+ * cache = out.cache as LayerKVCache;
+ * ```
+ */
+export class LayerKVCache implements KVCache {
+  /** One entry per layer, or none while the cache is empty. */
+  readonly layers: readonly LayerKV[];
+  /** Positions held (Tk). */
+  readonly length: number;
+
+  constructor(layers: readonly LayerKV[] = []) {
+    this.layers = layers;
+    this.length = layers.length > 0 ? layers[0].k.shape[2] : 0;
+  }
+
+  /** Frees every tensor the cache holds. */
+  dispose(): void {
+    for (const { k, v } of this.layers) {
+      k.dispose();
+      v.dispose();
+    }
+  }
+}
+
+/**
+ * A cache with no positions: pass it to the first forward call to start caching.
+ *
+ * @example
+ * ```ts
+ * const { logits, cache } = model.forward(promptIds, { cache: emptyKVCache() });
+ * ```
+ */
+export function emptyKVCache(): LayerKVCache {
+  return new LayerKVCache();
+}
+
+/**
+ * Checks that `cache` came from this package (or is absent) and fits a model of `numLayers` layers.
+ *
+ * @example
+ * ```ts
+ * const past = asLayerKVCache(opts.cache, config.numLayers); // undefined when no cache was passed
+ * ```
+ */
+export function asLayerKVCache(cache: KVCache | undefined, numLayers: number): LayerKVCache | undefined {
+  if (cache === undefined) return undefined;
+  if (!(cache instanceof LayerKVCache)) {
+    throw new Error('forward: opts.cache must be a LayerKVCache from @agon/models (start one with emptyKVCache())');
+  }
+  if (cache.layers.length !== 0 && cache.layers.length !== numLayers) {
+    throw new Error(`forward: opts.cache has ${cache.layers.length} layers, the model has ${numLayers}`);
+  }
+  return cache;
+}
