@@ -1,5 +1,12 @@
 // Public API of @agon/tensor. Importing this entry registers nothing: backends, kernels and
 // gradients are set up inside initBackend() / registerGradients().
+export { initBackend, releaseBackend, registerBuiltinProviders } from './backend/init.js';
+export type { BackendInfo, InitBackendOptions } from './backend/init.js';
+export { registerBackendProvider, backendProviders, getBackendProvider } from './backend/provider.js';
+export type { BackendProvider, GpuAdapterSummary, ProviderContext, ProviderStarted } from './backend/provider.js';
+export { isSoftwareAdapter } from './backend/webgpu.js';
+export { registerGradients } from './backend/gradients.js';
+export { registerWasmKernels } from './backend/wasm.js';
 export { tokenLogprobs } from './numerics/token-logprobs.js';
 export { entropyFromLogits } from './numerics/entropy.js';
 export { maskedSum, maskedMean } from './numerics/masked.js';
@@ -7,4 +14,3 @@ export { attentionMask } from './numerics/attention-mask.js';
 export type { AttentionMaskOptions } from './numerics/attention-mask.js';
 export { createRng, sampleCategorical, sampleLogits } from './rng.js';
 export type { Rng, RngSeed } from './rng.js';
-export { registerGradients } from './backend/gradients.js';

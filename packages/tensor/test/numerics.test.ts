@@ -1,17 +1,14 @@
 // Fused numerics on cpu against float64 references; gradients against central finite differences.
-import '@tensorflow/tfjs-backend-cpu';
-import { registerGradients } from '../src/backend/gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { attentionMask, entropyFromLogits, maskedMean, maskedSum, tokenLogprobs } from '../src/index.js';
+import { attentionMask, entropyFromLogits, initBackend, maskedMean, maskedSum, tokenLogprobs } from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 import {
   dot, expectClose, fdGrad, randInt, randn, read, refEntropy, refTokenLogprobs,
 } from './reference.js';
 
 beforeAll(async () => {
-  await registerGradients();
-  await tf.setBackend('cpu');
+  await initBackend({ backend: 'cpu' });
 });
 
 const B = 2, T = 3, V = 7;

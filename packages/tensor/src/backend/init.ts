@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { cpuProvider, silenceCpuHint } from './cpu.js';
+import { isNode, registerGradients } from './gradients.js';
+import {
+  backendProviders,
+  getBackendProvider,
+  registerBackendProvider,
+  type BackendProvider,
+  type GpuAdapterSummary,
+  type ProviderContext,
+  type ProviderStarted,
+} from './provider.js';
+import { wasmProvider } from './wasm.js';
+import { webglProvider } from './webgl.js';
+import { webgpuProvider } from './webgpu.js';
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * Which backend: `'auto'` (default) or a provider name (`'cpu'`, `'wasm'`, `'webgpu'`,
+   * `'webgl'`, or one added with {@link registerBackendProvider}). Auto picks the available
+   * provider of highest priority: webgpu on a hardware adapter, then webgl (browser), then wasm
+   * (the Node default), then cpu.
+   */
+  backend?: 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'webgl' | (string & {});
+  /**
+   * Accept a software GPU adapter (SwiftShader, lavapipe) in auto mode. Default false: they run on
+   * the CPU and are slower than wasm. Naming `'webgpu'` explicitly always accepts them.
+   */
+  allowSoftwareGpu?: boolean;
+  /** Browsers: URL prefix (ending in '/') where the tfjs-backend-wasm `.wasm` files are served. */
+  wasmPaths?: string;
+}
+
+/** What {@link initBackend} chose. */
+export interface BackendInfo {
+  /** The tfjs backend now active (`tf.getBackend()`). */
+  backend: string;
+  /** Why it was chosen, and what was skipped on the way, in words. */
+  reason: string;
+  /** The GPU adapter, for GPU backends. */
+  adapter?: GpuAdapterSummary;
+}
+
+let builtinsRegistered = false;
+const started = new Map<string, ProviderStarted>();
+
+/**
+ * Registers the built-in providers (cpu, wasm, webgpu, webgl) unless a provider of that name is
+ * already there. {@link initBackend} calls it; call it yourself to list providers before that.
+ *
+ * @example
+ * ```ts
+ * import { backendProviders, registerBuiltinProviders } from '@agon/tensor';
+ * registerBuiltinProviders();
+ * backendProviders().map((p) => p.name); // ['webgpu', 'webgl', 'wasm', 'cpu']
+ * ```
+ */
+export function registerBuiltinProviders(): void {
+  if (builtinsRegistered) return;
+  builtinsRegistered = true;
+  for (const p of [cpuProvider, wasmProvider, webgpuProvider, webglProvider]) {
+    if (!getBackendProvider(p.name)) registerBackendProvider(p);
+  }
+}
+
+/**
+ * Sets the TensorFlow.js backend and registers gradients and agon's extra kernels; returns what
+ * it chose and why. Safe to call again: a backend started once is reselected without restarting.
+ *
+ * @throws when the named backend is unknown or cannot start here; the message lists the backends
+ * that can.
+ * @example
+ * ```ts
+ * import { initBackend } from '@agon/tensor';
+ * const { backend, reason } = await initBackend();             // 'wasm' in Node without a GPU
+ * await initBackend({ backend: 'webgpu' });                   // any adapter, software included
+ * await initBackend({ backend: 'auto', allowSoftwareGpu: true });
+ * ```
+ */
+export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  registerBuiltinProviders();
+  await registerGradients();
+  const requested = opts.backend ?? 'auto';
+  const ctx: ProviderContext = {
+    allowSoftwareGpu: opts.allowSoftwareGpu ?? requested === 'webgpu',
+    isNode: isNode(),
+    wasmPaths: opts.wasmPaths,
+  };
+
+  if (requested !== 'auto') {
+    const p = getBackendProvider(requested);
+    if (!p) {
+      throw new Error(
+        `initBackend: unknown backend '${requested}'; known: ${backendProviders().map((q) => q.name).join(', ')}` +
+          ` (add others with registerBackendProvider)`,
+      );
+    }
+    const ok = await p.isAvailable(ctx);
+    if (ok !== true) {
+      const why = typeof ok === 'string' ? ok : 'its provider reports it unavailable';
+      throw new Error(
+        `initBackend: backend '${requested}' cannot start here: ${why}. Available: ${(await availableNames(ctx)).join(', ') || 'none'}`,
+      );
+    }
+    return start(p, ctx, `'${requested}' was requested`);
+  }
+
+  const skipped: string[] = [];
+  for (const p of backendProviders()) {
+    if (p.autoPriority === undefined) continue;
+    const ok = await p.isAvailable(ctx);
+    if (ok !== true) {
+      skipped.push(`${p.name}: ${typeof ok === 'string' ? ok : 'unavailable'}`);
+      continue;
+    }
+    const why = `auto: ${p.name} is the best available${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}`;
+    try {
+      return await start(p, ctx, why);
+    } catch (err) {
+      skipped.push(`${p.name}: failed to start (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  throw new Error(`initBackend: no backend could start (${skipped.join('; ')})`);
+}
+
+async function availableNames(ctx: ProviderContext): Promise<string[]> {
+  const names: string[] = [];
+  for (const p of backendProviders()) {
+    if ((await p.isAvailable(ctx).catch(() => false)) === true) names.push(p.name);
+  }
+  return names;
+}
+
+async function start(p: BackendProvider, ctx: ProviderContext, why: string): Promise<BackendInfo> {
+  let res = started.get(p.name);
+  if (!res || !tf.findBackendFactory(p.name)) res = await p.init(ctx);
+  // setBackend resolves false (and only logs) when the backend's factory throws.
+  let ok = false;
+  let failure = '';
+  try {
+    ok = await tf.setBackend(p.name);
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+  }
+  if (!ok) {
+    started.delete(p.name);
+    if (tf.findBackendFactory(p.name)) tf.removeBackend(p.name);
+    await p.release?.();
+    throw new Error(`initBackend: backend '${p.name}' failed to initialise${failure ? `: ${failure}` : ''}`);
+  }
+  await tf.ready();
+  if (p.name === 'cpu') silenceCpuHint();
+  started.set(p.name, res);
+  return { backend: p.name, reason: res.detail ? `${why}; ${res.detail}` : why, adapter: res.adapter };
+}
+
+/**
+ * Removes a started backend (its tensors become invalid) and frees what its provider opened: for
+ * webgpu the device is destroyed and, in Node, Dawn's handle dropped so the process can exit.
+ * Call it at the end of a program or test file that used webgpu. Providers without `release`
+ * (cpu, wasm) hold nothing to free and are left as they are.
+ *
+ * @example
+ * ```ts
+ * import { initBackend, releaseBackend } from '@agon/tensor';
+ * await initBackend({ backend: 'webgpu' });
+ * // … work …
+ * await releaseBackend('webgpu');
+ * ```
+ */
+export async function releaseBackend(name: string): Promise<void> {
+  const p = getBackendProvider(name);
+  // cpu and wasm hold nothing to free, and their kernels register once per process, so they stay.
+  if (!p?.release) return;
+  if (tf.findBackendFactory(name)) tf.removeBackend(name);
+  started.delete(name);
+  await p.release();
+}
