@@ -11,3 +11,4 @@ export type { Invalid, Game } from './game.js';
 export type { Interaction, RewardFn } from './reward.js';
 export type { PolicyBatch, Objective } from './objective.js';
 export type { SampleRow, MetricsSink } from './metrics.js';
+export type { ScoredPair, Scorer } from './scorer.js';
