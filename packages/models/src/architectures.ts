@@ -4,6 +4,7 @@
  */
 import type { CausalLM } from '@agon/core';
 import type { WeightSource } from './weights.js';
+import { buildGpt2 } from './arch/gpt2.js';
 import { buildLlama } from './arch/llama.js';
 import { buildMistral } from './arch/mistral.js';
 import { buildQwen2 } from './arch/qwen2.js';
@@ -27,6 +28,7 @@ export type ArchitectureBuilder = (
 ) => CausalLM;
 
 const registry = new Map<string, ArchitectureBuilder>([
+  ['GPT2LMHeadModel', buildGpt2],
   ['LlamaForCausalLM', buildLlama],
   ['MistralForCausalLM', buildMistral],
   ['Qwen2ForCausalLM', buildQwen2],
