@@ -1,1 +1,32 @@
-export {};
+/**
+ * `@agon/models`: load and run causal language models in TensorFlow.js — llama2.c checkpoints and
+ * Hugging Face folders (Llama, Qwen2, Qwen3, Mistral, GPT-2), with their tokenizers and chat templates.
+ * @packageDocumentation
+ */
+export { loadModel, STORIES_260K } from './load.js';
+export type { LoadedModel, LoadModelOptions } from './load.js';
+export { greedyGenerate } from './greedy.js';
+export type { GreedyOptions } from './greedy.js';
+export { LayerKVCache, emptyKVCache } from './kv-cache.js';
+export type { LayerKV } from './kv-cache.js';
+export { buildArchitecture, registerArchitecture, supportedArchitectures } from './architectures.js';
+export type { ArchitectureBuilder, HfConfigJson } from './architectures.js';
+export { DecoderModel, decoderWeightShapes } from './arch/decoder.js';
+export type { DecoderIdentity } from './arch/decoder.js';
+export { parseDecoderConfig, decoderConfigToHf } from './arch/decoder-config.js';
+export type { DecoderConfig, RopeScaling, FamilyDefaults } from './arch/decoder-config.js';
+export { buildLlama } from './arch/llama.js';
+export { buildQwen2 } from './arch/qwen2.js';
+export { buildQwen3 } from './arch/qwen3.js';
+export { buildMistral } from './arch/mistral.js';
+export { interleavedToHalves } from './arch/decoder-export.js';
+export { parseLlama2cCheckpoint, LLAMA2C_MAGIC } from './llama2c/checkpoint.js';
+export type { Llama2cCheckpoint } from './llama2c/checkpoint.js';
+export { parseLlama2cTokenizer, Llama2cTokenizer } from './llama2c/tokenizer.js';
+export { convertLlama2cToHf } from './llama2c/convert.js';
+export { saveHfFolder } from './save.js';
+export type { SaveHfOptions } from './save.js';
+export { isHfExportable } from './hf-exportable.js';
+export type { HfExportable } from './hf-exportable.js';
+export { weightSource } from './weights.js';
+export type { HostTensor, WeightSource } from './weights.js';

@@ -1,0 +1,93 @@
+/**
+ * One entry point for every model format: a llama2.c `.bin` file or a Hugging Face folder.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CausalLM, ChatFormat, Tokenizer } from '@agon/core';
+import { buildArchitecture } from './architectures.js';
+import { DecoderModel } from './arch/decoder.js';
+import { nodeFolderIO, readHfFolder, type FolderIO } from './hf/folder.js';
+import { parseLlama2cCheckpoint } from './llama2c/checkpoint.js';
+import { parseLlama2cTokenizer } from './llama2c/tokenizer.js';
+
+/**
+ * The llama2.c stories260K checkpoint shipped inside this package (Karpathy's tinyllamas, MIT; see
+ * assets/stories260K/ATTRIBUTION.md), with its tokenizer `tok512.bin` beside it.
+ *
+ * @example
+ * ```ts
+ * const { model, tokenizer } = await loadModel(STORIES_260K);
+ * ```
+ */
+export const STORIES_260K: string = fileURLToPath(new URL('../assets/stories260K/stories260K.bin', import.meta.url));
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** A llama2.c `tokenizer.bin` (default: `tokenizer.bin`, then `tok<vocab>.bin`, beside the checkpoint). */
+  tokenizer?: string;
+  /** File access (default: Node's fs). */
+  io?: FolderIO;
+}
+
+/**
+ * A loaded model with what is needed to talk to it.
+ *
+ * @example
+ * ```ts
+ * const { model, tokenizer, chat, eosIds } = await loadModel('models/SmolLM2-135M-Instruct');
+ * ```
+ */
+export interface LoadedModel {
+  model: CausalLM;
+  tokenizer: Tokenizer;
+  /** The chat template, when the folder has one. */
+  chat?: ChatFormat;
+  /** Ids that end generation (llama2.c: [1, 2] — stories end at BOS, where run.c stops). */
+  eosIds: number[];
+}
+
+async function llama2cTokenizer(io: FolderIO, dir: string, vocabSize: number, explicit: string | undefined, what: string) {
+  const candidates = explicit ? [explicit] : [join(dir, 'tokenizer.bin'), join(dir, `tok${vocabSize}.bin`)];
+  for (const file of candidates) {
+    if (await io.exists(file)) return parseLlama2cTokenizer(await io.readFile(file), vocabSize, file);
+  }
+  throw new Error(`${what}: no tokenizer found (looked for ${candidates.join(', ')}); pass opts.tokenizer`);
+}
+
+/**
+ * Loads `pathOrDir`: a llama2.c checkpoint (v0 or v1 `.bin`, tokenizer from `opts.tokenizer` or a
+ * sibling `tokenizer.bin` / `tok<vocab>.bin`) or a Hugging Face folder (config.json, safetensors,
+ * tokenizer.json — or a llama2.c tokenizer.bin, as {@link convertLlama2cToHf} writes — chat template,
+ * eos ids). Nothing is downloaded. Select a tfjs backend first (`initBackend` from `@agon/tensor`).
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from '@agon/tensor';
+ * await initBackend({ backend: 'wasm' });
+ * const { model, tokenizer } = await loadModel(STORIES_260K);
+ * const ids = await greedyGenerate(model, tokenizer.encode('Once upon a time', { bos: true }), { steps: 64 });
+ * console.log(tokenizer.decode(ids));
+ * model.dispose();
+ * ```
+ */
+export async function loadModel(pathOrDir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  const io = opts.io ?? nodeFolderIO;
+  if (await io.exists(pathOrDir)) {
+    const { config, weights } = parseLlama2cCheckpoint(await io.readFile(pathOrDir), pathOrDir);
+    const tokenizer = await llama2cTokenizer(io, dirname(pathOrDir), config.vocabSize, opts.tokenizer, pathOrDir);
+    const model = new DecoderModel(config, weights, { hfArchitecture: 'LlamaForCausalLM', modelType: 'llama' });
+    return { model, tokenizer, eosIds: [1, 2] };
+  }
+  if (!(await io.exists(join(pathOrDir, 'config.json')))) {
+    throw new Error(`${pathOrDir}: neither a llama2.c checkpoint file nor a Hugging Face folder with config.json`);
+  }
+  const hf = await readHfFolder(pathOrDir, io);
+  let tokenizer: Tokenizer | undefined = hf.tokenizer;
+  if (!tokenizer || opts.tokenizer) {
+    const vocab = hf.config['vocab_size'];
+    if (typeof vocab !== 'number') throw new Error(`${hf.configFile}: field 'vocab_size' must be a number to read a llama2.c tokenizer`);
+    tokenizer = await llama2cTokenizer(io, pathOrDir, vocab, opts.tokenizer, `${pathOrDir} (no tokenizer.json)`);
+  }
+  const model = buildArchitecture(hf.config, hf.weights, hf.configFile);
+  return { model, tokenizer, ...(hf.chat ? { chat: hf.chat } : {}), eosIds: hf.eosIds };
+}
