@@ -4,7 +4,14 @@
  */
 import type { ModelConfig } from '@agon/core';
 
-/** MLP activations GPT-2 checkpoints use: tanh-approximated GELU (the original), exact GELU, ReLU. */
+/**
+ * MLP activations GPT-2 checkpoints use: tanh-approximated GELU (the original), exact GELU, ReLU.
+ *
+ * @example
+ * ```ts
+ * const a: Gpt2Activation = 'gelu_tanh'; // config.json "gelu_new"
+ * ```
+ */
 export type Gpt2Activation = 'gelu_tanh' | 'gelu' | 'relu';
 
 /**

@@ -13,13 +13,28 @@ import { chatTemplateText, jinjaChatFormat } from './chat.js';
 import { specialTokenText, tokenIdList, type JsonObject } from './special-tokens.js';
 import { hfTokenizer, type HfTokenizer } from './tokenizer.js';
 
-/** File access used by {@link readHfFolder}; injected so tests and other runtimes can supply their own. */
+/**
+ * File access used by {@link readHfFolder}; injected so tests and other runtimes can supply their own.
+ *
+ * @example
+ * ```ts
+ * const files = new Map<string, Uint8Array>();
+ * const io: FolderIO = { exists: async (p) => files.has(p), readFile: async (p) => files.get(p)! };
+ * ```
+ */
 export interface FolderIO {
   readFile(path: string): Promise<Uint8Array>;
   exists(path: string): Promise<boolean>;
 }
 
-/** Node's file system. */
+/**
+ * Node's file system (the default of {@link readHfFolder}).
+ *
+ * @example
+ * ```ts
+ * await nodeFolderIO.exists('model/config.json');
+ * ```
+ */
 export const nodeFolderIO: FolderIO = {
   readFile: (path) => readFile(path),
   exists: (path) =>

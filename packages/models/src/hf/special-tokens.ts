@@ -3,7 +3,14 @@
  * `config.json`, where each may be a string, an AddedToken object, an int, a list or null.
  */
 
-/** Parsed JSON object as read from a file. */
+/**
+ * Parsed JSON object as read from a file.
+ *
+ * @example
+ * ```ts
+ * const cfg: JsonObject = JSON.parse('{"eos_token_id": 2}');
+ * ```
+ */
 export type JsonObject = Readonly<Record<string, unknown>>;
 
 /**

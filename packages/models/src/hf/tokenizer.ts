@@ -7,7 +7,14 @@ import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { Tokenizer } from '@agon/core';
 import { specialTokenText, type JsonObject } from './special-tokens.js';
 
-/** Options of {@link hfTokenizer}. */
+/**
+ * Options of {@link hfTokenizer}.
+ *
+ * @example
+ * ```ts
+ * const opts: HfTokenizerOptions = { file: 'm/tokenizer.json', configFile: 'm/tokenizer_config.json', vocabSize: 64 };
+ * ```
+ */
 export interface HfTokenizerOptions {
   /** Path of tokenizer.json, for error messages. */
   file: string;

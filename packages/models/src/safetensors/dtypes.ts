@@ -3,7 +3,14 @@
  * Every dtype becomes float32 on load, because the models compute in float32.
  */
 
-/** Element types this reader understands (the safetensors names). */
+/**
+ * Element types this reader understands (the safetensors names).
+ *
+ * @example
+ * ```ts
+ * const d: SafetensorsDtype = 'BF16';
+ * ```
+ */
 export type SafetensorsDtype =
   | 'F64'
   | 'F32'
@@ -19,7 +26,14 @@ export type SafetensorsDtype =
   | 'U8'
   | 'BOOL';
 
-/** Bytes per element of each dtype. */
+/**
+ * Bytes per element of each dtype.
+ *
+ * @example
+ * ```ts
+ * DTYPE_BYTES.F16; // 2
+ * ```
+ */
 export const DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = {
   F64: 8,
   F32: 4,
@@ -180,7 +194,14 @@ export function toFloat32(bytes: Uint8Array, dtype: SafetensorsDtype, count: num
   return out;
 }
 
-/** The dtypes float32 weights can be written as. */
+/**
+ * The dtypes float32 weights can be written as.
+ *
+ * @example
+ * ```ts
+ * const d: FloatDtype = 'F16';
+ * ```
+ */
 export type FloatDtype = 'F32' | 'F16' | 'BF16';
 
 /**

@@ -6,7 +6,14 @@
  */
 import { DTYPE_BYTES, isSafetensorsDtype, type SafetensorsDtype } from './dtypes.js';
 
-/** Headers larger than this are refused (the reference implementation uses the same cap). */
+/**
+ * Headers larger than this are refused (the reference implementation uses the same cap).
+ *
+ * @example
+ * ```ts
+ * MAX_HEADER_BYTES; // 100_000_000
+ * ```
+ */
 export const MAX_HEADER_BYTES = 100_000_000;
 
 /**

@@ -49,7 +49,14 @@ export function safetensorsWeightSource(files: readonly SafetensorsFile[], label
   };
 }
 
-/** How a folder reader gets bytes; injected so tests and browsers can supply their own. */
+/**
+ * How a folder reader gets bytes; injected so tests and browsers can supply their own.
+ *
+ * @example
+ * ```ts
+ * const read: ReadBytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+ * ```
+ */
 export type ReadBytes = (path: string) => Promise<Uint8Array>;
 
 const nodeRead: ReadBytes = (path) => readFile(path);
