@@ -56,7 +56,9 @@ export function tokenLogprobs(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor 
       gradFunc: (dy, saved) => {
         const [sx, sLogZ, sIds] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
         const p = tf.exp(tf.sub(sx, sLogZ)); // softmax, [N, V]
-        const hot = tf.oneHot(sIds, V, 1, 0, 'float32');
+        // One-hot of the targets from a comparison: tf.oneHot(…, 'float32') on wasm 4.22 writes
+        // int bits into the float buffer (1 reads as 1.4e-45).
+        const hot = tf.cast(tf.equal(tf.reshape(sIds, [N, 1]), tf.range(0, V, 1, 'int32')), 'float32');
         const g = tf.mul(tf.sub(hot, p), tf.reshape(dy, [N, 1]));
         return tf.reshape(g, x.shape);
       },

@@ -1,0 +1,79 @@
+// Conformance: core ops and their gradients on every backend under test.
+import * as tf from '@tensorflow/tfjs-core';
+import { it } from '@jest/globals';
+import { describeEachBackend } from '../../src/testing/index.js';
+import { randInt, randn } from '../reference.js';
+import { checkCase, tol } from './check.js';
+import { embed, matmul, softmaxRows } from './reference-ops.js';
+
+await describeEachBackend('ops', (backend) => {
+  it('matMul [5, 7] × [7, 3]', () =>
+    checkCase({
+      inputs: [{ shape: [5, 7], data: randn(35, 1) }, { shape: [7, 3], data: randn(21, 2) }],
+      run: (a, b) => tf.matMul(a, b),
+      ref: (a, b) => matmul(a, b, 1, 5, 7, 3),
+      outShape: [5, 3],
+      forward: tol(backend, 1e-5, 1e-5),
+      gradient: tol(backend, 1e-4, 1e-4),
+    }));
+
+  it('batched matMul [2, 4, 6] × [2, 3, 6]ᵀ', () =>
+    checkCase({
+      inputs: [{ shape: [2, 4, 6], data: randn(48, 3) }, { shape: [2, 3, 6], data: randn(36, 4) }],
+      run: (a, b) => tf.matMul(a, b, false, true),
+      ref: (a, b) => matmul(a, b, 2, 4, 6, 3, true),
+      outShape: [2, 4, 3],
+      forward: tol(backend, 1e-5, 1e-5),
+      gradient: tol(backend, 1e-4, 1e-4),
+    }));
+
+  it('softmax over the last axis', () =>
+    checkCase({
+      inputs: [{ shape: [3, 2, 5], data: randn(30, 5, 3) }],
+      run: (x) => tf.softmax(x),
+      ref: (x) => softmaxRows(x, 5),
+      outShape: [3, 2, 5],
+      forward: tol(backend, 1e-6, 1e-5),
+      gradient: tol(backend, 1e-5, 1e-4),
+    }));
+
+  it('logSoftmax over the last axis', () =>
+    checkCase({
+      inputs: [{ shape: [4, 6], data: randn(24, 6, 4) }],
+      run: (x) => tf.logSoftmax(x),
+      ref: (x) => softmaxRows(x, 6, true),
+      outShape: [4, 6],
+      forward: tol(backend, 1e-5, 1e-5),
+      gradient: tol(backend, 1e-5, 1e-4),
+    }));
+
+  it('embedding gather (its gradient scatters rows back with UnsortedSegmentSum)', () => {
+    const ids = randInt(7, 5, 7);
+    ids[6] = ids[0]; // a repeated id: its gradient rows must add up
+    return checkCase({
+      inputs: [{ shape: [5, 4], data: randn(20, 8) }, { shape: [7], data: ids, dtype: 'int32' }],
+      run: (E, i) => tf.gather(E, i),
+      ref: (E, i) => embed(E, i, 4),
+      outShape: [7, 4],
+      forward: { atol: 0, rtol: 0 },
+      gradient: tol(backend, 1e-5, 1e-5),
+    });
+  });
+
+  // Ids ≥ numSegments are not tested: tfjs-backend-webgpu 4.22 folds them into another segment
+  // (cpu and wasm drop them). Negative ids are dropped everywhere; gather's gradient never has either.
+  it('unsortedSegmentSum drops negative ids and sums repeats', () =>
+    checkCase({
+      inputs: [{ shape: [5, 3], data: randn(15, 9) }, { shape: [5], data: [2, 0, 2, -1, 1], dtype: 'int32' }],
+      run: (x, ids) => tf.unsortedSegmentSum(x, ids as tf.Tensor1D, 4),
+      ref: (x, ids) => {
+        const out = new Float64Array(12);
+        ids.forEach((s, i) => {
+          if (s >= 0 && s < 4) for (let c = 0; c < 3; c++) out[s * 3 + c] += x[i * 3 + c];
+        });
+        return out;
+      },
+      outShape: [4, 3],
+      forward: tol(backend, 1e-6, 1e-6),
+    }));
+});

@@ -1,0 +1,94 @@
+// Float64 loops for the conformance suite: the independent reference every backend is held to.
+// Layouts are row-major and shapes are passed explicitly.
+import { refLogSumExp } from '../reference.js';
+
+/** [batch, m, k] × [batch, k, n] (or [batch, n, k] with transposeB) → [batch, m, n]. */
+export function matmul(
+  a: ArrayLike<number>, b: ArrayLike<number>, batch: number, m: number, k: number, n: number, transposeB = false,
+): Float64Array {
+  const out = new Float64Array(batch * m * n);
+  for (let z = 0; z < batch; z++)
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < k; t++) {
+          const bv = transposeB ? b[z * n * k + j * k + t] : b[z * k * n + t * n + j];
+          s += a[z * m * k + i * k + t] * bv;
+        }
+        out[z * m * n + i * n + j] = s;
+      }
+  return out;
+}
+
+/** Softmax (or log-softmax) over rows of length V. */
+export function softmaxRows(x: ArrayLike<number>, V: number, log = false): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < x.length; r += V) {
+    const z = refLogSumExp(Array.prototype.slice.call(x, r, r + V) as number[]);
+    for (let j = 0; j < V; j++) out[r + j] = log ? x[r + j] - z : Math.exp(x[r + j] - z);
+  }
+  return out;
+}
+
+/** RMSNorm over rows of width C: x / sqrt(mean(x²) + eps) · g. */
+export function rmsnorm(x: ArrayLike<number>, g: ArrayLike<number>, C: number, eps: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < x.length; r += C) {
+    let ss = 0;
+    for (let j = 0; j < C; j++) ss += x[r + j] * x[r + j];
+    const inv = 1 / Math.sqrt(ss / C + eps);
+    for (let j = 0; j < C; j++) out[r + j] = x[r + j] * inv * g[j];
+  }
+  return out;
+}
+
+const silu = (v: number): number => v / (1 + Math.exp(-v));
+
+/** SiLU-gated MLP (Llama): (silu(x·W1) ⊙ (x·W3))·W2 with x [N, C], W1/W3 [C, F], W2 [F, C]. */
+export function gatedMlp(
+  x: ArrayLike<number>, w1: ArrayLike<number>, w3: ArrayLike<number>, w2: ArrayLike<number>, N: number, C: number, F: number,
+): Float64Array {
+  const h1 = matmul(x, w1, 1, N, C, F);
+  const h3 = matmul(x, w3, 1, N, C, F);
+  const h = h1.map((v, i) => silu(v) * h3[i]);
+  return matmul(h, w2, 1, N, F, C);
+}
+
+/**
+ * Causal attention with grouped KV heads: q [B, T, H, D], k/v [B, T, Hkv, D] → [B, T, H, D];
+ * query head h reads KV head floor(h / (H / Hkv)); scores scaled by 1/√D.
+ */
+export function causalGqa(
+  q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, B: number, T: number, H: number, Hkv: number, D: number,
+): Float64Array {
+  const out = new Float64Array(B * T * H * D);
+  const rep = H / Hkv;
+  const qi = (b: number, t: number, h: number, d: number): number => ((b * T + t) * H + h) * D + d;
+  const ki = (b: number, t: number, h: number, d: number): number => ((b * T + t) * Hkv + h) * D + d;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      const kh = Math.floor(h / rep);
+      for (let i = 0; i < T; i++) {
+        const s: number[] = [];
+        for (let j = 0; j <= i; j++) {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[qi(b, i, h, d)] * k[ki(b, j, kh, d)];
+          s.push(dot / Math.sqrt(D));
+        }
+        const p = softmaxRows(s, s.length);
+        for (let d = 0; d < D; d++) {
+          let acc = 0;
+          for (let j = 0; j <= i; j++) acc += p[j] * v[ki(b, j, kh, d)];
+          out[qi(b, i, h, d)] = acc;
+        }
+      }
+    }
+  return out;
+}
+
+/** Rows of an embedding table E [V, C] picked by ids → [ids.length, C]. */
+export function embed(E: ArrayLike<number>, ids: ArrayLike<number>, C: number): Float64Array {
+  const out = new Float64Array(ids.length * C);
+  for (let i = 0; i < ids.length; i++) for (let c = 0; c < C; c++) out[i * C + c] = E[ids[i] * C + c];
+  return out;
+}
