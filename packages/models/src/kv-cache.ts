@@ -34,6 +34,23 @@ export class LayerKVCache implements KVCache {
     this.length = layers.length > 0 ? layers[0].k.shape[2] : 0;
   }
 
+  /**
+   * A new cache holding only batch rows `rows`, in that order (this one is left intact), so rows
+   * that finished decoding stop costing compute.
+   */
+  selectRows(rows: readonly number[]): LayerKVCache {
+    const B = this.layers.length > 0 ? this.layers[0].k.shape[0] : 0;
+    for (const r of rows) {
+      if (!Number.isInteger(r) || r < 0 || r >= B) throw new Error(`LayerKVCache.selectRows: row ${r} is outside 0..${B - 1}`);
+    }
+    if (this.layers.length === 0) return new LayerKVCache();
+    const layers = tf.tidy(() => {
+      const idx = tf.tensor1d(Array.from(rows), 'int32');
+      return this.layers.map(({ k, v }) => ({ k: tf.gather(k, idx, 0) as tf.Tensor4D, v: tf.gather(v, idx, 0) as tf.Tensor4D }));
+    });
+    return new LayerKVCache(layers);
+  }
+
   /** Frees every tensor the cache holds. */
   dispose(): void {
     for (const { k, v } of this.layers) {
