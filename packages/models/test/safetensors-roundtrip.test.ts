@@ -17,8 +17,9 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 async function safetensorsFixtures(): Promise<string[]> {
   const out: string[] = [];
-  for (const dir of await readdir(fixtures)) {
-    for (const f of await readdir(join(fixtures, dir))) if (f.endsWith('.safetensors')) out.push(join(fixtures, dir, f));
+  for (const entry of await readdir(fixtures, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    for (const f of await readdir(join(fixtures, entry.name))) if (f.endsWith('.safetensors')) out.push(join(fixtures, entry.name, f));
   }
   return out.sort();
 }
