@@ -30,3 +30,28 @@ export { isHfExportable } from './hf-exportable.js';
 export type { HfExportable } from './hf-exportable.js';
 export { weightSource } from './weights.js';
 export type { HostTensor, WeightSource } from './weights.js';
+// Hugging Face folders, safetensors and GPT-2 (helper B2's modules).
+export { readHfFolder, nodeFolderIO, hfTokenizer, jinjaChatFormat, chatTemplateText, specialTokenText, tokenIdList } from './hf/index.js';
+export type { HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions, JsonObject } from './hf/index.js';
+export {
+  parseSafetensors,
+  serializeSafetensors,
+  readSafetensors,
+  writeSafetensors,
+  encodeHostTensors,
+  safetensorsWeightSource,
+  readShardedSafetensors,
+  writeFileAtomic,
+  MAX_HEADER_BYTES,
+  DTYPE_BYTES,
+  isSafetensorsDtype,
+  toFloat32,
+  fromFloat32,
+  halfToFloat,
+  floatToHalf,
+  floatToBfloat16,
+} from './safetensors/index.js';
+export type { SafetensorsFile, SafetensorsTensor, SafetensorsDtype, FloatDtype, ReadBytes } from './safetensors/index.js';
+export { Gpt2Model, buildGpt2, gpt2WeightShapes } from './arch/gpt2.js';
+export { parseGpt2Config, gpt2ConfigToHf } from './arch/gpt2-config.js';
+export type { Gpt2Config, Gpt2Activation } from './arch/gpt2-config.js';
