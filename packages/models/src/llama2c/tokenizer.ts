@@ -93,7 +93,10 @@ export class Llama2cTokenizer implements Tokenizer {
 
   /**
    * The bytes run.c prints for `token` after `prev`: the leading space is dropped after BOS,
-   * `<0xNN>` becomes byte NN, and (as `safe_printf`) a lone non-printable, non-space byte prints nothing.
+   * `<0xNN>` becomes byte NN, and (as `safe_printf`) a lone ASCII control byte other than
+   * whitespace prints nothing. One deliberate difference: `safe_printf` also drops lone bytes
+   * ≥ 0x80, which loses every non-ASCII character spelled with byte tokens; they are kept here so
+   * that `decode([BOS, ...encode(text)]) === text`.
    */
   decodeBytes(prev: number, token: number): Uint8Array {
     if (!Number.isInteger(token) || token < 0 || token >= this.vocabSize) {
@@ -107,7 +110,7 @@ export class Llama2cTokenizer implements Tokenizer {
     if (m) piece = Uint8Array.of(parseInt(m[1], 16));
     if (piece.length === 1) {
       const b = piece[0];
-      const printable = b >= 0x20 && b <= 0x7e;
+      const printable = (b >= 0x20 && b <= 0x7e) || b >= 0x80;
       const space = b === 0x20 || (b >= 0x09 && b <= 0x0d);
       if (!printable && !space) return new Uint8Array(0);
     }

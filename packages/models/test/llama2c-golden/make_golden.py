@@ -104,7 +104,46 @@ def text(ids):
     return out.decode()
 
 
+def scores():
+    buf = open(os.path.join(ASSETS, "tok512.bin"), "rb").read()
+    out, at = [], 4
+    for _ in range(512):
+        sc, n = struct.unpack("fi", buf[at:at + 8]); at += 8 + n
+        out.append(sc)
+    return out
+
+
+def encode(text, bos=True):
+    """run.c encode(): BOS, dummy-prefix " ", one token per UTF-8 char (else bytes + 3), best-score merges."""
+    p, sc = pieces(), scores()
+    lookup = {}
+    for i, piece in enumerate(p):
+        lookup.setdefault(piece, i)
+    ids = [1] if bos else []
+    if text:
+        ids.append(lookup[b" "])
+    for ch in text:
+        b = ch.encode("utf-8")
+        ids.extend([lookup[b]] if b in lookup else [x + 3 for x in b])
+    while True:
+        best = (-1e10, -1, -1)
+        for i in range(len(ids) - 1):
+            j = lookup.get(p[ids[i]] + p[ids[i + 1]])
+            if j is not None and sc[j] > best[0]:
+                best = (sc[j], j, i)
+        if best[2] < 0:
+            return ids
+        ids[best[2]:best[2] + 2] = [best[1]]
+
+
+TOKEN_CASES = ["Once upon a time", "", "Hello, world!", "The cat sat.\nThe dog ran.", "naïve café 🤖 – ok",
+               "  two spaces\tand a tab", "Lily's mom said, \"Let's go!\""]
+
+
 def main():
+    json.dump({"note": "run.c encode() ported to Python (make_golden.py), tok512.bin, bos=True",
+               "cases": [{"text": t, "ids": encode(t)} for t in TOKEN_CASES]},
+              open(os.path.join(HERE, "tokens.json"), "w"), ensure_ascii=False, indent=1)
     w, c = load(os.path.join(ASSETS, "stories260K.bin"))
     ids = [1, 403, 407, 261, 378, 29, 347, 471]                  # BOS "Once upon a time" + 3 more tokens
     logits = forward(w, c, ids)
