@@ -424,8 +424,8 @@ def main():
                     rope_theta=500000.0, tie_word_embeddings=True, torch_dtype="bfloat16", max_position_embeddings=512,
                     rope_scaling={"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                   "original_max_position_embeddings": 64, "rope_type": "llama3"})
-    write_fixture("llama3-rope", cfg, llama_family_weights(cfg), torch.bfloat16, llama_family_logits,
-                  gen={"bos_token_id": 1, "eos_token_id": 2})
+    write_fixture("llama3-rope", cfg, llama_family_weights(cfg), torch.bfloat16, llama_family_logits, ms_tok,
+                  {k: v for k, v in llama_tok_cfg.items() if k != "chat_template"}, {"bos_token_id": 1, "eos_token_id": 2})
     # Qwen2: q/k/v bias, tied, F16, sharded in 2 files with an index; ChatML template.
     cfg = llama_cfg("Qwen2ForCausalLM", tie_word_embeddings=True, rope_theta=1000000.0, rms_norm_eps=1e-6,
                     use_sliding_window=False, torch_dtype="float16")

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readHfFolder, type FolderIO } from '../src/hf/index.js';
+import { nodeFolderIO, readHfFolder, type FolderIO } from '../src/hf/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}/`, import.meta.url));
 const expected = (name: string) =>
@@ -81,8 +81,11 @@ describe('readHfFolder', () => {
   });
 
   it('reads BF16 weights (llama3-rope) and works without a tokenizer', async () => {
-    const hf = await readHfFolder(fixture('llama3-rope'));
+    // Hide the tokenizer files: the folder still reads, with no tokenizer and no chat template.
+    const io: FolderIO = { ...nodeFolderIO, exists: async (p) => !/tokenizer/.test(p) && nodeFolderIO.exists(p) };
+    const hf = await readHfFolder(fixture('llama3-rope'), io);
     expect(hf.tokenizer).toBeUndefined();
+    expect(hf.chat).toBeUndefined();
     expect(hf.eosIds).toEqual([2]);
     const norm = hf.weights.get('model.norm.weight', [32]).data;
     // BF16 values have zero low 16 bits once widened to float32.
