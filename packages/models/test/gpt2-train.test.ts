@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
+import { readFile } from 'node:fs/promises';
 import { buildGpt2, type Gpt2Model } from '../src/arch/gpt2.js';
+import { loadModel } from '../src/load.js';
+import { saveHfFolder } from '../src/save.js';
 import { readHfFolder } from '../src/hf/index.js';
 import { encodeHostTensors, writeFileAtomic, writeSafetensors } from '../src/safetensors/index.js';
 import { expectedOf, fixtureDir, worstRelativeError } from './fixtures/expected.js';
@@ -77,6 +80,26 @@ describe('GPT-2 training and export (cpu)', () => {
         await writeSafetensors(join(dir, 'model.safetensors'), { metadata: { format: 'pt' }, tensors: encodeHostTensors(tensors) });
         const hf = await readHfFolder(dir);
         const again = buildGpt2(hf.config, hf.weights, { configFile: hf.configFile });
+        const ids = tf.tensor2d(expected.input_ids, undefined, 'int32');
+        const { logits } = again.forward(ids);
+        expect(worstRelativeError(await logits.data(), expected.logits)).toBeLessThan(1e-4);
+        tf.dispose([ids, logits]);
+        again.dispose();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }));
+
+  it('saveHfFolder (with its tokenizer files) → loadModel round trip: same logits, same tokenizer', () =>
+    expectNoLeaks(async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'agon-gpt2-save-'));
+      try {
+        const files: Record<string, Uint8Array> = {};
+        for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) files[f] = await readFile(join(fixtureDir('gpt2-tiny'), f));
+        await saveHfFolder(model, dir, { files });
+        const { model: again, tokenizer, eosIds } = await loadModel(dir);
+        expect(eosIds).toEqual([tokenizer.eosId]);
+        expect(tokenizer.encode(expected.tokenizer?.[0].text ?? '')).toEqual(expected.tokenizer?.[0].ids);
         const ids = tf.tensor2d(expected.input_ids, undefined, 'int32');
         const { logits } = again.forward(ids);
         expect(worstRelativeError(await logits.data(), expected.logits)).toBeLessThan(1e-4);
