@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decoderWeightShapes } from '../arch/decoder.js';
 import { decoderConfigToHf } from '../arch/decoder-config.js';
 import { interleavedToHalves, isRopeRotated } from '../arch/decoder-export.js';
 import { writeFileAtomic } from '../safetensors/atomic.js';
@@ -28,8 +29,9 @@ import { parseLlama2cTokenizer } from './tokenizer.js';
 export async function convertLlama2cToHf(bin: string, tokenizerBin: string | undefined, outDir: string): Promise<void> {
   const { config, weights } = parseLlama2cCheckpoint(await readFile(bin), bin);
   const tensors = new Map<string, HostTensor>();
-  for (const key of weights.keys()) {
-    const t = weights.get(key);
+  // decoderWeightShapes order = the order saveHfFolder writes, so both give the same bytes.
+  for (const [key, shape] of decoderWeightShapes(config)) {
+    const t = weights.get(key, shape);
     tensors.set(key, isRopeRotated(key) ? interleavedToHalves(t, config.headDim) : t);
   }
   const tokBytes = tokenizerBin === undefined ? undefined : await readFile(tokenizerBin);
