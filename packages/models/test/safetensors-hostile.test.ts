@@ -38,6 +38,7 @@ const cases: [string, Uint8Array, RegExp][] = [
   ['huge shape product', file({ w: t('U8', [2 ** 40, 2 ** 40], 0, 4) }, 4), /tensor 'w': shape \[1099511627776, 1099511627776\] is too large/],
   ['trailing bytes', file({ w: t('F32', [1], 0, 4) }, 8), /tensors cover 4 of the 8 data bytes/],
   ['bad metadata', file({ __metadata__: { a: 1 } }, 0), /'__metadata__' must map strings to strings/],
+  ['repeated key', file('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8), /header repeats key 'w'/],
   ['entry not an object', file({ w: 3 }, 0), /tensor 'w': entry is not an object/],
 ];
 

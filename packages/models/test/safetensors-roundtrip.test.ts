@@ -77,4 +77,17 @@ describe('safetensors round trip', () => {
     const st = parseSafetensors(serializeSafetensors({ tensors: encodeHostTensors(new Map([['w', { shape: [2, 2], data }]])) }), 'mem');
     expect(Array.from(safetensorsWeightSource([st], 'mem').get('w', [2, 2]).data)).toEqual(Array.from(data));
   });
+
+  it('keeps the written order of integer-like names ("10" before "2"), which a JS object would reorder', () => {
+    const f4 = (x: number) => new Uint8Array(new Float32Array([x]).buffer);
+    const tensors = [
+      { name: '10', dtype: 'F32' as const, shape: [1], bytes: f4(10) },
+      { name: '2', dtype: 'F32' as const, shape: [1], bytes: f4(2) },
+      { name: 'a"\\b\u00e9', dtype: 'F32' as const, shape: [1], bytes: f4(3) },
+    ];
+    const bytes = serializeSafetensors({ metadata: { k: 'v' }, tensors });
+    const st = parseSafetensors(bytes, 'mem');
+    expect(st.tensors.map((t) => t.name)).toEqual(['10', '2', 'a"\\b\u00e9']);
+    expect(Buffer.compare(Buffer.from(serializeSafetensors(st)), Buffer.from(bytes))).toBe(0);
+  });
 });

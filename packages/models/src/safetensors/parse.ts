@@ -57,6 +57,34 @@ function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/**
+ * The keys of a JSON object text in the order they are written (JSON.parse would move integer-like
+ * keys such as "10" first, and the round trip must keep the file's order). `text` has already
+ * passed JSON.parse, so only strings and nesting need tracking. A repeated key is an error.
+ */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return keys;
+}
+
 /** Strict UTF-8 so a corrupted header fails here instead of becoming replacement characters. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -107,7 +135,12 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsFi
   let metadata: Record<string, string> | undefined;
   const tensors: SafetensorsTensor[] = [];
   const spans: { name: string; begin: number; end: number }[] = [];
-  for (const [name, entry] of Object.entries(header)) {
+  const keys = topLevelKeys(text);
+  if (new Set(keys).size !== keys.length) {
+    fail(`header repeats key '${keys.find((k, i) => keys.indexOf(k) !== i)}'`);
+  }
+  for (const name of keys) {
+    const entry = (header as Record<string, unknown>)[name];
     if (name === '__metadata__') {
       if (!isPlainObject(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
         fail(`'__metadata__' must map strings to strings`);

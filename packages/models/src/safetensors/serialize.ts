@@ -20,8 +20,9 @@ const utf8 = new TextEncoder();
  * ```
  */
 export function serializeSafetensors(st: Omit<SafetensorsFile, 'file'> & { file?: string }): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (st.metadata) header.__metadata__ = st.metadata;
+  // Entries are joined by hand: a JS object would move integer-like names ("0", "10") to the front.
+  const entries: string[] = [];
+  if (st.metadata) entries.push(`"__metadata__":${JSON.stringify(st.metadata)}`);
   let offset = 0;
   const seen = new Set<string>();
   for (const t of st.tensors) {
@@ -29,10 +30,11 @@ export function serializeSafetensors(st: Omit<SafetensorsFile, 'file'> & { file?
       throw new Error(`${st.file ?? 'safetensors'}: cannot write tensor name '${t.name}' twice or as '__metadata__'`);
     }
     seen.add(t.name);
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    const info = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    entries.push(`${JSON.stringify(t.name)}:${JSON.stringify(info)}`);
     offset += t.bytes.byteLength;
   }
-  const json = utf8.encode(JSON.stringify(header));
+  const json = utf8.encode(`{${entries.join(',')}}`);
   const headerLen = Math.ceil(json.byteLength / 8) * 8;
   const out = new Uint8Array(8 + headerLen + offset);
   const view = new DataView(out.buffer);
