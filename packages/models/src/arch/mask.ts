@@ -1,6 +1,6 @@
 /**
  * Additive attention masks built from `range` + comparisons (no `bandPart`: it has no gradient and
- * corrupts the wasm heap on bool input).
+ * corrupts the wasm heap on bool input). Not @agon/tensor's attentionMask: that one has no sliding window.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
