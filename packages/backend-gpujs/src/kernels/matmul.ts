@@ -1,0 +1,127 @@
+// BatchMatMul and _FusedMatMul (matmul + bias + activation in one kernel): one output element per
+// GPU thread, a K-long dot product with the shapes and transposes baked into the source.
+import * as tf from '@tensorflow/tfjs-core';
+import { broadcast_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { broadcastIndices, lit, MAX_GPU_OUTPUT } from '../indexing.js';
+import type { GpuKernelHost } from './host.js';
+
+interface MatMulGeometry {
+  batchA: number;
+  batchB: number;
+  batch: number;
+  M: number;
+  K: number;
+  N: number;
+  outShape: number[];
+}
+
+/** Shapes of a (possibly batch-broadcast) matmul, following tfjs-backend-cpu's BatchMatMul. */
+function geometry(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatMulGeometry {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kB = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== kB) {
+    throw new Error(`gpujs BatchMatMul: inner dimensions differ (${K} and ${kB}) for shapes [${a.shape}] and [${b.shape}]`);
+  }
+  const outer = broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  return { batchA, batchB, batch: Math.max(batchA, batchB), M, K, N, outShape: [...outer, M, N] };
+}
+
+/** Fused activations, as gpu.js expressions of the pre-activation `s` (and `alpha`, `w`). */
+const ACTIVATIONS: Record<string, (s: string, alpha: number) => string> = {
+  linear: (s) => s,
+  relu: (s) => `Math.max(${s}, 0.0)`,
+  relu6: (s) => `Math.min(Math.max(${s}, 0.0), 6.0)`,
+  elu: (s) => `(${s} > 0.0 ? ${s} : Math.exp(${s}) - 1.0)`,
+  sigmoid: (s) => `1.0 / (1.0 + Math.exp(-${s}))`,
+  leakyrelu: (s, alpha) => `(${s} < 0.0 ? ${lit(alpha)} * ${s} : ${s})`,
+  prelu: (s) => `(${s} < 0.0 ? w[idx1] * ${s} : ${s})`,
+};
+
+/** Which batch of an operand with `own` batches output batch `bi` reads (as the CPU kernel does). */
+function batchOf(own: number, batch: number): string {
+  if (own === 1) return '0.0';
+  if (own === batch) return 'bi';
+  return `(bi - Math.floor((bi + 0.5) / ${lit(own)}) * ${lit(own)})`;
+}
+
+interface Epilogue {
+  bias?: TensorInfo;
+  prelu?: TensorInfo;
+  activation: string;
+  alpha: number;
+}
+
+function matmulSource(g: MatMulGeometry, tA: boolean, tB: boolean, ep: Epilogue): string {
+  const { M, K, N } = g;
+  const params = ['a', 'b', ...(ep.bias ? ['bias'] : []), ...(ep.prelu ? ['w'] : [])];
+  const lines = ['const flat = this.thread.x;'];
+  if (g.batch > 1) lines.push(`const bi = Math.floor((flat + 0.5) / ${lit(M * N)});`, `const rem = flat - bi * ${lit(M * N)};`);
+  else lines.push('const rem = flat;');
+  lines.push(`const m = Math.floor((rem + 0.5) / ${lit(N)});`, `const n = rem - m * ${lit(N)};`);
+  const aBase = `${batchOf(g.batchA, g.batch)} * ${lit(M * K)} + ${tA ? 'm' : `m * ${lit(K)}`}`;
+  const bBase = `${batchOf(g.batchB, g.batch)} * ${lit(K * N)} + ${tB ? `n * ${lit(K)}` : 'n'}`;
+  lines.push(`const ia = ${aBase};`, `const ib = ${bBase};`, 'let s = 0.0;');
+  lines.push(`for (let k = 0; k < ${K}; k++) {`, `s += a[ia + k * ${lit(tA ? M : 1)}] * b[ib + k * ${lit(tB ? 1 : N)}];`, '}');
+  const extra = [ep.bias?.shape ?? [1], ep.prelu?.shape ?? [1]];
+  if (ep.bias || ep.prelu) lines.push(broadcastIndices('flat', g.outShape, extra));
+  if (ep.bias) lines.push('s = s + bias[idx0];');
+  const act = ACTIVATIONS[ep.activation];
+  lines.push(`return ${act('s', ep.alpha)};`);
+  return `function (${params.join(', ')}) {\n${lines.join('\n')}\n}`;
+}
+
+function run(host: GpuKernelHost, a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, ep: Epilogue, name: string): TensorInfo {
+  const g = geometry(a, b, tA, tB);
+  const size = tf.util.sizeFromShape(g.outShape);
+  if (size === 0) return host.makeTensorInfo(g.outShape, 'float32', new Float32Array(0));
+  const key = [name, a.shape, b.shape, tA, tB, ep.bias?.shape ?? '-', ep.prelu?.shape ?? '-', ep.activation, ep.alpha].join('|');
+  const inputs = [a, b, ...(ep.bias ? [ep.bias] : []), ...(ep.prelu ? [ep.prelu] : [])];
+  const values = host.runGpu(key, () => ({ source: matmulSource(g, tA, tB, ep), size }), inputs);
+  return host.makeTensorInfo(g.outShape, 'float32', values);
+}
+
+function gpuAble(ts: (TensorInfo | undefined)[]): boolean {
+  return ts.every((t) => !t || t.dtype === 'float32');
+}
+
+function outSize(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): number {
+  return tf.util.sizeFromShape(geometry(a, b, tA, tB).outShape);
+}
+
+/** BatchMatMul on the GPU for float32 operands; `cpu` takes the rest. */
+export function batchMatMulKernel(cpu: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!gpuAble([a, b]) || outSize(a, b, transposeA, transposeB) > MAX_GPU_OUTPUT) return cpu(args) as TensorInfo;
+    return run(args.backend as GpuKernelHost, a, b, transposeA, transposeB, { activation: 'linear', alpha: 0 }, 'BatchMatMul');
+  };
+}
+
+/** _FusedMatMul (matmul, then bias, then activation) on the GPU in one kernel. */
+export function fusedMatMulKernel(cpu: KernelFunc): KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+    const attrs = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string; leakyreluAlpha?: number };
+    const activation = attrs.activation ?? 'linear';
+    if (
+      !a || !b || !(activation in ACTIVATIONS) || (activation === 'prelu' && !preluActivationWeights) ||
+      !gpuAble([a, b, bias, preluActivationWeights]) ||
+      outSize(a, b, attrs.transposeA, attrs.transposeB) > MAX_GPU_OUTPUT
+    ) {
+      return cpu(args) as TensorInfo;
+    }
+    return run(args.backend as GpuKernelHost, a, b, attrs.transposeA, attrs.transposeB, {
+      bias,
+      prelu: activation === 'prelu' ? preluActivationWeights : undefined,
+      activation,
+      alpha: attrs.leakyreluAlpha ?? 0.2,
+    }, '_FusedMatMul');
+  };
+}
