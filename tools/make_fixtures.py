@@ -12,8 +12,10 @@ weights exactly as stored (after the F16/BF16 rounding). It also writes dtypes/ 
 conversions as torch does them) and tokenizers' expected ids from a plain-Python BPE.
 
 The safetensors layout follows the reference writer: `__metadata__` first, compact JSON in
-(dtype, shape, data_offsets) field order, tensors sorted by name, header padded with spaces to a
-multiple of 8 bytes. Everything is seeded, so re-running gives the same bytes.
+(dtype, shape, data_offsets) field order, tensors sorted by dtype (widest first) then name, header
+padded with spaces to a multiple of 8 bytes. Checked: `safetensors.torch.save` 0.8.0 rewrites
+every fixture file byte for byte (see fixtures/reference/README.md). Everything is seeded, so
+re-running gives the same bytes.
 """
 import json, math, os, re, struct
 
@@ -31,6 +33,11 @@ ST_DTYPE = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", 
             torch.uint8: "U8", torch.bool: "BOOL"}
 
 
+# The reference writer (safetensors >= 0.3, Rust) orders tensors by dtype, widest first (its enum
+# order, reversed), then by name; the header lists them in that same order.
+DTYPE_RANK = ["BOOL", "U8", "I8", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"]
+
+
 def tensor_bytes(t):
     t = t.contiguous()
     if t.dtype == torch.bfloat16:  # numpy has no bfloat16: reinterpret the bits
@@ -42,7 +49,7 @@ def safetensors_bytes(tensors, metadata={"format": "pt"}):
     header, blobs, offset = {}, [], 0
     if metadata is not None:
         header["__metadata__"] = metadata
-    for name in sorted(tensors):
+    for name in sorted(tensors, key=lambda n: (-DTYPE_RANK.index(ST_DTYPE[tensors[n].dtype]), n)):
         b = tensor_bytes(tensors[name])
         header[name] = {"dtype": ST_DTYPE[tensors[name].dtype], "shape": list(tensors[name].shape),
                         "data_offsets": [offset, offset + len(b)]}

@@ -90,4 +90,17 @@ describe('safetensors round trip', () => {
     expect(st.tensors.map((t) => t.name)).toEqual(['10', '2', 'a"\\b\u00e9']);
     expect(Buffer.compare(Buffer.from(serializeSafetensors(st)), Buffer.from(bytes))).toBe(0);
   });
+
+  it('reads the file written by the reference implementation (safetensors 0.8.0) with its values', async () => {
+    const st = await readSafetensors(join(fixtures, 'reference', 'written-by-safetensors-0.8.0.safetensors'));
+    expect(st.metadata).toEqual({ format: 'pt', writer: 'safetensors 0.8.0' });
+    // Reference order: dtype widest first, then name.
+    expect(st.tensors.map((t) => `${t.name}:${t.dtype}`)).toEqual(['ids:I64', 'weight:F32', 'é:F32', 'bf:BF16', 'half:F16', '10:U8', '2:U8']);
+    const src = safetensorsWeightSource([st], 'ref');
+    expect(Array.from(src.get('weight', [3, 4]).data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(Array.from(src.get('half').data)).toEqual([1, -2, 0.5]);
+    expect(Array.from(src.get('bf').data)).toEqual([1, 2, 3]);
+    expect(Array.from(src.get('ids').data)).toEqual([1, 2, 3]);
+    expect([src.get('10').data[0], src.get('2').data[0], src.get('é').data[0]]).toEqual([10, 2, 0.25]);
+  });
 });
