@@ -63,7 +63,10 @@ export interface HfFolder {
   weights: WeightSource;
   /** From tokenizer.json (+ tokenizer_config.json), when the folder has one. */
   tokenizer?: HfTokenizer;
-  /** From `chat_template` in tokenizer_config.json or chat_template.jinja, when present. */
+  /**
+   * From `chat_template` in tokenizer_config.json or chat_template.jinja, when present. Templates
+   * that print `bos_token` themselves (Llama 2/3) need `encode(text, { bos: false })` afterwards.
+   */
   chat?: ChatFormat;
   /** Ids that end generation: generation_config.json, else config.json, else the tokenizer's eos. */
   eosIds: number[];
