@@ -26,8 +26,12 @@ export class GpujsBackend extends MathBackendCPU implements GpuKernelHost {
   runGpu(key: string, make: () => KernelSpec, inputs: readonly TensorInfo[]): Float32Array {
     const args = inputs.map((t) => {
       const v = this.data.get(t.dataId).values;
-      if (!(v instanceof Float32Array)) throw new Error(`gpujs kernel '${key}': expected float32 data, got ${t.dtype}`);
-      return v;
+      // A tag check, not instanceof: arrays made in another realm (a vm context, a worker) count.
+      if (Object.prototype.toString.call(v) === '[object Float32Array]') return v as Float32Array;
+      // The cpu kernels may store a float32 tensor in another typed array (e.g. Cast from int32
+      // keeps the Int32Array); gpu.js needs float32 values.
+      if (ArrayBuffer.isView(v)) return Float32Array.from(v as unknown as ArrayLike<number>);
+      throw new Error(`gpujs kernel '${key}': expected typed-array data for a ${t.dtype} input, got ${Object.prototype.toString.call(v)}`);
     });
     return this.kernels.run(key, make, args);
   }

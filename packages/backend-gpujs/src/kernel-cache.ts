@@ -89,7 +89,13 @@ export class KernelCache {
 }
 
 function copyOut(out: unknown, size: number, key: string): Float32Array {
-  if (out instanceof Float32Array) return out.length === size ? out.slice() : out.slice(0, size);
-  if (Array.isArray(out) || ArrayBuffer.isView(out)) return Float32Array.from(out as ArrayLike<number>).subarray(0, size);
+  // Copy into an array of this realm, whatever realm gpu.js made its output in.
+  if (Array.isArray(out) || ArrayBuffer.isView(out)) {
+    const src = out as unknown as ArrayLike<number>;
+    if (src.length < size) throw new Error(`gpujs kernel '${key}' returned ${src.length} values, expected ${size}`);
+    const copy = new Float32Array(size);
+    for (let i = 0; i < size; i++) copy[i] = src[i];
+    return copy;
+  }
   throw new Error(`gpujs kernel '${key}' returned ${typeof out}, expected a Float32Array of ${size} values`);
 }
