@@ -23,12 +23,14 @@ export interface QueryRules {
  *
  * @example
  * ```ts
- * DEFAULT_LEAK_PATTERNS.some((p) => p.test('Hint: it is even')); // true
+ * DEFAULT_LEAK_PATTERNS.some((p) => p.test('Name a prime. Hint: it is even')); // true
  * ```
  */
 export const DEFAULT_LEAK_PATTERNS: readonly RegExp[] = [
-  /\b(answer|solution|hint|expected output)\s*(is\s*)?[:=]/i,
-  /\bthe (correct |right )?answer is\b/i,
+  // "Answer: 4", "Hint: …" where a sentence or line starts; "give a short answer: why…" is fine.
+  /(?:^|[.?!)]\s*)(?:answer|solution|hint|expected output)s?\s*[:=](?=\s*\S)/im,
+  // "The answer is Paris." at the start of a sentence; "explain why the answer is hard" is fine.
+  /(?:^|[.?!)]\s*)the (?:correct |right |final )?answer is(?=\s+\S)/im,
 ];
 
 /** Default {@link QueryRules.maxChars}. */
@@ -69,7 +71,7 @@ export function extractQuery(text: string, rules: QueryRules = {}): string | Inv
   }
   for (const pattern of rules.leakPatterns ?? DEFAULT_LEAK_PATTERNS) {
     const m = pattern.exec(body);
-    if (m) return invalid(`query leaks its answer ("${m[0]}")`);
+    if (m) return invalid(`query leaks its answer ("${m[0].replace(/^[\s.?!)]+/, '')}")`);
   }
   return body;
 }

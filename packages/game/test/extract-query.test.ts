@@ -27,9 +27,17 @@ describe('extractQuery', () => {
   it('rejects answer-leaking queries', () => {
     expect(reason(extractQuery('What is 2+2? Answer: 4'))).toBe('query leaks its answer ("Answer:")');
     expect(reason(extractQuery('Translate "chat". Hint: it is an animal'))).toBe('query leaks its answer ("Hint:")');
+    expect(reason(extractQuery('Question: capital of France?\nSolution = Paris'))).toBe('query leaks its answer ("Solution =")');
     expect(reason(extractQuery('Capital of France? The answer is Paris'))).toBe('query leaks its answer ("The answer is")');
     // Talking about answers is fine; giving one is not.
-    expect(extractQuery('Explain how to check an answer to a division.')).toBe('Explain how to check an answer to a division.');
+    for (const ok of [
+      'Explain how to check an answer to a division.',
+      'Give a short answer: why is the sky blue?',
+      'Explain why the answer is not obvious when dividing by zero.',
+      'What do you think the answer is?',
+    ]) {
+      expect(extractQuery(ok)).toBe(ok);
+    }
     expect(extractQuery('Q? Answer: x', { leakPatterns: [] })).toBe('Q? Answer: x');
   });
 
