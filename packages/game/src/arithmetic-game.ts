@@ -3,7 +3,14 @@ import { extractQuery } from './extract-query.js';
 import { challengerMessages, solverMessages } from './lsp-prompt.js';
 import { checkKnob, distinctSet, seededUniform, uniformInt, type VerifiableGame } from './verifiable.js';
 
-/** An operator of the arithmetic game. */
+/**
+ * An operator of the arithmetic game.
+ *
+ * @example
+ * ```ts
+ * const op: ArithmeticOp = '*';
+ * ```
+ */
 export type ArithmeticOp = '+' | '-' | '*';
 
 /**

@@ -33,7 +33,14 @@ export const DEFAULT_LEAK_PATTERNS: readonly RegExp[] = [
   /(?:^|[.?!)]\s*)the (?:correct |right |final )?answer is(?=\s+\S)/im,
 ];
 
-/** Default {@link QueryRules.maxChars}. */
+/**
+ * Default {@link QueryRules.maxChars}.
+ *
+ * @example
+ * ```ts
+ * extractQuery('x'.repeat(DEFAULT_MAX_QUERY_CHARS + 1)); // Invalid: too long
+ * ```
+ */
 export const DEFAULT_MAX_QUERY_CHARS = 2000;
 
 const invalid = (reason: string): Invalid => ({ invalid: true, reason });

@@ -19,7 +19,14 @@ export const JUDGE_CRITERIA: readonly string[] = [
   'The user is likely to like the form and style of the response.',
 ];
 
-/** Highest score the judge can give: one point per criterion. */
+/**
+ * Highest score the judge can give: one point per criterion (7).
+ *
+ * @example
+ * ```ts
+ * const normalised = score / MAX_JUDGE_SCORE; // in [0, 1]
+ * ```
+ */
 export const MAX_JUDGE_SCORE = JUDGE_CRITERIA.length;
 
 /** Tags the judge prompt uses; neutralised inside the texts being judged. */

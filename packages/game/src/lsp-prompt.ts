@@ -1,8 +1,22 @@
 import type { ChatMessage } from '@agon/core';
 
-/** Marker the Challenger writes before its filled template. */
+/**
+ * Marker the Challenger writes before its filled template.
+ *
+ * @example
+ * ```ts
+ * extractQuery(`${START_MARKER}Why is the sky blue?${END_MARKER}`); // 'Why is the sky blue?'
+ * ```
+ */
 export const START_MARKER = '[Start Generation]';
-/** Marker the Challenger writes after its filled template. */
+/**
+ * Marker the Challenger writes after its filled template.
+ *
+ * @example
+ * ```ts
+ * 'Name a river.\n[End Generation]'.endsWith(END_MARKER); // true
+ * ```
+ */
 export const END_MARKER = '[End Generation]';
 
 /**

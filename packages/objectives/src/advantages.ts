@@ -2,7 +2,14 @@
 // formula below is a few lines of arithmetic, so they are pure functions with no tensors.
 // An EMPTY row R[i] = [] means query i was invalid: it had no Solver turn.
 
-/** Rewards of a batch: `rewards[i][j]` for answer j of query i; `[]` for an invalid query. */
+/**
+ * Rewards of a batch: `rewards[i][j]` for answer j of query i; `[]` for an invalid query.
+ *
+ * @example
+ * ```ts
+ * const R: RewardTable = [[1, 0, 0], [], [1, 1, 0.4]]; // query 2 was invalid
+ * ```
+ */
 export type RewardTable = readonly (readonly number[])[];
 
 function checkTable(name: string, table: RewardTable): void {
