@@ -36,5 +36,6 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 120000,
+  globalSetup: path.join(root, 'tools/jest-global-setup.cjs'),
   reporters: ['default', path.join(root, 'tools/jest-summary-reporter.cjs')],
 };

@@ -55,3 +55,6 @@ export type { SafetensorsFile, SafetensorsTensor, SafetensorsDtype, FloatDtype, 
 export { Gpt2Model, buildGpt2, gpt2WeightShapes } from './arch/gpt2.js';
 export { parseGpt2Config, gpt2ConfigToHf } from './arch/gpt2-config.js';
 export type { Gpt2Config, Gpt2Activation } from './arch/gpt2-config.js';
+// The batched sampler (lead's module).
+export { generate, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
+export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';
