@@ -70,6 +70,17 @@ describe('selfJudgeReward', () => {
     const judge = selfJudgeReward({ sampler, chatFormat: chat, tokenizer: tok, prompt: judgeMessages, parse: parseJudgeScore, sampling: { maxNewTokens: 20 } });
     expect(await judge(pairs([['Q', 'A']]))).toEqual([null]); // '…<Score>5' without its closing tag
   });
+
+  it('prepends BOS unless told the chat template writes it', async () => {
+    const ids: number[][] = [];
+    const sampler = { generate: async (prompts: readonly (readonly number[])[]) => (ids.push(...prompts.map((p) => [...p])), prompts.map(() => ({ ids: [], text: '<Score>1</Score>', finishReason: 'stop' as const, logprobs: [], samplingLogprobs: [] }))) };
+    const base = { sampler, chatFormat: chat, tokenizer: tok, prompt: judgeMessages, parse: parseJudgeScore };
+    expect(await selfJudgeReward(base)(pairs([['Q', 'A']]))).toEqual([1]);
+    expect(await selfJudgeReward({ ...base, bos: false })(pairs([['Q', 'A']]))).toEqual([1]);
+    expect(ids[0][0]).toBe(tok.bosId);
+    expect(ids[1][0]).not.toBe(tok.bosId);
+    expect(ids[1]).toEqual(ids[0].slice(1));
+  });
 });
 
 describe('combinators', () => {

@@ -22,6 +22,11 @@ export interface SelfJudgeOptions<Q = string> {
   prompt: (instruction: string, response: string) => ChatMessage[];
   /** Reads the judge's output; `score: null` means the verdict could not be read. */
   parse: (text: string) => { score: number | null; reason?: string };
+  /**
+   * Prepend the tokenizer's BOS id to each judge prompt. Default true; set false when the chat
+   * template already writes BOS as text (e.g. Llama 3's `<|begin_of_text|>`), so it is not doubled.
+   */
+  bos?: boolean;
   /** How the judge samples. Default greedy (temperature 0), 256 new tokens: a judge should be deterministic. */
   sampling?: SamplingOptions;
   /** Query → instruction text. Default: strings as is, objects as JSON. */
@@ -44,10 +49,11 @@ export interface SelfJudgeOptions<Q = string> {
 export function selfJudgeReward<Q = string>(options: SelfJudgeOptions<Q>): RewardFn<Q> {
   const sampling: SamplingOptions = options.sampling ?? { maxNewTokens: 256, temperature: 0 };
   const text = options.queryText ?? defaultQueryText;
+  const bos = options.bos ?? true;
   return async (batch) => {
     if (!batch.length) return [];
     const prompts = batch.map((x) =>
-      options.tokenizer.encode(options.chatFormat.render(options.prompt(text(x.query), x.answer), { addGenerationPrompt: true }), { bos: true }),
+      options.tokenizer.encode(options.chatFormat.render(options.prompt(text(x.query), x.answer), { addGenerationPrompt: true }), { bos }),
     );
     const completions = await options.sampler.generate(prompts, sampling);
     if (completions.length !== batch.length) {
