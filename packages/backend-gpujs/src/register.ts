@@ -1,9 +1,10 @@
 // Kernel registration for the `gpujs` backend: every CPU kernel, with the GPU ones swapped in.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
+import { addNKernel, BINARY_OPS, binaryKernel, UNARY_OPS, unaryKernel } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { REDUCTIONS, reduceKernel } from './kernels/reduce.js';
+import { softmaxKernel } from './kernels/softmax.js';
 
 /** The tfjs backend name. */
 export const GPUJS_BACKEND = 'gpujs';
@@ -12,6 +13,8 @@ export const GPUJS_BACKEND = 'gpujs';
 export const GPU_KERNELS: readonly string[] = [
   'BatchMatMul',
   '_FusedMatMul',
+  'Softmax',
+  'AddN',
   ...Object.keys(UNARY_OPS),
   ...Object.keys(BINARY_OPS),
   ...Object.keys(REDUCTIONS),
@@ -20,6 +23,8 @@ export const GPU_KERNELS: readonly string[] = [
 function gpuKernel(name: string, cpu: KernelFunc): KernelFunc {
   if (name === 'BatchMatMul') return batchMatMulKernel(cpu);
   if (name === '_FusedMatMul') return fusedMatMulKernel(cpu);
+  if (name === 'Softmax') return softmaxKernel(cpu);
+  if (name === 'AddN') return addNKernel(cpu);
   if (name in UNARY_OPS) return unaryKernel(name, cpu);
   if (name in BINARY_OPS) return binaryKernel(name, cpu);
   return reduceKernel(name, cpu);

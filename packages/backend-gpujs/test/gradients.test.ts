@@ -98,6 +98,12 @@ const cases: GradCase[] = [
       return s / 21;
     },
   },
+  {
+    name: 'Σ w ⊙ softmax(x): the Softmax kernel and its gradient',
+    shapes: [[4, 5]],
+    loss: (x) => tf.sum(tf.mul(tf.softmax(x), tf.tensor2d(Float32Array.from(w20), [4, 5]))),
+    ref: (x) => logSoftmaxRows(x, 5).reduce((s, v, i) => s + Math.exp(v) * Math.fround(w20[i]), 0),
+  },
 ];
 
 async function gradsOn(backend: string, c: GradCase, inputs: Float64Array[]): Promise<Float64Array[]> {

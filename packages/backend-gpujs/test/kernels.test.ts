@@ -273,3 +273,39 @@ describe('what gpu.js does not take runs on the cpu kernels', () => {
     }),
   );
 });
+
+describe('softmax and addN kernels', () => {
+  it.each([
+    [[3, 2, 5]],
+    [[4, 300]],
+    [[7]],
+  ])('softmax over the last axis of %j matches float64', (shape) =>
+    onGpu(async () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const R = shape[shape.length - 1];
+      const x = rand(n, 71, 30); // wide logits: exp would overflow without the max shift
+      const t = tf.tensor(Float32Array.from(x), shape);
+      const y = tf.softmax(t);
+      const want = new Float64Array(n);
+      for (let r = 0; r < n; r += R) {
+        const row = x.subarray(r, r + R);
+        const m = Math.max(...row);
+        const s = row.reduce((acc, v) => acc + Math.exp(v - m), 0);
+        row.forEach((v, j) => (want[r + j] = Math.exp(v - m) / s));
+      }
+      expect(y.shape).toEqual(shape);
+      expectClose(await y.data(), want, 1e-6, 1e-5, `softmax ${shape}`);
+      tf.dispose([t, y]);
+    }),
+  );
+
+  it('addN sums up to 8 tensors in one kernel', () =>
+    onGpu(async () => {
+      const xs = [1, 2, 3, 4, 5].map((s) => rand(12, 80 + s));
+      const ts = xs.map((v) => tf.tensor(Float32Array.from(v), [3, 4]));
+      const y = tf.addN(ts);
+      expectClose(await y.data(), xs[0].map((_, i) => xs.reduce((acc, v) => acc + v[i], 0)), 1e-6, 1e-6, 'addN');
+      tf.dispose([...ts, y]);
+    }),
+  );
+});

@@ -68,3 +68,24 @@ export function binaryKernel(name: string, cpu: KernelFunc): KernelFunc {
     return host.makeTensorInfo(outShape, 'float32', values);
   };
 }
+
+/** Most tensors AddN sums on the GPU in one kernel; longer lists go to the cpu kernel. */
+const MAX_ADDN = 8;
+
+/** AddN (the sum of same-shape tensors; gradients of a reused tensor accumulate through it). */
+export function addNKernel(cpu: KernelFunc): KernelFunc {
+  return (args) => {
+    const xs = args.inputs as unknown as TensorInfo[];
+    const host = args.backend as GpuKernelHost;
+    const size = xs.length > 0 ? tf.util.sizeFromShape(xs[0].shape) : 0;
+    if (xs.length < 2 || xs.length > MAX_ADDN || xs.some((t) => t.dtype !== 'float32') || size === 0 || size > MAX_GPU_OUTPUT) {
+      return cpu(args) as TensorInfo;
+    }
+    const names = xs.map((_, i) => `x${i}`);
+    const values = host.runGpu(`AddN|${xs.length}|${size}`, () => ({
+      source: `function (${names.join(', ')}) {\nconst i = this.thread.x;\nreturn ${names.map((n) => `${n}[i]`).join(' + ')};\n}`,
+      size,
+    }), xs);
+    return host.makeTensorInfo(xs[0].shape, 'float32', values);
+  };
+}
