@@ -68,7 +68,11 @@ describe('initBackend', () => {
       autoPriority: 100,
       isAvailable: async () => available,
       init: async () => {
-        tf.registerBackend('plugcpu', () => new (cpuBackend.constructor as new () => tf.KernelBackend)());
+        tf.registerBackend('plugcpu', () => {
+          const b = new (cpuBackend.constructor as new () => tf.KernelBackend)();
+          Object.assign(b, { firstUse: false }); // no "install tfjs-node" hint in the test log
+          return b;
+        });
         for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'plugcpu' });
         return { detail: 'borrowed cpu kernels' };
       },

@@ -45,14 +45,15 @@ describe('tokenLogprobs', () => {
     });
   });
 
-  it('rejects targets of the wrong shape or dtype with a message naming them', () => {
+  it('rejects targets of the wrong shape or dtype with a message naming them', () =>
+    expectNoLeaks(() => {
     const logits = tf.zeros([2, 3, 4]);
     const bad = tf.zeros([2, 4], 'int32');
     const fl = tf.zeros([2, 3]);
     expect(() => tokenLogprobs(logits, bad)).toThrow(/targets must have shape \[2, 3\]/);
     expect(() => tokenLogprobs(logits, fl)).toThrow(/targets must be int32, got float32/);
     tf.dispose([logits, bad, fl]);
-  });
+    }));
 });
 
 describe('entropyFromLogits', () => {
@@ -149,12 +150,13 @@ describe('maskedSum / maskedMean', () => {
     });
   });
 
-  it('rejects a mask that does not broadcast', () => {
+  it('rejects a mask that does not broadcast', () =>
+    expectNoLeaks(() => {
     const xt = tf.zeros([2, 3]);
     const mt = tf.zeros([3, 2]);
     expect(() => maskedMean(xt, mt)).toThrow(/maskedMean: mask of shape \[3, 2\] does not broadcast to x of shape \[2, 3\]/);
     tf.dispose([xt, mt]);
-  });
+    }));
 });
 
 describe('attentionMask', () => {
@@ -189,12 +191,13 @@ describe('attentionMask', () => {
     });
   });
 
-  it('rejects padding of the wrong width and negative lengths', () => {
+  it('rejects padding of the wrong width and negative lengths', () =>
+    expectNoLeaks(() => {
     const pad = tf.ones([2, 3]);
     expect(() => attentionMask({ queryLength: 2, keyLength: 4, padding: pad })).toThrow(
       /padding must have shape \[B, 4\] \(keyLength\), got \[2, 3\]/,
     );
     expect(() => attentionMask({ queryLength: 3, keyLength: 2 })).toThrow(/offset must be a non-negative integer, got -1/);
     pad.dispose();
-  });
+    }));
 });

@@ -43,7 +43,8 @@ export function isSoftwareAdapter(info: AdapterInfoLike, isFallbackAdapter = fal
   return [info.vendor, info.architecture, info.device, info.description].some((s) => !!s && SOFTWARE.test(s));
 }
 
-/** Where the Node `webgpu` (Dawn) object lives while a device is open; dropped on release so Node can exit. */
+const DAWN_INSTANCE = Symbol.for('@agon/tensor.dawnInstance');
+/** The Node `webgpu` (Dawn) instance in use. */
 let nodeGpu: GpuLike | undefined;
 interface Probe {
   adapter: AdapterLike;
@@ -66,7 +67,11 @@ async function getGpu(ctx: ProviderContext): Promise<GpuLike | string> {
     }
     // Dawn's classes (GPUBufferUsage, …) must be globals before tfjs-backend-webgpu runs.
     Object.assign(globalThis, mod.globals);
-    nodeGpu = mod.create([]) as GpuLike;
+    // One Dawn instance per process, kept on the native addon's (process-wide) exports: module
+    // registries that are re-created in one process (jest test files) would otherwise each make
+    // an instance, and tearing down several crashes SwiftShader at exit (std::system_error).
+    const shared = mod.create as unknown as Record<symbol, GpuLike | undefined>;
+    nodeGpu = shared[DAWN_INSTANCE] ??= mod.create([]) as GpuLike;
   }
   return nodeGpu;
 }
@@ -157,7 +162,9 @@ export const webgpuProvider: BackendProvider = {
     device = undefined;
     probed = undefined;
     if (nodeGpu) {
-      // dawn.node keeps running while the object from create() is referenced (chromium 387965810).
+      // Unhook navigator.gpu; the instance itself stays cached for the process (see getGpu).
+      // Node still exits: with no device open, dawn.node holds no event-loop handle (checked
+      // with webgpu 0.6.2 under node and jest).
       const g = globalThis as { navigator?: { gpu?: GpuLike } };
       if (g.navigator?.gpu === nodeGpu) delete g.navigator.gpu;
       nodeGpu = undefined;
