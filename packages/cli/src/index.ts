@@ -3,5 +3,6 @@
  * @packageDocumentation
  */
 export { main } from './main.js';
-export { processIO, UsageError } from './io.js';
+export { processIO, UsageError, firstLine } from './io.js';
+export { runGenerate, GENERATE_HELP } from './commands/generate.js';
 export type { CliIO } from './io.js';

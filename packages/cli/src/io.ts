@@ -38,3 +38,16 @@ export const processIO: CliIO = {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/**
+ * The first line of an error's message, whatever was thrown and whichever realm made it
+ * (`instanceof Error` fails across VM contexts).
+ *
+ * @example
+ * ```ts
+ * firstLine(new Error('bad file\nstack…')); // 'bad file'
+ * ```
+ */
+export function firstLine(e: unknown): string {
+  return String((e as { message?: unknown } | null)?.message ?? e).split('\n')[0];
+}

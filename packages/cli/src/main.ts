@@ -1,4 +1,5 @@
 import { processIO, UsageError, type CliIO } from './io.js';
+import { runGenerate } from './commands/generate.js';
 
 /** One sub-command of `agon`. */
 interface Command {
@@ -22,6 +23,10 @@ const commands: Record<string, Command> = {
       io.err('What works today: the workspace, @agon/core interfaces and the packages listed in the README.');
       return 2;
     },
+  },
+  generate: {
+    summary: 'sample a completion from a model (agon generate --help)',
+    run: runGenerate,
   },
   help: {
     summary: 'show this help',

@@ -1,0 +1,50 @@
+/**
+ * Flag parsing shared by the commands: node's parseArgs, with every mistake turned into a one-line
+ * {@link UsageError} that names the flag and what was expected.
+ */
+import { parseArgs } from 'node:util';
+import { firstLine, UsageError } from './io.js';
+
+/** The flag table of one command, in parseArgs' shape. */
+export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/**
+ * Parses `args` against `spec` (strict: unknown flags and stray positionals are errors).
+ *
+ * @example
+ * ```ts
+ * const flags = parseFlags('generate', ['--seed', '3'], { seed: { type: 'string' } });
+ * flags.seed; // '3'
+ * ```
+ */
+export function parseFlags(command: string, args: readonly string[], spec: FlagSpec): Record<string, string | boolean | undefined> {
+  try {
+    const { values } = parseArgs({ args: [...args], options: spec, strict: true, allowPositionals: false });
+    return values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError(`${command}: ${firstLine(e).replace(/\. To specify a positional argument.*$/, '')}`);
+  }
+}
+
+/**
+ * Reads a numeric flag, checking it is finite and within [min, max] (and an integer when asked).
+ *
+ * @example
+ * ```ts
+ * numberFlag('generate', 'top-p', '0.9', { min: 0, max: 1 }); // 0.9
+ * ```
+ */
+export function numberFlag(
+  command: string,
+  name: string,
+  raw: string | boolean | undefined,
+  range: { min: number; max?: number; integer?: boolean },
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  const want = `${range.integer ? 'an integer' : 'a number'} >= ${range.min}${range.max !== undefined ? ` and <= ${range.max}` : ''}`;
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || n < range.min || (range.max !== undefined && n > range.max) || (range.integer && !Number.isInteger(n))) {
+    throw new UsageError(`${command}: --${name} must be ${want}, got '${String(raw)}'`);
+  }
+  return n;
+}
