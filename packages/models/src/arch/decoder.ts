@@ -11,7 +11,7 @@ import type { HfExportable } from '../hf-exportable.js';
 import type { HostTensor, WeightSource } from '../weights.js';
 import type { DecoderConfig } from './decoder-config.js';
 import { causalMask } from './mask.js';
-import { applyRope, ropeAngles, ropeConstants, type RopeAngles } from './rope.js';
+import { applyRope, ropeAngles, ropeConstants, ropeTables, type RopeAngles, type RopeTables } from './rope.js';
 import { decoderExport } from './decoder-export.js';
 
 /**
@@ -77,7 +77,7 @@ export class DecoderModel implements CausalLM, HfExportable {
   readonly weights: ReadonlyMap<string, tf.Variable>;
   private readonly identity: DecoderIdentity;
   private readonly perm: tf.Tensor1D;
-  private readonly rope: ReturnType<typeof ropeConstants>;
+  private readonly rope: RopeTables;
   private disposed = false;
 
   constructor(config: DecoderConfig, source: WeightSource, identity: DecoderIdentity) {
@@ -105,8 +105,9 @@ export class DecoderModel implements CausalLM, HfExportable {
       throw e;
     }
     this.weights = weights;
-    this.rope = ropeConstants(config);
-    this.perm = tf.tensor1d(this.rope.perm, 'int32');
+    const rc = ropeConstants(config);
+    this.rope = ropeTables(rc, config.maxPositions);
+    this.perm = tf.tensor1d(rc.perm, 'int32');
   }
 
   private w(key: string): tf.Variable {
@@ -183,6 +184,9 @@ export class DecoderModel implements CausalLM, HfExportable {
     if (past && past.layers.length > 0 && past.layers[0].k.shape[0] !== B) {
       throw new Error(`forward: ids have batch ${B} but opts.cache holds batch ${past.layers[0].k.shape[0]}`);
     }
+    if (P + T > this.rope.limit) {
+      throw new Error(`forward: ${P + T} positions exceed the RoPE tables (${this.rope.limit}, twice max_position_embeddings ${cfg.maxPositions})`);
+    }
     const out = tf.tidy(() => {
       const positions = opts.positions ?? (tf.tile(tf.reshape(tf.range(P, P + T, 1, 'int32'), [1, T]), [B, 1]) as tf.Tensor2D);
       const angles = ropeAngles(positions, this.rope);
@@ -225,5 +229,7 @@ export class DecoderModel implements CausalLM, HfExportable {
     this.disposed = true;
     for (const v of this.weights.values()) v.dispose();
     this.perm.dispose();
+    const r = this.rope;
+    tf.dispose([r.cosLo, r.sinLo, r.cosHi, r.sinHi, r.sign]);
   }
 }

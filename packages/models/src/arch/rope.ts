@@ -1,6 +1,8 @@
 /**
- * Rotary position embeddings for the Llama family, computed in the graph from position ids (no
- * position table, so any position works and left padding just passes other ids).
+ * Rotary position embeddings for the Llama family. cos/sin come from two small float64-accurate
+ * host tables combined in the graph by the angle-addition formulas (position p = hi·K + lo), not
+ * from tf.cos/tf.sin: WebGPU's sin/cos are only accurate to ~2e-4 (SwiftShader), enough to move
+ * logits by 1e-3, and the tables stay small for any context length (K + max/K rows).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderConfig } from './decoder-config.js';
@@ -41,8 +43,8 @@ export function ropeInverseFrequencies(cfg: Pick<DecoderConfig, 'headDim' | 'rop
  * interleaved pairs (2i, 2i+1) as llama2.c, or halves (i, i+D/2) as Hugging Face `rotate_half`.
  */
 export interface RopeConstants {
-  /** [D] frequency of each dimension. */
-  freq: Float32Array;
+  /** [D] frequency of each dimension (float64). */
+  freq: Float64Array;
   /** [D] index of each dimension's partner. */
   perm: Int32Array;
   /** [D] −1 or +1. */
@@ -63,7 +65,7 @@ export function ropeConstants(
   const D = cfg.headDim;
   const half = D / 2;
   const inv = ropeInverseFrequencies(cfg);
-  const freq = new Float32Array(D);
+  const freq = new Float64Array(D);
   const perm = new Int32Array(D);
   const sign = new Float32Array(D);
   for (let i = 0; i < half; i++) {
@@ -77,6 +79,50 @@ export function ropeConstants(
   return { freq, perm, sign };
 }
 
+/** Rows of the low table: positions are split as hi·ROPE_BLOCK + lo. */
+export const ROPE_BLOCK = 64;
+
+/**
+ * cos and sin of lo·freq (lo < {@link ROPE_BLOCK}) and of hi·ROPE_BLOCK·freq, each [rows, D],
+ * computed in float64 on the host; positions up to `maxPositions · 2` are covered.
+ */
+export interface RopeTables {
+  cosLo: tf.Tensor2D;
+  sinLo: tf.Tensor2D;
+  cosHi: tf.Tensor2D;
+  sinHi: tf.Tensor2D;
+  /** [D] ±1 of the layout. */
+  sign: tf.Tensor1D;
+  /** Positions must be below this. */
+  limit: number;
+}
+
+/**
+ * Builds the {@link RopeTables} of `rc` for positions below 2 · `maxPositions` (callers own and dispose them).
+ *
+ * @example
+ * ```ts
+ * const tables = ropeTables(ropeConstants(cfg), cfg.maxPositions);
+ * ```
+ */
+export function ropeTables(rc: RopeConstants, maxPositions: number): RopeTables {
+  const D = rc.freq.length;
+  const hiRows = Math.ceil((2 * maxPositions) / ROPE_BLOCK) + 1;
+  const table = (rows: number, step: number, f: (x: number) => number) => {
+    const out = new Float32Array(rows * D);
+    for (let r = 0; r < rows; r++) for (let d = 0; d < D; d++) out[r * D + d] = f(r * step * rc.freq[d]);
+    return tf.tensor2d(out, [rows, D]);
+  };
+  return {
+    cosLo: table(ROPE_BLOCK, 1, Math.cos),
+    sinLo: table(ROPE_BLOCK, 1, Math.sin),
+    cosHi: table(hiRows, ROPE_BLOCK, Math.cos),
+    sinHi: table(hiRows, ROPE_BLOCK, Math.sin),
+    sign: tf.tensor1d(rc.sign),
+    limit: hiRows * ROPE_BLOCK,
+  };
+}
+
 /** cos and signed sin of every (row, position, dimension), ready to broadcast over heads. */
 export interface RopeAngles {
   /** [B, T, 1, D] */
@@ -86,22 +132,26 @@ export interface RopeAngles {
 }
 
 /**
- * cos/sin for `positions` [B, T] (int32). Angles are formed in float32, as run.c and transformers do.
+ * cos/sin for `positions` [B, T] (int32): cos(a+b) = cos a·cos b − sin a·sin b and
+ * sin(a+b) = sin a·cos b + cos a·sin b over the two tables (float32 error ~1e-7 at any position).
  *
  * @example
  * ```ts
- * const angles = ropeAngles(tf.tensor2d([[0, 1]], [1, 2], 'int32'), ropeConstants(cfg));
+ * const angles = ropeAngles(tf.tensor2d([[0, 1]], [1, 2], 'int32'), tables);
  * ```
  */
-export function ropeAngles(positions: tf.Tensor2D, rc: RopeConstants): RopeAngles {
+export function ropeAngles(positions: tf.Tensor2D, t: RopeTables): RopeAngles {
   return tf.tidy(() => {
     const [B, T] = positions.shape;
-    const D = rc.freq.length;
-    const ang = tf.mul(tf.reshape(tf.cast(positions, 'float32'), [B, T, 1, 1]), tf.tensor1d(rc.freq)); // [B,T,1,D]
-    return {
-      cos: tf.cos(ang) as tf.Tensor4D,
-      sin: tf.reshape(tf.mul(tf.sin(ang), tf.tensor1d(rc.sign)), [B, T, 1, D]) as tf.Tensor4D,
-    };
+    const D = t.sign.shape[0];
+    const pos = tf.cast(positions, 'int32');
+    const block = tf.scalar(ROPE_BLOCK, 'int32'); // a plain number would promote to float32
+    const hi = tf.floorDiv(pos, block);
+    const lo = tf.sub(pos, tf.mul(hi, block));
+    const [cl, sl, ch, sh] = [tf.gather(t.cosLo, lo), tf.gather(t.sinLo, lo), tf.gather(t.cosHi, hi), tf.gather(t.sinHi, hi)]; // [B,T,D]
+    const cos = tf.sub(tf.mul(cl, ch), tf.mul(sl, sh));
+    const sin = tf.mul(tf.add(tf.mul(sl, ch), tf.mul(cl, sh)), t.sign);
+    return { cos: tf.reshape(cos, [B, T, 1, D]) as tf.Tensor4D, sin: tf.reshape(sin, [B, T, 1, D]) as tf.Tensor4D };
   });
 }
 
