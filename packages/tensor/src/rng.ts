@@ -19,7 +19,15 @@ export interface Rng {
   state(): [number, number, number, number];
 }
 
-/** Where {@link createRng} starts: a seed, or a state saved by {@link Rng.state}. */
+/**
+ * Where {@link createRng} starts: a seed, or a state saved by {@link Rng.state}.
+ *
+ * @example
+ * ```ts
+ * const fresh: RngSeed = 1234;
+ * const resumed: RngSeed = { state: checkpoint.rngState };
+ * ```
+ */
 export type RngSeed = number | { state: readonly number[] };
 
 /** One step of splitmix32: spreads a 32-bit seed over well-mixed words. */

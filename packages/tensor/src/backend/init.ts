@@ -14,7 +14,14 @@ import { wasmProvider } from './wasm.js';
 import { webglProvider } from './webgl.js';
 import { webgpuProvider } from './webgpu.js';
 
-/** Options of {@link initBackend}. */
+/**
+ * Options of {@link initBackend}.
+ *
+ * @example
+ * ```ts
+ * const opts: InitBackendOptions = { backend: 'auto', allowSoftwareGpu: false };
+ * ```
+ */
 export interface InitBackendOptions {
   /**
    * Which backend: `'auto'` (default) or a provider name (`'cpu'`, `'wasm'`, `'webgpu'`,
@@ -32,7 +39,15 @@ export interface InitBackendOptions {
   wasmPaths?: string;
 }
 
-/** What {@link initBackend} chose. */
+/**
+ * What {@link initBackend} chose.
+ *
+ * @example
+ * ```ts
+ * const info: BackendInfo = await initBackend();
+ * console.log(`${info.backend}: ${info.reason}`);
+ * ```
+ */
 export interface BackendInfo {
   /** The tfjs backend now active (`tf.getBackend()`). */
   backend: string;

@@ -1,4 +1,12 @@
-/** What a GPU adapter says about itself (WebGPU `adapter.info`, trimmed). */
+/**
+ * What a GPU adapter says about itself (WebGPU `adapter.info`, trimmed).
+ *
+ * @example
+ * ```ts
+ * const { adapter } = await initBackend({ backend: 'webgpu' });
+ * if (adapter?.software) console.warn(`${adapter.description} runs on the CPU`);
+ * ```
+ */
 export interface GpuAdapterSummary {
   vendor: string;
   architecture: string;
@@ -8,7 +16,18 @@ export interface GpuAdapterSummary {
   software: boolean;
 }
 
-/** What a provider is told when asked to start. */
+/**
+ * What a provider is told when asked to start.
+ *
+ * @example
+ * ```ts
+ * const provider: BackendProvider = {
+ *   name: 'mine',
+ *   isAvailable: async (ctx) => ctx.isNode || 'Node only',
+ *   init: async () => ({}),
+ * };
+ * ```
+ */
 export interface ProviderContext {
   /** Whether a software (CPU-emulated) GPU adapter is acceptable. */
   allowSoftwareGpu: boolean;
@@ -18,7 +37,14 @@ export interface ProviderContext {
   wasmPaths?: string;
 }
 
-/** What a provider reports after {@link BackendProvider.init}. */
+/**
+ * What a provider reports after {@link BackendProvider.init}.
+ *
+ * @example
+ * ```ts
+ * const started: ProviderStarted = { detail: 'gpu.js over headless-gl' };
+ * ```
+ */
 export interface ProviderStarted {
   /** Why/how it started, appended to initBackend's reason (e.g. the adapter it chose). */
   detail?: string;
@@ -102,7 +128,15 @@ export function backendProviders(): BackendProvider[] {
   return [...providers.values()].sort((a, b) => (b.autoPriority ?? -Infinity) - (a.autoPriority ?? -Infinity));
 }
 
-/** The provider registered under `name`, if any. */
+/**
+ * The provider registered under `name`, if any.
+ *
+ * @example
+ * ```ts
+ * import { getBackendProvider } from '@agon/tensor';
+ * const ok = await getBackendProvider('webgpu')?.isAvailable({ allowSoftwareGpu: false, isNode: true });
+ * ```
+ */
 export function getBackendProvider(name: string): BackendProvider | undefined {
   return providers.get(name);
 }

@@ -39,7 +39,18 @@ export function unsortedSegmentSumWasm(args: {
   return out;
 }
 
-/** Registers the kernels agon adds to the wasm backend (idempotent). */
+/**
+ * Registers the kernels agon adds to the wasm backend (idempotent). `initBackend({ backend:
+ * 'wasm' })` does it; call it yourself only when you set the wasm backend up without initBackend.
+ *
+ * @example
+ * ```ts
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { registerWasmKernels } from '@agon/tensor';
+ * registerWasmKernels();
+ * await tf.setBackend('wasm'); // tf.grad through tf.gather now works
+ * ```
+ */
 export function registerWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });

@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Options of {@link attentionMask}. */
+/**
+ * Options of {@link attentionMask}.
+ *
+ * @example
+ * ```ts
+ * // 1 new token after 7 cached ones, rows of a left-padded batch:
+ * const opts: AttentionMaskOptions = { queryLength: 1, keyLength: 8, padding: keepBTk };
+ * ```
+ */
 export interface AttentionMaskOptions {
   /** Number of query positions T (new tokens in this forward pass). */
   queryLength: number;

@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { initBackend, registerBuiltinProviders, releaseBackend } from '../backend/init.js';
 import { backendProviders, getBackendProvider } from '../backend/provider.js';
 
-/** Debian's chromium ships this SwiftShader Vulkan ICD; Dawn accepts it (it rejects lavapipe). */
+/**
+ * Debian's chromium ships this SwiftShader Vulkan ICD; Dawn accepts it (it rejects lavapipe).
+ *
+ * @example
+ * ```ts
+ * import { SWIFTSHADER_ICD } from '@agon/tensor/testing';
+ * process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD; // in a jest config, before workers start
+ * ```
+ */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
