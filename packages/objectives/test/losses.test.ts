@@ -13,9 +13,8 @@ import {
   type Aggregator,
   type KlEstimator,
 } from '@agon/objectives';
-import { expectNoLeaks, finiteDiff, refLoss, take, useCpu, type Mat, type RefLossSpec } from './tf-helpers.js';
-
-beforeAll(useCpu);
+import { describeEachBackend } from '@agon/tensor/testing';
+import { expectNoLeaks, finiteDiff, refLoss, take, type Mat, type RefLossSpec } from './tf-helpers.js';
 
 // The Solver side of the worked 2-query × 3-answer batch: R = [[1, 0, 0], [1, 1, 0.4]] gives
 // A = [2/3, −1/3, −1/3, 0.2, 0.2, −0.4] (see advantages.test.ts). Each answer has ≤ 2 tokens; a
@@ -52,11 +51,11 @@ function disposeBatch(b: PolicyBatch): void {
 
 /** Loss value and metrics (as numbers) of `objective` on LP with the given extras. */
 async function evaluate(objective: Objective, opts: Parameters<typeof batchOf>[1] = {}, lp: Mat = LP) {
-  return expectNoLeaks(() => {
+  return expectNoLeaks(async () => {
     const x = tf.tensor2d(lp);
     const b = batchOf(x, opts);
     const { loss, metrics } = objective.loss(b);
-    const out = { loss: take(loss), metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, take(v)])) };
+    const out = { loss: await take(loss), metrics: Object.fromEntries(await Promise.all(Object.entries(metrics).map(async ([k, v]) => [k, await take(v)]))) };
     disposeBatch(b);
     x.dispose();
     return out;
@@ -65,7 +64,7 @@ async function evaluate(objective: Objective, opts: Parameters<typeof batchOf>[1
 
 /** d loss / d logprobs through tfjs autodiff. */
 async function gradient(objective: Objective, opts: Parameters<typeof batchOf>[1] = {}, lp: Mat = LP): Promise<Mat> {
-  return expectNoLeaks(() => {
+  return expectNoLeaks(async () => {
     const x = tf.tensor2d(lp);
     const b = batchOf(x, opts);
     const g = tf.grad((y: tf.Tensor) => {
@@ -73,7 +72,7 @@ async function gradient(objective: Objective, opts: Parameters<typeof batchOf>[1
       tf.dispose(Object.values(metrics));
       return loss;
     })(x);
-    const out = g.arraySync() as Mat;
+    const out = (await g.array()) as Mat;
     tf.dispose([g, x]);
     disposeBatch(b);
     return out;
@@ -83,143 +82,147 @@ async function gradient(objective: Objective, opts: Parameters<typeof batchOf>[1
 const AGGS: [RefLossSpec['agg'], Aggregator][] = [['tokenMean', tokenMean], ['sequenceMean', sequenceMean], ['sequenceSum', sequenceSum]];
 const KLS: [RefLossSpec['kl'], KlEstimator][] = [['k1', klK1], ['k2', klK2], ['k3', klK3]];
 
-describe('reinforceLoss (the paper’s Eqs. 4–5)', () => {
-  it('matches the hand-worked batch for each aggregation, β = 0', async () => {
-    expect((await evaluate(reinforceLoss({ aggregation: sequenceSum }))).loss).toBeCloseTo(-A_TIMES_S / 6, 6); // 23/180
-    expect((await evaluate(reinforceLoss({ aggregation: tokenMean }))).loss).toBeCloseTo(-A_TIMES_S / 10, 6); // 10 tokens
-    // Per-answer token means of −A·logp: [2/2, −(1/6)/1, −(2/3)/2, 0.6/2, 0.2/2, −1.2/1] = [1, −1/6, −1/3, 0.3, 0.1, −1.2].
-    expect((await evaluate(reinforceLoss({ aggregation: sequenceMean }))).loss).toBeCloseTo((1 - 1 / 6 - 1 / 3 + 0.3 + 0.1 - 1.2) / 6, 6);
-    expect((await evaluate(reinforceLoss())).loss).toBeCloseTo(-A_TIMES_S / 6, 6); // default: the paper's sequence sum
-  });
+// Every loss runs on every backend under test (cpu, wasm, webgpu; see @agon/tensor/testing).
+await describeEachBackend('policy losses', () => {
+  describe('reinforceLoss (the paper’s Eqs. 4–5)', () => {
+    it('matches the hand-worked batch for each aggregation, β = 0', async () => {
+      expect((await evaluate(reinforceLoss({ aggregation: sequenceSum }))).loss).toBeCloseTo(-A_TIMES_S / 6, 6); // 23/180
+      expect((await evaluate(reinforceLoss({ aggregation: tokenMean }))).loss).toBeCloseTo(-A_TIMES_S / 10, 6); // 10 tokens
+      // Per-answer token means of −A·logp: [2/2, −(1/6)/1, −(2/3)/2, 0.6/2, 0.2/2, −1.2/1] = [1, −1/6, −1/3, 0.3, 0.1, −1.2].
+      expect((await evaluate(reinforceLoss({ aggregation: sequenceMean }))).loss).toBeCloseTo((1 - 1 / 6 - 1 / 3 + 0.3 + 0.1 - 1.2) / 6, 6);
+      expect((await evaluate(reinforceLoss())).loss).toBeCloseTo(-A_TIMES_S / 6, 6); // default: the paper's sequence sum
+    });
 
-  it('adds β·KL per token in the loss (hand-worked with k1) and reports the token-mean KL', async () => {
-    const { loss, metrics } = await evaluate(reinforceLoss({ beta: 0.05, kl: klK1 }), { ref: REF });
-    expect(loss).toBeCloseTo((-A_TIMES_S + 0.05 * K1_TOTAL) / 6, 6);
-    expect(metrics.kl).toBeCloseTo(K1_TOTAL / 10, 6);
-    // β = 0 with a reference: KL is reported but not in the loss.
-    const noKl = await evaluate(reinforceLoss({ beta: 0, kl: klK1 }), { ref: REF });
-    expect(noKl.loss).toBeCloseTo(-A_TIMES_S / 6, 6);
-    expect(noKl.metrics.kl).toBeCloseTo(K1_TOTAL / 10, 6);
-  });
+    it('adds β·KL per token in the loss (hand-worked with k1) and reports the token-mean KL', async () => {
+      const { loss, metrics } = await evaluate(reinforceLoss({ beta: 0.05, kl: klK1 }), { ref: REF });
+      expect(loss).toBeCloseTo((-A_TIMES_S + 0.05 * K1_TOTAL) / 6, 6);
+      expect(metrics.kl).toBeCloseTo(K1_TOTAL / 10, 6);
+      // β = 0 with a reference: KL is reported but not in the loss.
+      const noKl = await evaluate(reinforceLoss({ beta: 0, kl: klK1 }), { ref: REF });
+      expect(noKl.loss).toBeCloseTo(-A_TIMES_S / 6, 6);
+      expect(noKl.metrics.kl).toBeCloseTo(K1_TOTAL / 10, 6);
+    });
 
-  it('gives the hand-derived gradient: −A_b/B on every counted token, 0 on padding', async () => {
-    const g = await gradient(reinforceLoss({ aggregation: sequenceSum }));
-    g.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(MASK[b][t] ? -ADV[b] / 6 : 0, 6)));
-  });
+    it('gives the hand-derived gradient: −A_b/B on every counted token, 0 on padding', async () => {
+      const g = await gradient(reinforceLoss({ aggregation: sequenceSum }));
+      g.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(MASK[b][t] ? -ADV[b] / 6 : 0, 6)));
+    });
 
-  for (const [aggName, agg] of AGGS) {
-    for (const [klName, kl] of KLS) {
-      it(`agrees with the float64 reference and its finite differences (${aggName}, ${klName}, β = 0.05)`, async () => {
-        const spec: RefLossSpec = { kind: 'reinforce', beta: 0.05, kl: klName, agg: aggName };
-        const objective = reinforceLoss({ beta: 0.05, kl, aggregation: agg });
-        const f = (lp: Mat) => refLoss(lp, REF, OLD, ADV, MASK, spec);
-        expect((await evaluate(objective, { ref: REF })).loss).toBeCloseTo(f(LP), 5);
-        const fd = finiteDiff(f, LP);
-        const g = await gradient(objective, { ref: REF });
-        g.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(fd[b][t], 5)));
-      });
+    for (const [aggName, agg] of AGGS) {
+      for (const [klName, kl] of KLS) {
+        it(`agrees with the float64 reference and its finite differences (${aggName}, ${klName}, β = 0.05)`, async () => {
+          const spec: RefLossSpec = { kind: 'reinforce', beta: 0.05, kl: klName, agg: aggName };
+          const objective = reinforceLoss({ beta: 0.05, kl, aggregation: agg });
+          const f = (lp: Mat) => refLoss(lp, REF, OLD, ADV, MASK, spec);
+          expect((await evaluate(objective, { ref: REF })).loss).toBeCloseTo(f(LP), 5);
+          const fd = finiteDiff(f, LP);
+          const g = await gradient(objective, { ref: REF });
+          g.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(fd[b][t], 5)));
+        });
+      }
     }
-  }
 
-  it('does not count fully masked rows as sequences, and ignores NaN in padding', async () => {
-    const mask = [...MASK.slice(0, 5), [0, 0]];
-    const lp = LP.map((row, b) => (b === 5 ? [Number.NaN, Number.NaN] : row));
-    const a5 = (2 / 3) * -3 + (-1 / 3) * -0.5 + (-1 / 3) * -2 + 0.2 * -3 + 0.2 * -1; // without answer 6
-    expect((await evaluate(reinforceLoss({ aggregation: sequenceSum }), { mask }, lp)).loss).toBeCloseTo(-a5 / 5, 6);
-    expect((await evaluate(reinforceLoss({ aggregation: sequenceMean }), { mask }, lp)).loss).toBeCloseTo((1 - 1 / 6 - 1 / 3 + 0.3 + 0.1) / 5, 6);
+    it('does not count fully masked rows as sequences, and ignores NaN in padding', async () => {
+      const mask = [...MASK.slice(0, 5), [0, 0]];
+      const lp = LP.map((row, b) => (b === 5 ? [Number.NaN, Number.NaN] : row));
+      const a5 = (2 / 3) * -3 + (-1 / 3) * -0.5 + (-1 / 3) * -2 + 0.2 * -3 + 0.2 * -1; // without answer 6
+      expect((await evaluate(reinforceLoss({ aggregation: sequenceSum }), { mask }, lp)).loss).toBeCloseTo(-a5 / 5, 6);
+      expect((await evaluate(reinforceLoss({ aggregation: sequenceMean }), { mask }, lp)).loss).toBeCloseTo((1 - 1 / 6 - 1 / 3 + 0.3 + 0.1) / 5, 6);
+    });
+
+    it('explains bad input', async () => {
+      const x = tf.tensor2d(LP);
+      const b = batchOf(x);
+      expect(() => reinforceLoss({ beta: 0.1 }).loss(b)).toThrow('reinforceLoss: batch.refLogprobs is missing; it is needed when beta > 0');
+      const short = { ...b, advantages: tf.tensor1d([1, 2]) };
+      expect(() => reinforceLoss().loss(short)).toThrow('reinforceLoss: batch.advantages has shape [2]; expected [6]');
+      expect(() => reinforceLoss({ beta: -1 })).toThrow('reinforceLoss: option beta must be a finite number ≥ 0, got -1');
+      tf.dispose([x, short.advantages]);
+      disposeBatch(b);
+    });
   });
 
-  it('explains bad input', async () => {
-    const x = tf.tensor2d(LP);
-    const b = batchOf(x);
-    expect(() => reinforceLoss({ beta: 0.1 }).loss(b)).toThrow('reinforceLoss: batch.refLogprobs is missing; it is needed when beta > 0');
-    const short = { ...b, advantages: tf.tensor1d([1, 2]) };
-    expect(() => reinforceLoss().loss(short)).toThrow('reinforceLoss: batch.advantages has shape [2]; expected [6]');
-    expect(() => reinforceLoss({ beta: -1 })).toThrow('reinforceLoss: option beta must be a finite number ≥ 0, got -1');
-    tf.dispose([x, short.advantages]);
-    disposeBatch(b);
-  });
-});
+  describe('ppoClipLoss', () => {
+    it('clips by hand on a 2 × 2 batch (ε = 0.2)', async () => {
+      // ratios [[1.5, 1.1], [0.5, 0.9]], A = [1, −1]:
+      //   (1.5, A=1): min(1.5, 1.2) = 1.2 clipped; (1.1, A=1): 1.1; (0.5, A=−1): min(−0.5, −0.8) = −0.8 clipped; (0.9): −0.9.
+      // token mean of −[1.2, 1.1, −0.8, −0.9] = −0.6/4 = −0.15; clip fraction 2/4.
+      const lp = [[Math.log(1.5), Math.log(1.1)], [Math.log(0.5), Math.log(0.9)]];
+      const opts = { old: [[0, 0], [0, 0]], adv: [1, -1], mask: [[1, 1], [1, 1]] };
+      const { loss, metrics } = await evaluate(ppoClipLoss(), opts, lp);
+      expect(loss).toBeCloseTo(-0.15, 6);
+      expect(metrics.clipFraction).toBeCloseTo(0.5, 6);
+      expect(metrics.ratioMean).toBeCloseTo((1.5 + 1.1 + 0.5 + 0.9) / 4, 6);
+      // Gradient: 0 where clipped; −ρ·A/4 elsewhere.
+      const g = await gradient(ppoClipLoss(), opts, lp);
+      expect(g[0][0]).toBeCloseTo(0, 6);
+      expect(g[0][1]).toBeCloseTo(-1.1 / 4, 6);
+      expect(g[1][0]).toBeCloseTo(0, 6);
+      expect(g[1][1]).toBeCloseTo(0.9 / 4, 6);
+      // A wider upper clip (ε_high = 0.6) lets ratio 1.5 through: −(1.5 + 1.1 − 0.8 − 0.9)/4.
+      expect((await evaluate(ppoClipLoss({ epsHigh: 0.6 }), opts, lp)).loss).toBeCloseTo(-0.9 / 4, 6);
+    });
 
-describe('ppoClipLoss', () => {
-  it('clips by hand on a 2 × 2 batch (ε = 0.2)', async () => {
-    // ratios [[1.5, 1.1], [0.5, 0.9]], A = [1, −1]:
-    //   (1.5, A=1): min(1.5, 1.2) = 1.2 clipped; (1.1, A=1): 1.1; (0.5, A=−1): min(−0.5, −0.8) = −0.8 clipped; (0.9): −0.9.
-    // token mean of −[1.2, 1.1, −0.8, −0.9] = −0.6/4 = −0.15; clip fraction 2/4.
-    const lp = [[Math.log(1.5), Math.log(1.1)], [Math.log(0.5), Math.log(0.9)]];
-    const opts = { old: [[0, 0], [0, 0]], adv: [1, -1], mask: [[1, 1], [1, 1]] };
-    const { loss, metrics } = await evaluate(ppoClipLoss(), opts, lp);
-    expect(loss).toBeCloseTo(-0.15, 6);
-    expect(metrics.clipFraction).toBeCloseTo(0.5, 6);
-    expect(metrics.ratioMean).toBeCloseTo((1.5 + 1.1 + 0.5 + 0.9) / 4, 6);
-    // Gradient: 0 where clipped; −ρ·A/4 elsewhere.
-    const g = await gradient(ppoClipLoss(), opts, lp);
-    expect(g[0][0]).toBeCloseTo(0, 6);
-    expect(g[0][1]).toBeCloseTo(-1.1 / 4, 6);
-    expect(g[1][0]).toBeCloseTo(0, 6);
-    expect(g[1][1]).toBeCloseTo(0.9 / 4, 6);
-    // A wider upper clip (ε_high = 0.6) lets ratio 1.5 through: −(1.5 + 1.1 − 0.8 − 0.9)/4.
-    expect((await evaluate(ppoClipLoss({ epsHigh: 0.6 }), opts, lp)).loss).toBeCloseTo(-0.9 / 4, 6);
-  });
+    it('equals REINFORCE’s gradient on the first update (ratio 1)', async () => {
+      const ppo = await gradient(ppoClipLoss({ aggregation: tokenMean }), { old: LP });
+      const pg = await gradient(reinforceLoss({ aggregation: tokenMean }), {});
+      ppo.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(pg[b][t], 6)));
+    });
 
-  it('equals REINFORCE’s gradient on the first update (ratio 1)', async () => {
-    const ppo = await gradient(ppoClipLoss({ aggregation: tokenMean }), { old: LP });
-    const pg = await gradient(reinforceLoss({ aggregation: tokenMean }), {});
-    ppo.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(pg[b][t], 6)));
-  });
-
-  for (const [aggName, agg] of AGGS) {
-    for (const [klName, kl] of KLS) {
-      it(`agrees with the float64 reference and its finite differences (${aggName}, ${klName}, β = 0.05, ε 0.2/0.28)`, async () => {
-        const spec: RefLossSpec = { kind: 'ppo', beta: 0.05, kl: klName, agg: aggName, epsLow: 0.2, epsHigh: 0.28 };
-        const objective = ppoClipLoss({ beta: 0.05, kl, aggregation: agg, epsLow: 0.2, epsHigh: 0.28 });
-        const f = (lp: Mat) => refLoss(lp, REF, OLD, ADV, MASK, spec);
-        expect((await evaluate(objective, { ref: REF, old: OLD })).loss).toBeCloseTo(f(LP), 5);
-        const fd = finiteDiff(f, LP);
-        const g = await gradient(objective, { ref: REF, old: OLD });
-        g.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(fd[b][t], 5)));
-      });
+    for (const [aggName, agg] of AGGS) {
+      for (const [klName, kl] of KLS) {
+        it(`agrees with the float64 reference and its finite differences (${aggName}, ${klName}, β = 0.05, ε 0.2/0.28)`, async () => {
+          const spec: RefLossSpec = { kind: 'ppo', beta: 0.05, kl: klName, agg: aggName, epsLow: 0.2, epsHigh: 0.28 };
+          const objective = ppoClipLoss({ beta: 0.05, kl, aggregation: agg, epsLow: 0.2, epsHigh: 0.28 });
+          const f = (lp: Mat) => refLoss(lp, REF, OLD, ADV, MASK, spec);
+          expect((await evaluate(objective, { ref: REF, old: OLD })).loss).toBeCloseTo(f(LP), 5);
+          const fd = finiteDiff(f, LP);
+          const g = await gradient(objective, { ref: REF, old: OLD });
+          g.forEach((row, b) => row.forEach((v, t) => expect(v).toBeCloseTo(fd[b][t], 5)));
+        });
+      }
     }
-  }
 
-  it('needs the sampling-time log-probs', async () => {
-    const x = tf.tensor2d(LP);
-    const b = batchOf(x);
-    expect(() => ppoClipLoss().loss(b)).toThrow('ppoClipLoss: batch.oldLogprobs is missing; it is needed for the probability ratio');
-    expect(() => ppoClipLoss({ epsLow: 1 })).toThrow('ppoClipLoss: option epsLow must be below 1, got 1');
-    tf.dispose(x);
-    disposeBatch(b);
+    it('needs the sampling-time log-probs', async () => {
+      const x = tf.tensor2d(LP);
+      const b = batchOf(x);
+      expect(() => ppoClipLoss().loss(b)).toThrow('ppoClipLoss: batch.oldLogprobs is missing; it is needed for the probability ratio');
+      expect(() => ppoClipLoss({ epsLow: 1 })).toThrow('ppoClipLoss: option epsLow must be below 1, got 1');
+      tf.dispose(x);
+      disposeBatch(b);
+    });
   });
-});
 
-describe('selfPlayLoss (L = L_Sol + α_Ch·L_Ch)', () => {
-  it('adds the Challenger loss with weight α_Ch, by hand', async () => {
-    // Challenger: A_Ch = [7/30, −7/30]; query log-probs [[−2, −1, −0.5], [−1, −1, pad]] → S = [−3.5, −2].
-    // L_Ch (sequence sum) = −(7/30·−3.5 + −7/30·−2)/2 = −(−24.5/30 + 14/30)/2 = 10.5/60.
-    const lCh = 10.5 / 60;
-    const lSol = -A_TIMES_S / 6;
-    await expectNoLeaks(() => {
-      const xs = tf.tensor2d(LP);
-      const xc = tf.tensor2d([[-2, -1, -0.5], [-1, -1, -9]]);
-      const solver = batchOf(xs);
-      const challenger = batchOf(xc, { adv: [7 / 30, -7 / 30], mask: [[1, 1, 1], [1, 1, 0]] });
-      const lsp = selfPlayLoss({ solver: reinforceLoss(), challenger: reinforceLoss(), alphaCh: 0.5 });
-      const { loss, metrics } = lsp.loss({ solver, challenger });
-      expect(take(loss)).toBeCloseTo(lSol + 0.5 * lCh, 6);
-      expect(take(metrics['solver/loss'])).toBeCloseTo(lSol, 6);
-      expect(take(metrics['challenger/loss'])).toBeCloseTo(lCh, 6);
-      // Gradient reaches both roles: −A/B per token, the Challenger's scaled by α_Ch.
-      const [gs, gc] = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
-        const out = lsp.loss({ solver: { ...solver, logprobs: a as tf.Tensor2D }, challenger: { ...challenger, logprobs: c as tf.Tensor2D } });
-        tf.dispose(Object.values(out.metrics));
-        return out.loss;
-      })([xs, xc]);
-      expect((gs.arraySync() as Mat)[0][0]).toBeCloseTo(-ADV[0] / 6, 6);
-      expect((gc.arraySync() as Mat)[1][1]).toBeCloseTo((0.5 * (7 / 30)) / 2, 6);
-      expect((gc.arraySync() as Mat)[1][2]).toBe(0);
-      tf.dispose([gs, gc, xs, xc]);
-      disposeBatch(solver);
-      disposeBatch(challenger);
+  describe('selfPlayLoss (L = L_Sol + α_Ch·L_Ch)', () => {
+    it('adds the Challenger loss with weight α_Ch, by hand', async () => {
+      // Challenger: A_Ch = [7/30, −7/30]; query log-probs [[−2, −1, −0.5], [−1, −1, pad]] → S = [−3.5, −2].
+      // L_Ch (sequence sum) = −(7/30·−3.5 + −7/30·−2)/2 = −(−24.5/30 + 14/30)/2 = 10.5/60.
+      const lCh = 10.5 / 60;
+      const lSol = -A_TIMES_S / 6;
+      await expectNoLeaks(async () => {
+        const xs = tf.tensor2d(LP);
+        const xc = tf.tensor2d([[-2, -1, -0.5], [-1, -1, -9]]);
+        const solver = batchOf(xs);
+        const challenger = batchOf(xc, { adv: [7 / 30, -7 / 30], mask: [[1, 1, 1], [1, 1, 0]] });
+        const lsp = selfPlayLoss({ solver: reinforceLoss(), challenger: reinforceLoss(), alphaCh: 0.5 });
+        const { loss, metrics } = lsp.loss({ solver, challenger });
+        expect(await take(loss)).toBeCloseTo(lSol + 0.5 * lCh, 6);
+        expect(await take(metrics['solver/loss'])).toBeCloseTo(lSol, 6);
+        expect(await take(metrics['challenger/loss'])).toBeCloseTo(lCh, 6);
+        // Gradient reaches both roles: −A/B per token, the Challenger's scaled by α_Ch.
+        const [gs, gc] = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
+          const out = lsp.loss({ solver: { ...solver, logprobs: a as tf.Tensor2D }, challenger: { ...challenger, logprobs: c as tf.Tensor2D } });
+          tf.dispose(Object.values(out.metrics));
+          return out.loss;
+        })([xs, xc]);
+        const [gsv, gcv] = [(await gs.array()) as Mat, (await gc.array()) as Mat];
+        expect(gsv[0][0]).toBeCloseTo(-ADV[0] / 6, 6);
+        expect(gcv[1][1]).toBeCloseTo((0.5 * (7 / 30)) / 2, 6);
+        expect(Math.abs(gcv[1][2])).toBe(0);
+        tf.dispose([gs, gc, xs, xc]);
+        disposeBatch(solver);
+        disposeBatch(challenger);
+      });
     });
   });
 });

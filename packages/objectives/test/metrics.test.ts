@@ -67,10 +67,10 @@ describe('meanTokenEntropy', () => {
     // By hand: the first token is uniform over 4, H = ln 4.
     expect(H(logits[0][0])).toBeCloseTo(Math.log(4), 12);
     const want = (H(logits[0][0]) + H(logits[0][1]) + H(logits[1][0])) / 3;
-    const got = await expectNoLeaks(() => {
+    const got = await expectNoLeaks(async () => {
       const l = tf.tensor3d(logits);
       const m = tf.tensor2d(mask);
-      const h = take(meanTokenEntropy(l, m));
+      const h = await take(meanTokenEntropy(l, m));
       tf.dispose([l, m]);
       return h;
     });

@@ -9,9 +9,9 @@ export async function useCpu(): Promise<void> {
   await initBackend({ backend: 'cpu' });
 }
 
-/** Reads a scalar and disposes it. */
-export function take(x: tf.Tensor): number {
-  const v = x.dataSync()[0];
+/** Reads a scalar and disposes it (async: WebGPU has no synchronous read). */
+export async function take(x: tf.Tensor): Promise<number> {
+  const v = (await x.data())[0];
   x.dispose();
   return v;
 }
