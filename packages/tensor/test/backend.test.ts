@@ -95,6 +95,28 @@ describe('initBackend', () => {
   });
 });
 
+describe('initBackend concurrency', () => {
+  it('starts a provider once when two calls overlap', async () => {
+    await initBackend({ backend: 'cpu' });
+    const cpuBackend = tf.findBackend('cpu')!;
+    let inits = 0;
+    registerBackendProvider({
+      name: 'countcpu',
+      isAvailable: async () => true,
+      init: async () => {
+        inits++;
+        await new Promise((r) => setTimeout(r, 20)); // a slow start, like opening a GPU device
+        tf.registerBackend('countcpu', () => Object.assign(new (cpuBackend.constructor as new () => tf.KernelBackend)(), { firstUse: false }));
+        for (const k of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...k, backendName: 'countcpu' });
+        return {};
+      },
+    });
+    const [a, b] = await Promise.all([initBackend({ backend: 'countcpu' }), initBackend({ backend: 'countcpu' })]);
+    expect(inits).toBe(1);
+    expect([a.backend, b.backend, tf.getBackend()]).toEqual(['countcpu', 'countcpu', 'countcpu']);
+  });
+});
+
 describe('isSoftwareAdapter', () => {
   it('flags fallback adapters, SwiftShader, lavapipe/llvmpipe and Basic Render, not real GPUs', () => {
     expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' })).toBe(true);

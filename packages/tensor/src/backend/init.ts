@@ -93,7 +93,16 @@ export function registerBuiltinProviders(): void {
  * await initBackend({ backend: 'auto', allowSoftwareGpu: true });
  * ```
  */
-export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  // One start at a time: two overlapping calls must not open two devices for one backend.
+  const run = queue.then(() => initBackendNow(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   registerBuiltinProviders();
   await registerGradients();
   const requested = opts.backend ?? 'auto';

@@ -40,19 +40,42 @@ export function tol(backend: string, atol: number, rtol: number): Tolerance {
   return { atol: atol * k, rtol: rtol * k };
 }
 
+function toTensors(inputs: CaseInput[], vals: Float64Array[]): tf.Tensor[] {
+  return inputs.map((inp, i) =>
+    inp.dtype === 'int32'
+      ? tf.tensor(Int32Array.from(inp.data), inp.shape, 'int32')
+      : tf.tensor(Float32Array.from(vals[i]), inp.shape),
+  );
+}
+
+/** The same forward pass on cpu, then back to the backend under test (cpu is the tfjs reference). */
+async function expectMatchesCpu(c: Case, vals: Float64Array[], got: Float64Array): Promise<void> {
+  const backend = tf.getBackend();
+  if (backend === 'cpu') return;
+  await tf.setBackend('cpu');
+  try {
+    const onCpu = tf.tidy(() => c.run(...toTensors(c.inputs, vals)));
+    const ref = await read(onCpu);
+    onCpu.dispose();
+    expectClose(got, ref, { ...c.forward, label: `forward ${backend} vs cpu` });
+  } finally {
+    await tf.setBackend(backend);
+  }
+}
+
 export async function checkCase(c: Case, seed = 1): Promise<void> {
   await expectNoLeaks(async () => {
     const vals = c.inputs.map((inp) =>
       inp.dtype === 'int32' ? Float64Array.from(inp.data) : Float64Array.from(Float32Array.from(inp.data)),
     );
-    const ts = c.inputs.map((inp, i) =>
-      inp.dtype === 'int32' ? tf.tensor(Int32Array.from(inp.data), inp.shape, 'int32') : tf.tensor(Float32Array.from(vals[i]), inp.shape),
-    );
+    const ts = toTensors(c.inputs, vals);
     const y = tf.tidy(() => c.run(...ts));
     expect(y.shape).toEqual(c.outShape);
     const want = c.ref(...vals);
-    expectClose(await read(y), want, { ...c.forward, label: 'forward' });
+    const got = await read(y);
+    expectClose(got, want, { ...c.forward, label: 'forward vs float64' });
     y.dispose();
+    await expectMatchesCpu(c, vals, got);
 
     if (c.gradient) {
       const w = randn(want.length, seed + 1000);
