@@ -25,6 +25,18 @@ export function checkBatch(loss: string, batch: PolicyBatch, needs: { ref: boole
 }
 
 /**
+ * The batch with every masked position of the log-prob tensors set to 0 (must run inside the
+ * caller's tidy). Padding may hold −∞ or NaN; zeroing it BEFORE any arithmetic keeps NaN out of the
+ * gradient too (a masked mean hides NaN in the forward value, but 0·NaN in the backward pass does
+ * not vanish), and the gradient of `where` sends exactly 0 to padding.
+ */
+export function cleanPadding(batch: PolicyBatch, mask: tf.Tensor2D): PolicyBatch {
+  const on = tf.notEqual(mask, 0);
+  const clean = (x: tf.Tensor2D | undefined) => (x ? (tf.where(on, x, tf.zerosLike(x)) as tf.Tensor2D) : undefined);
+  return { ...batch, logprobs: clean(batch.logprobs) as tf.Tensor2D, refLogprobs: clean(batch.refLogprobs), oldLogprobs: clean(batch.oldLogprobs) };
+}
+
+/**
  * Adds β·kl to a per-token loss when β > 0 and returns the masked token-mean KL for the metrics.
  * Must run inside the caller's tidy.
  */

@@ -3,7 +3,7 @@ import { stopGradient } from './no-grad.js';
 import type { Objective, PolicyBatch } from '@agon/core';
 import { tokenMean, type Aggregator } from './aggregation.js';
 import { klK3, type KlEstimator } from './kl.js';
-import { checkBatch, checkNonNegative, withKl } from './policy-terms.js';
+import { checkBatch, checkNonNegative, cleanPadding, withKl } from './policy-terms.js';
 
 /**
  * Options of {@link ppoClipLoss}.
@@ -50,10 +50,11 @@ export function ppoClipLoss(options: PpoClipOptions = {}): Objective {
   checkNonNegative('ppoClipLoss', 'epsHigh', epsHigh);
   if (epsLow >= 1) throw new Error(`ppoClipLoss: option epsLow must be below 1, got ${epsLow}`);
   return {
-    loss(batch: PolicyBatch) {
-      checkBatch('ppoClipLoss', batch, { ref: beta > 0, old: true });
+    loss(raw: PolicyBatch) {
+      checkBatch('ppoClipLoss', raw, { ref: beta > 0, old: true });
       return tf.tidy(() => {
-        const mask = tf.cast(batch.mask, 'float32') as tf.Tensor2D;
+        const mask = tf.cast(raw.mask, 'float32') as tf.Tensor2D;
+        const batch = cleanPadding(raw, mask);
         const adv = tf.expandDims(stopGradient(batch.advantages), 1);
         const ratio = tf.exp(tf.sub(batch.logprobs, stopGradient(batch.oldLogprobs as tf.Tensor2D)));
         const unclipped = tf.mul(ratio, adv);

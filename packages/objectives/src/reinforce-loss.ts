@@ -3,7 +3,7 @@ import { stopGradient } from './no-grad.js';
 import type { Objective, PolicyBatch } from '@agon/core';
 import { sequenceSum, type Aggregator } from './aggregation.js';
 import { klK3, type KlEstimator } from './kl.js';
-import { checkBatch, checkNonNegative, withKl } from './policy-terms.js';
+import { checkBatch, checkNonNegative, cleanPadding, withKl } from './policy-terms.js';
 
 /**
  * Options of {@link reinforceLoss}.
@@ -40,10 +40,11 @@ export function reinforceLoss(options: ReinforceOptions = {}): Objective {
   const aggregate = options.aggregation ?? sequenceSum;
   checkNonNegative('reinforceLoss', 'beta', beta);
   return {
-    loss(batch: PolicyBatch) {
-      checkBatch('reinforceLoss', batch, { ref: beta > 0, old: false });
+    loss(raw: PolicyBatch) {
+      checkBatch('reinforceLoss', raw, { ref: beta > 0, old: false });
       return tf.tidy(() => {
-        const mask = tf.cast(batch.mask, 'float32') as tf.Tensor2D;
+        const mask = tf.cast(raw.mask, 'float32') as tf.Tensor2D;
+        const batch = cleanPadding(raw, mask);
         const adv = tf.expandDims(stopGradient(batch.advantages), 1);
         const pg = tf.neg(tf.mul(adv, batch.logprobs)) as tf.Tensor2D;
         const { perToken, klMean } = withKl(pg, batch, mask, beta, kl);

@@ -130,6 +130,26 @@ await describeEachBackend('policy losses', () => {
       expect((await evaluate(reinforceLoss({ aggregation: sequenceMean }), { mask }, lp)).loss).toBeCloseTo((1 - 1 / 6 - 1 / 3 + 0.3 + 0.1) / 5, 6);
     });
 
+    it('keeps −∞ and NaN padding out of the value and the gradient, KL included', async () => {
+      // Padding of the policy, reference and sampling-time log-probs holds −∞ / NaN; the result and
+      // the gradient must equal the finite-padding case exactly, with 0 on every padded position.
+      const junk = (m: Mat, v: number) => m.map((row, b) => row.map((x, t) => (MASK[b][t] ? x : v)));
+      for (const objective of [reinforceLoss({ beta: 0.05 }), ppoClipLoss({ beta: 0.05 })]) {
+        const clean = { ref: REF, old: OLD };
+        const dirty = { ref: junk(REF, Number.NaN), old: junk(OLD, -Infinity) };
+        const lpDirty = junk(LP, -Infinity);
+        expect((await evaluate(objective, dirty, lpDirty)).loss).toBeCloseTo((await evaluate(objective, clean)).loss, 6);
+        const g = await gradient(objective, dirty, lpDirty);
+        const g0 = await gradient(objective, clean);
+        g.forEach((row, b) =>
+          row.forEach((v, t) => {
+            expect(Number.isFinite(v)).toBe(true);
+            expect(v).toBeCloseTo(MASK[b][t] ? g0[b][t] : 0, 6);
+          }),
+        );
+      }
+    });
+
     it('explains bad input', async () => {
       const x = tf.tensor2d(LP);
       const b = batchOf(x);
