@@ -161,11 +161,14 @@ describe('maskedSum / maskedMean', () => {
 
 describe('attentionMask', () => {
   /** Float64 reference: 0 if query i (absolute offset + i) may see key j and key j is real. */
-  function refMask(B: number, T: number, Tk: number, offset: number, keep?: number[][]): number[] {
+  function refMask(B: number, T: number, Tk: number, offset: number, keep?: number[][], window = Infinity): number[] {
     const out: number[] = [];
     for (let b = 0; b < B; b++)
       for (let i = 0; i < T; i++)
-        for (let j = 0; j < Tk; j++) out.push(j <= offset + i && (!keep || keep[b][j] !== 0) ? 0 : -1e9);
+        for (let j = 0; j < Tk; j++) {
+          const visible = j <= offset + i && offset + i - j < window && (!keep || keep[b][j] !== 0);
+          out.push(visible ? 0 : -1e9);
+        }
     return out;
   }
 
@@ -188,6 +191,15 @@ describe('attentionMask', () => {
       const nc = attentionMask({ queryLength: 1, keyLength: 5, padding: pad, causal: false });
       expect(Array.from(await nc.data())).toEqual(refMask(2, 1, 5, 4, keep).map(Math.fround));
       tf.dispose([pad, m, nc]);
+    });
+  });
+
+  it('limits each query to a sliding window', async () => {
+    await expectNoLeaks(async () => {
+      const m = attentionMask({ queryLength: 3, keyLength: 6, window: 2 }); // offset 3
+      expect(Array.from(await m.data())).toEqual(refMask(1, 3, 6, 3, undefined, 2).map(Math.fround));
+      m.dispose();
+      expect(() => attentionMask({ queryLength: 1, window: 0 })).toThrow(/window must be a positive integer, got 0/);
     });
   });
 

@@ -23,6 +23,8 @@ export interface AttentionMaskOptions {
   padding?: tf.Tensor;
   /** Apply the causal rule. Default true; false leaves only the padding rule. */
   causal?: boolean;
+  /** Sliding window (Mistral-style): query at position p also needs p − j < window. Causal only. */
+  window?: number;
   /** Value added to blocked scores. Default −1e9 (finite, so a fully blocked row gives no NaN). */
   blocked?: number;
 }
@@ -49,6 +51,9 @@ export function attentionMask(opts: AttentionMaskOptions): tf.Tensor4D {
       throw new Error(`attentionMask: ${name} must be a non-negative integer, got ${v}`);
     }
   }
+  if (opts.window !== undefined && (!Number.isInteger(opts.window) || opts.window < 1)) {
+    throw new Error(`attentionMask: window must be a positive integer, got ${opts.window}`);
+  }
   const pad = opts.padding;
   if (pad && (pad.rank !== 2 || pad.shape[1] !== Tk)) {
     throw new Error(`attentionMask: padding must have shape [B, ${Tk}] (keyLength), got [${pad.shape.join(', ')}]`);
@@ -58,7 +63,9 @@ export function attentionMask(opts: AttentionMaskOptions): tf.Tensor4D {
     if (opts.causal ?? true) {
       const q = tf.reshape(tf.range(offset, offset + T, 1, 'int32'), [T, 1]);
       const k = tf.reshape(tf.range(0, Tk, 1, 'int32'), [1, Tk]);
-      allowed = tf.reshape(tf.greaterEqual(q, k), [1, 1, T, Tk]);
+      let ok = tf.greaterEqual(q, k);
+      if (opts.window !== undefined) ok = tf.logicalAnd(ok, tf.less(tf.sub(q, k), tf.scalar(opts.window, 'int32')));
+      allowed = tf.reshape(ok, [1, 1, T, Tk]);
     }
     if (pad) {
       const keep = tf.reshape(tf.notEqual(tf.cast(pad, 'float32'), 0), [pad.shape[0], 1, 1, Tk]);
