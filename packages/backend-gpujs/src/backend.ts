@@ -23,6 +23,10 @@ export class GpujsBackend extends MathBackendCPU implements GpuKernelHost {
     return this.ctx.mode;
   }
 
+  get vectorOutputs(): boolean {
+    return this.ctx.mode === 'headlessgl' || this.ctx.mode === 'webgl' || this.ctx.mode === 'webgl2';
+  }
+
   runGpu(key: string, make: () => KernelSpec, inputs: readonly TensorInfo[]): Float32Array {
     const args = inputs.map((t) => {
       const v = this.data.get(t.dataId).values;

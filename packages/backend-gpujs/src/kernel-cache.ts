@@ -9,13 +9,17 @@ import type { GpujsContext } from './gpu-mode.js';
 export interface KernelSpec {
   /** A `function (a, b, …) { … return v; }` in the subset of JavaScript gpu.js translates. */
   source: string;
-  /** Number of outputs; the kernel runs with `this.thread.x` in [0, size). */
+  /** Number of threads; the kernel runs with `this.thread.x` in [0, size). */
   size: number;
+  /** Values each thread returns: 1 (a float, the default) or 4 (`return [a, b, c, d]`). */
+  lanes?: 1 | 4;
 }
 
 /** Kernels compiled by one gpu.js instance, keyed by a string that fixes their shapes. */
 export class KernelCache {
   private readonly kernels = new Map<string, IKernelRunShortcut>();
+  /** Output length (threads × lanes) of each held kernel. */
+  private readonly lengths = new WeakMap<IKernelRunShortcut, number>();
   private compiled = 0;
   private runs = 0;
 
@@ -41,17 +45,15 @@ export class KernelCache {
 
   /**
    * Runs the kernel stored under `key` (compiling `make()` the first time) on `args`, and returns
-   * a fresh Float32Array of `spec.size` values: gpu.js may reuse its output buffer on the next
+   * a fresh Float32Array of `size × lanes` values: gpu.js may reuse its output buffer on the next
    * call, so the result is copied out.
    */
   run(key: string, make: () => KernelSpec, args: readonly (Float32Array | number)[]): Float32Array {
     let kernel = this.kernels.get(key);
-    let size: number;
     if (kernel) {
       // Refresh its place in the LRU order.
       this.kernels.delete(key);
       this.kernels.set(key, kernel);
-      size = (kernel.output as number[])[0];
     } else {
       const spec = make();
       kernel = this.ctx.gpu.createKernel(spec.source, {
@@ -62,15 +64,16 @@ export class KernelCache {
         fixIntegerDivisionAccuracy: false,
         dynamicOutput: false,
         dynamicArguments: false,
+        ...(spec.lanes === 4 ? { returnType: 'Array(4)' } : {}),
       } as Parameters<GpujsContext['gpu']['createKernel']>[1]);
       this.compiled++;
       this.kernels.set(key, kernel);
-      size = spec.size;
+      this.lengths.set(kernel, spec.size * (spec.lanes ?? 1));
       this.evict();
     }
     const out = kernel(...(args as Float32Array[])) as unknown;
     this.runs++;
-    return copyOut(out, size, key);
+    return copyOut(out, this.lengths.get(kernel) ?? 0, key);
   }
 
   /** Destroys every kernel (their GL programs and textures). */
@@ -89,6 +92,20 @@ export class KernelCache {
 }
 
 function copyOut(out: unknown, size: number, key: string): Float32Array {
+  // 4-lane kernels return one 4-array per thread.
+  if (Array.isArray(out) && out.length > 0 && typeof out[0] !== 'number') {
+    const rows = out as ArrayLike<number>[];
+    const copy = new Float32Array(size);
+    if (rows.length * 4 !== size) throw new Error(`gpujs kernel '${key}' returned ${rows.length} 4-vectors, expected ${size / 4}`);
+    for (let t = 0; t < rows.length; t++) {
+      const r = rows[t];
+      copy[4 * t] = r[0];
+      copy[4 * t + 1] = r[1];
+      copy[4 * t + 2] = r[2];
+      copy[4 * t + 3] = r[3];
+    }
+    return copy;
+  }
   // Copy into an array of this realm, whatever realm gpu.js made its output in.
   if (Array.isArray(out) || ArrayBuffer.isView(out)) {
     const src = out as unknown as ArrayLike<number>;

@@ -115,7 +115,9 @@ export function gpujsProvider(opts: GpujsProviderOptions = {}): BackendProvider 
       }
       current = ctx;
       const how = requested === 'auto' ? 'chosen automatically' : 'as requested';
-      return { detail: `gpu.js mode '${ctx.mode}' (${how}; float32 ${ctx.singlePrecision ? 'textures' : 'packed into bytes'})` };
+      const gl = ctx.mode === 'headlessgl' || ctx.mode === 'webgl' || ctx.mode === 'webgl2';
+      const storage = gl ? (ctx.singlePrecision ? 'float32 textures' : 'float32 packed into byte textures') : 'float32 arrays';
+      return { detail: `gpu.js mode '${ctx.mode}' (${how}; ${storage})` };
     },
     async release() {
       const ctx = current;

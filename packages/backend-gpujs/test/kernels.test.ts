@@ -164,16 +164,20 @@ describe('reduction kernels', () => {
 });
 
 describe('matmul kernels', () => {
+  // N = 8 takes the 4-columns-per-thread kernel in GL modes; N = 6 the one-per-thread kernel.
   it.each([
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ])('matMul [9, 13] × [13, 6], transposeA=%s transposeB=%s', (tA, tB) =>
+    [false, false, 6],
+    [true, false, 6],
+    [false, true, 6],
+    [true, true, 6],
+    [false, false, 8],
+    [true, false, 8],
+    [false, true, 8],
+    [true, true, 8],
+  ])('matMul [9, 13] × [13, N], transposeA=%s transposeB=%s, N=%i', (tA, tB, N) =>
     onGpu(async () => {
       const M = 9;
       const K = 13;
-      const N = 6;
       const a = rand(M * K, 31);
       const b = rand(K * N, 32);
       const ta = tf.tensor(Float32Array.from(a), tA ? [K, M] : [M, K]);
@@ -200,6 +204,35 @@ describe('matmul kernels', () => {
       const outer = aShape.length === 4 ? [2, 3] : [Math.max(batchA, batchB)];
       expect(y.shape).toEqual([...outer, 4, 2]);
       expectClose(await y.data(), refMatMul(a, b, { batchA, batchB, M: 4, K: 5, N: 2 }), 1e-5, RTOL, 'batched');
+      tf.dispose([ta, tb, y]);
+    }),
+  );
+
+  it.each([
+    [[3, 4, 5], [1, 5, 8], 3, 1],
+    [[1, 4, 5], [2, 5, 8], 1, 2],
+  ])('batched matMul %j × %j with 4 columns per thread', (aShape, bShape, batchA, batchB) =>
+    onGpu(async () => {
+      const a = rand(aShape.reduce((x, y) => x * y, 1), 43);
+      const b = rand(bShape.reduce((x, y) => x * y, 1), 44);
+      const ta = tf.tensor(Float32Array.from(a), aShape);
+      const tb = tf.tensor(Float32Array.from(b), bShape);
+      const y = tf.matMul(ta, tb);
+      expect(y.shape).toEqual([Math.max(batchA, batchB), 4, 8]);
+      expectClose(await y.data(), refMatMul(a, b, { batchA, batchB, M: 4, K: 5, N: 8 }), 1e-5, RTOL, 'batched x4');
+      tf.dispose([ta, tb, y]);
+    }),
+  );
+
+  it('fused matMul + sigmoid without bias, 4 columns per thread', () =>
+    onGpu(async () => {
+      const a = rand(6 * 7, 65, 2);
+      const b = rand(7 * 12, 66, 2);
+      const ta = tf.tensor(Float32Array.from(a), [6, 7]);
+      const tb = tf.tensor(Float32Array.from(b), [7, 12]);
+      const y = tf.fused.matMul({ a: ta, b: tb, activation: 'sigmoid' });
+      const want = refMatMul(a, b, { batchA: 1, batchB: 1, M: 6, K: 7, N: 12 }).map((v) => 1 / (1 + Math.exp(-v)));
+      expectClose(await y.data(), want, 1e-6, RTOL, 'fused x4 sigmoid');
       tf.dispose([ta, tb, y]);
     }),
   );

@@ -4,6 +4,8 @@ import type { KernelSpec } from '../kernel-cache.js';
 
 /** The backend side of a gpu.js kernel: run a cached kernel on tensors, and wrap results. */
 export interface GpuKernelHost {
+  /** True when kernels returning 4 values per thread are faster (the GL modes). */
+  readonly vectorOutputs: boolean;
   /**
    * Runs the kernel cached under `key` (built by `make` on first use) on the float32 values of
    * `inputs`, returning its output values.
