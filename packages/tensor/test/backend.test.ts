@@ -92,6 +92,11 @@ describe('initBackend', () => {
     expect(fallback.backend).not.toBe('plugcpu');
     expect(fallback.reason).toContain('skipped plugcpu: plug-in switched off');
     expect(() => registerBackendProvider('other', provider)).toThrow(/name 'other' differs from provider.name 'plugcpu'/);
+    registerBackendProvider({ ...provider, isAvailable: async () => Promise.reject(new Error('driver crashed')) });
+    expect((await initBackend()).reason).toContain('skipped plugcpu: its availability check failed: driver crashed');
+    await expect(initBackend({ backend: 'plugcpu' })).rejects.toThrow(
+      /backend 'plugcpu' cannot start here: its availability check failed: driver crashed\. Available: /,
+    );
   });
 });
 

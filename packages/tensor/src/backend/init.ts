@@ -120,7 +120,7 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
           ` (add others with registerBackendProvider)`,
       );
     }
-    const ok = await p.isAvailable(ctx);
+    const ok = await probe(p, ctx);
     if (ok !== true) {
       const why = typeof ok === 'string' ? ok : 'its provider reports it unavailable';
       throw new Error(
@@ -133,7 +133,7 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   const skipped: string[] = [];
   for (const p of backendProviders()) {
     if (p.autoPriority === undefined) continue;
-    const ok = await p.isAvailable(ctx);
+    const ok = await probe(p, ctx);
     if (ok !== true) {
       skipped.push(`${p.name}: ${typeof ok === 'string' ? ok : 'unavailable'}`);
       continue;
@@ -148,10 +148,19 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   throw new Error(`initBackend: no backend could start (${skipped.join('; ')})`);
 }
 
+/** A provider's availability; a probe that throws counts as unavailable, with its message. */
+async function probe(p: BackendProvider, ctx: ProviderContext): Promise<boolean | string> {
+  try {
+    return await p.isAvailable(ctx);
+  } catch (err) {
+    return `its availability check failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
 async function availableNames(ctx: ProviderContext): Promise<string[]> {
   const names: string[] = [];
   for (const p of backendProviders()) {
-    if ((await p.isAvailable(ctx).catch(() => false)) === true) names.push(p.name);
+    if ((await probe(p, ctx)) === true) names.push(p.name);
   }
   return names;
 }
