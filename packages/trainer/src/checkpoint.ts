@@ -1,0 +1,132 @@
+/**
+ * Checkpoints: `checkpoints/step-000010/` holds the policy's variables (weights.safetensors, keyed by
+ * variable name, F32 so resume is bit-exact), the AdamW moments (optimizer.safetensors) and
+ * state.json (step, optimizer t, seed, counters). A checkpoint is written into a temp folder and
+ * renamed into place, so a crash never leaves a half-written `step-*` folder.
+ */
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { encodeHostTensors, readSafetensors, toFloat32, writeFileAtomic, writeSafetensors, type HostTensor } from '@agon/models';
+import type { AdamW, AdamWState } from './adamw.js';
+
+/**
+ * The non-tensor part of a checkpoint.
+ *
+ * @example
+ * ```ts
+ * const s: CheckpointState = { step: 10, optimizerSteps: 10, seed: 0, skippedSteps: 0, elapsedSeconds: 42 };
+ * ```
+ */
+export interface CheckpointState {
+  /** Optimizer steps completed (the next step to run has this index). */
+  step: number;
+  /** AdamW's t (updates actually applied; skipped steps do not count). */
+  optimizerSteps: number;
+  /** The run's seed; every sampling stream derives from (seed, iteration), so this plus `step` is the RNG state. */
+  seed: number;
+  /** Steps skipped by the non-finite guard so far. */
+  skippedSteps: number;
+  /** Training seconds so far (for the summary of a resumed run). */
+  elapsedSeconds: number;
+  /** Held-out accuracy before training, when it was measured. */
+  evalBefore?: number;
+}
+
+const NAME = /^step-(\d{6,})$/;
+
+/** Folder name of the checkpoint after `step` steps. */
+export const checkpointName = (step: number): string => `step-${String(step).padStart(6, '0')}`;
+
+async function hostVars(vars: readonly tf.Variable[]): Promise<Map<string, HostTensor>> {
+  const m = new Map<string, HostTensor>();
+  for (const v of vars) m.set(v.name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
+  return m;
+}
+
+const toMap = (rec: AdamWState['m']) => new Map(Object.entries(rec).map(([k, x]) => [k, { shape: x.shape, data: x.data }]));
+
+/**
+ * Writes a checkpoint under `dir/checkpoints/` and deletes all but the newest `keep`.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint(runDir, model.trainableVariables(), optimizer, state, 2);
+ * ```
+ */
+export async function saveCheckpoint(dir: string, vars: readonly tf.Variable[], optimizer: AdamW, state: CheckpointState, keep: number): Promise<string> {
+  const root = join(dir, 'checkpoints');
+  const final = join(root, checkpointName(state.step));
+  const tmp = `${final}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const opt = await optimizer.exportState();
+  await writeSafetensors(join(tmp, 'weights.safetensors'), { tensors: encodeHostTensors(await hostVars(vars)), metadata: { format: 'agon-checkpoint' } });
+  await writeSafetensors(join(tmp, 'optimizer.safetensors'), {
+    tensors: [...encodeHostTensors(toMap(opt.m)).map((t) => ({ ...t, name: `m/${t.name}` })), ...encodeHostTensors(toMap(opt.v)).map((t) => ({ ...t, name: `v/${t.name}` }))],
+    metadata: { t: String(opt.t) },
+  });
+  await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  await rm(final, { recursive: true, force: true });
+  await rename(tmp, final);
+  const all = await listCheckpoints(dir);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) await rm(join(root, checkpointName(old)), { recursive: true, force: true });
+  return final;
+}
+
+/**
+ * Steps of the complete checkpoints under `dir/checkpoints/`, oldest first.
+ *
+ * @example
+ * ```ts
+ * const steps = await listCheckpoints('runs/a'); // e.g. [10, 20]
+ * ```
+ */
+export async function listCheckpoints(dir: string): Promise<number[]> {
+  let names: string[];
+  try {
+    names = await readdir(join(dir, 'checkpoints'));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => NAME.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Restores the newest checkpoint of `dir` into `vars` and `optimizer`; returns its state.
+ *
+ * @example
+ * ```ts
+ * const state = await loadCheckpoint('runs/a', model.trainableVariables(), optimizer);
+ * ```
+ */
+export async function loadCheckpoint(dir: string, vars: readonly tf.Variable[], optimizer: AdamW): Promise<CheckpointState> {
+  const steps = await listCheckpoints(dir);
+  if (!steps.length) throw new Error(`${dir}: no checkpoint to resume from (expected ${join(dir, 'checkpoints', 'step-NNNNNN')}/)`);
+  const folder = join(dir, 'checkpoints', checkpointName(steps[steps.length - 1]));
+  const { readFile } = await import('node:fs/promises');
+  const state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as CheckpointState;
+  if (!Number.isInteger(state.step) || !Number.isInteger(state.optimizerSteps)) throw new Error(`${join(folder, 'state.json')}: fields step and optimizerSteps must be integers`);
+  const weights = await readSafetensors(join(folder, 'weights.safetensors'));
+  const byName = new Map(weights.tensors.map((t) => [t.name, t]));
+  for (const v of vars) {
+    const t = byName.get(v.name);
+    if (!t) throw new Error(`${weights.file}: no tensor for variable ${v.name}; the checkpoint belongs to another model`);
+    if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${weights.file}: tensor ${v.name} has shape [${t.shape}]; the model expects [${v.shape}]`);
+    tf.tidy(() => v.assign(tf.tensor(toFloat32(t.bytes, t.dtype, v.size), v.shape, 'float32')));
+  }
+  const opt = await readSafetensors(join(folder, 'optimizer.safetensors'));
+  const m: AdamWState['m'] = {};
+  const vv: AdamWState['v'] = {};
+  for (const t of opt.tensors) {
+    const [which, ...rest] = t.name.split('/');
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    (which === 'm' ? m : vv)[rest.join('/')] = { shape: t.shape, data: toFloat32(t.bytes, t.dtype, count) };
+  }
+  optimizer.importState({ t: state.optimizerSteps, m, v: vv }, opt.file);
+  return state;
+}

@@ -1,0 +1,193 @@
+/**
+ * The training config: plain JSON data, validated once at the edge by zod. Code below the edge sees
+ * only {@link TrainConfig} (every default filled in). Each field says its default and its effect.
+ */
+import { z } from 'zod';
+
+/** Names of the built-in games a config may pick (see `@agon/game`). */
+export const GAME_NAMES = ['arithmetic', 'sort', 'reverse', 'lsp'] as const;
+
+const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
+const posInt = () => z.number().int().min(1);
+
+const gameSchema = z
+  .object({
+    /** Which built-in game: `arithmetic`, `sort`, `reverse` (verifiable, exact reward) or `lsp` (open-ended). No default. */
+    name: z.enum(GAME_NAMES, { error: (i) => `unknown game ${JSON.stringify(i.input)}; expected one of ${GAME_NAMES.join(', ')}` }),
+    /** Options of the game's factory (e.g. `{ "digits": 2, "ops": ["+"] }` for arithmetic). Default `{}`. */
+    options: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Replaces the game's challenger prompt with one user turn of this text (same parsing, solver
+     * prompt and verifier). For small models whose context cannot hold the long LSP prompt. Default: the game's own.
+     */
+    challengerPrompt: z.string().min(1).optional(),
+  })
+  .strict();
+
+const rewardSchema = z.discriminatedUnion('type', [
+  /** The game's exact verifier (verifiable games only). */
+  z.object({ type: z.literal('verifier'), weight: finite().default(1) }).strict(),
+  /** A reward served over HTTP (`remoteReward` of `@agon/objectives`). */
+  z.object({ type: z.literal('remote'), url: z.url(), timeoutMs: posInt().optional(), weight: finite().default(1) }).strict(),
+  /**
+   * A causal LM used as a reward model: the reward is the mean per-token log-prob it gives the answer
+   * after the query (see `likelihoodScorer`). `path` is a llama2.c file or Hugging Face folder.
+   */
+  z.object({ type: z.literal('model'), path: z.string().min(1), weight: finite().default(1), maxTokens: posInt().default(512) }).strict(),
+]);
+
+const samplingSchema = z
+  .object({
+    /** Softmax temperature of both roles while training. Default 1 (on-policy samples from π_θ). */
+    temperature: finite().min(0).default(1),
+    /** Nucleus filtering of both roles. Default 1 (off). */
+    topP: finite().gt(0).max(1).default(1),
+    /** Most tokens of a Challenger query. Default 32. */
+    challengerMaxNewTokens: posInt().default(32),
+    /** Most tokens of a Solver answer. Default 32. */
+    solverMaxNewTokens: posInt().default(32),
+    /** Strings that end a Challenger query (besides EOS). Default none. */
+    challengerStop: z.array(z.string().min(1)).default([]),
+    /** Strings that end a Solver answer (besides EOS). Default none. */
+    solverStop: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+const lossSchema = z
+  .object({
+    /** β, weight of the KL penalty to the reference model; 0 skips the reference forward pass. Default 0. Must be ≥ 0. */
+    beta: finite().min(0, 'beta must be ≥ 0 (it weights a penalty)').default(0),
+    /** α_Ch, weight of the Challenger loss in L = L_Sol + α_Ch·L_Ch. Default 1. */
+    alphaCh: finite().min(0).default(1),
+    /** Per-token KL estimator: `k1`, `k2` or `k3` (clamped). Default `k3`. */
+    kl: z.enum(['k1', 'k2', 'k3']).default('k3'),
+    /** How per-token losses become one number: `sequenceSum` (the paper), `sequenceMean` or `tokenMean`. Default `sequenceSum`. */
+    aggregation: z.enum(['sequenceSum', 'sequenceMean', 'tokenMean']).default('sequenceSum'),
+    /** PPO-clip ε; set it to use the clipped ratio loss instead of REINFORCE. Default: REINFORCE (the paper). */
+    ppoClip: finite().gt(0).optional(),
+    /** Divide Solver advantages by the group's std (GRPO) instead of only centring (the paper). Default false. */
+    scaleByStd: z.boolean().default(false),
+    /** Challenger reward of an invalid query; at or below the worst valid reward. Default −1. */
+    invalidReward: finite().default(-1),
+  })
+  .strict();
+
+const optimizerSchema = z
+  .object({
+    /** Peak learning rate of AdamW. Default 1e-4. */
+    lr: finite().gt(0).default(1e-4),
+    /** AdamW β1. Default 0.9. */
+    beta1: finite().min(0).lt(1).default(0.9),
+    /** AdamW β2. Default 0.999. */
+    beta2: finite().min(0).lt(1).default(0.999),
+    /** AdamW ε. Default 1e-8. */
+    eps: finite().gt(0).default(1e-8),
+    /** Decoupled weight decay (θ ← θ − lr·wd·θ each step). Default 0. */
+    weightDecay: finite().min(0).default(0),
+    /** Clip the gradient's global L2 norm to this; 0 turns clipping off. Default 1. */
+    clipNorm: finite().min(0).default(1),
+    /** Steps of linear warm-up from lr/warmupSteps to lr. Default 0. */
+    warmupSteps: z.number().int().min(0).default(0),
+    /** After warm-up: `cosine` decay to lr·minLrRatio at the last step, or `constant`. Default `constant`. */
+    schedule: z.enum(['cosine', 'constant']).default('constant'),
+    /** Floor of the cosine schedule as a fraction of lr. Default 0.1. */
+    minLrRatio: finite().min(0).max(1).default(0.1),
+  })
+  .strict();
+
+const evalSchema = z
+  .object({
+    /** Held-out queries (the game's seeded `evalSet`). Default 64. */
+    size: posInt().default(64),
+    /** Seed of the held-out set; keep it apart from `queries.fixed.seed`. Default 1. */
+    seed: z.number().int().min(0).default(1),
+    /** Also evaluate every this many steps (0: only before and after). Default 0. */
+    every: z.number().int().min(0).default(0),
+    /** Most tokens of a greedy eval answer. Default: `sampling.solverMaxNewTokens`. */
+    maxNewTokens: posInt().optional(),
+  })
+  .strict();
+
+/** The zod schema of a training config file. */
+export const trainConfigSchema = z
+  .object({
+    /** The policy: a llama2.c `.bin`, a Hugging Face folder, or `default` (the embedded default model). Default `default`. */
+    model: z.string().min(1).default('default'),
+    /** The game the roles play. Default: arithmetic with its defaults. */
+    game: gameSchema.default({ name: 'arithmetic', options: {} }),
+    /** Where queries come from: absent = the Challenger (self-play); `{ fixed: { size, seed } }` = a fixed prompt set drawn from the game (data-driven GRPO baseline, no Challenger). */
+    queries: z
+      .object({ fixed: z.object({ size: posInt(), seed: z.number().int().min(0) }).strict() })
+      .strict()
+      .nullable()
+      .default(null),
+    /** Rewards R(q, a), summed with their weights. Default: the game's verifier (verifiable games); required for `lsp`. */
+    rewards: z.array(rewardSchema).optional(),
+    /** LSP self-reward: the reference model judges each (query, answer) on the 7-point prompt; `weight` scales it (w). null = LSP-Zero. Default null. */
+    selfReward: z
+      .object({ weight: finite().min(0).default(1), maxNewTokens: posInt().default(64) })
+      .strict()
+      .nullable()
+      .default(null),
+    /** Optimizer steps to run. Default 20. */
+    steps: posInt().default(20),
+    /** N, Challenger queries per iteration. Default 8. Must be ≥ 1. */
+    queriesPerStep: posInt().default(8),
+    /** G, Solver answers per query. Default 4. Must be ≥ 2 (a group of one has no advantage). */
+    answersPerQuery: z.number().int().min(2, 'answersPerQuery (G) must be ≥ 2: advantages compare answers within a group').default(4),
+    /** Rollouts whose gradients are summed (averaged) into one optimizer step. Default 1. */
+    accumulationSteps: posInt().default(1),
+    /** Sequences per forward/backward pass and per sampling batch; lower it to save memory. Same result. Default 16. */
+    microBatchSize: posInt().default(16),
+    /** Sampling while training. */
+    sampling: samplingSchema.default(samplingSchema.parse({})),
+    /** The loss. */
+    loss: lossSchema.default(lossSchema.parse({})),
+    /** AdamW and its schedule. */
+    optimizer: optimizerSchema.default(optimizerSchema.parse({})),
+    /** Held-out evaluation (verifiable games); null turns it off. */
+    eval: evalSchema.nullable().default(evalSchema.parse({})),
+    /** Seed of every random choice: same config, seed and backend give identical metrics. Default 0. */
+    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    /** tfjs backend: `auto`, `wasm`, `cpu`, `webgpu`, … Default `auto`. */
+    backend: z.string().min(1).default('auto'),
+    /** Write a checkpoint every this many steps (and at the end); 0 = only at the end. Default 10. */
+    checkpointEvery: z.number().int().min(0).default(10),
+    /** Newest checkpoints kept on disk. Default 2. */
+    keepCheckpoints: posInt().default(2),
+    /** Warn when a fraction of the window's steps is above these. */
+    diagnostics: z
+      .object({
+        /** Steps looked at. Default 3. */
+        window: posInt().default(3),
+        /** Warn when the mean invalid-query fraction over the window is above this. Default 0.5. */
+        invalidQueries: finite().min(0).max(1).default(0.5),
+        /** Warn when more than this fraction of answers hit the token limit. Default 0.5. */
+        truncated: finite().min(0).max(1).default(0.5),
+      })
+      .strict()
+      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5 }),
+  })
+  .strict();
+
+/** A config as written in a file (every field optional). */
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+/** A validated config with every default filled in. */
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+
+/**
+ * Validates `input` (parsed JSON) and fills in defaults. Throws one error listing every problem as
+ * `<source>: field <path>: <what was expected>`.
+ *
+ * @example
+ * ```ts
+ * const config = parseTrainConfig({ steps: 5, answersPerQuery: 4 }, 'recipes/default.json');
+ * config.loss.beta; // 0
+ * ```
+ */
+export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig {
+  const r = trainConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `${source}: field ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  throw new Error(lines.join('\n'));
+}

@@ -1,0 +1,122 @@
+/**
+ * Gradient of L = L_Sol + α_Ch·L_Ch over one rollout, computed micro-batch by micro-batch and added
+ * into an accumulator, so memory is bounded by the micro-batch size, not by N·G.
+ *
+ * Each micro-batch's loss is weighted by its share of its role's sequences. For losses that are a
+ * mean over sequences (REINFORCE with `sequenceSum` or `sequenceMean`, the paper's choice) the sum
+ * equals the full-batch loss exactly; for `tokenMean` it is the mean of micro-batch token means.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM, Objective } from '@agon/core';
+import { tokenLogprobs } from '@agon/tensor';
+import { meanTokenEntropy } from '@agon/objectives';
+import type { Reference } from './reference.js';
+import { sequenceTensors, type Sequence } from './sequences.js';
+
+/**
+ * The loss of each role, as objects (REINFORCE, PPO-clip or a fork's own), and α_Ch.
+ *
+ * @example
+ * ```ts
+ * const objectives: RoleObjectives = { solver: reinforceLoss({ beta: 0.05 }), challenger: reinforceLoss({ beta: 0.05 }), alphaCh: 1, needsReference: true };
+ * ```
+ */
+export interface RoleObjectives {
+  solver: Objective;
+  challenger: Objective;
+  /** α_Ch, weight of the Challenger loss. */
+  alphaCh: number;
+  /** Whether the losses read `refLogprobs` (β > 0); when false the reference forward pass is skipped. */
+  needsReference: boolean;
+}
+
+/** What {@link accumulateGradients} needs besides the sequences. */
+export interface GradientContext {
+  model: CausalLM;
+  reference: Reference | null;
+  objectives: RoleObjectives;
+  microBatchSize: number;
+  padId: number;
+}
+
+/**
+ * Adds `scale`·∇L(rollout) into `acc` (one tensor per variable name, created on first use) and
+ * returns the host metrics of the rollout: `loss`, `<role>/loss`, `<role>/entropy` and the
+ * objectives' own metrics (e.g. `<role>/kl`), each a sequence-weighted mean over micro-batches.
+ *
+ * @example
+ * ```ts
+ * const acc: Record<string, tf.Tensor> = {};
+ * const m = await accumulateGradients(ctx, { solver: seqs, challenger: [] }, acc, 1);
+ * ```
+ */
+export async function accumulateGradients(
+  ctx: GradientContext,
+  batches: { solver: readonly Sequence[]; challenger: readonly Sequence[] },
+  acc: Record<string, tf.Tensor>,
+  scale: number,
+): Promise<Record<string, number>> {
+  const vars = ctx.model.trainableVariables();
+  const sums: Record<string, number> = {};
+  let total = 0;
+  for (const role of ['solver', 'challenger'] as const) {
+    const seqs = batches[role];
+    if (seqs.length === 0) continue;
+    const objective = ctx.objectives[role];
+    const roleWeight = role === 'solver' ? 1 : ctx.objectives.alphaCh;
+    for (let start = 0; start < seqs.length; start += ctx.microBatchSize) {
+      const chunk = seqs.slice(start, start + ctx.microBatchSize);
+      const share = chunk.length / seqs.length;
+      const t = sequenceTensors(chunk, ctx.padId);
+      let ref: tf.Tensor2D | undefined;
+      try {
+        if (ctx.objectives.needsReference) {
+          if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
+          ref = await ctx.reference.run((m) => tf.tidy(() => tokenLogprobs(m.forward(t.inputs).logits, t.targets) as tf.Tensor2D));
+        }
+        const kept: tf.Scalar[] = [];
+        const names: string[] = [];
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = ctx.model.forward(t.inputs).logits;
+          const logprobs = tokenLogprobs(logits, t.targets) as tf.Tensor2D;
+          const out = objective.loss({ logprobs, refLogprobs: ref, oldLogprobs: t.oldLogprobs, advantages: t.advantages, mask: t.mask });
+          names.push('entropy', ...Object.keys(out.metrics));
+          kept.push(tf.keep(meanTokenEntropy(logits, t.mask)), ...Object.values(out.metrics).map((m) => tf.keep(m)));
+          return tf.mul(out.loss, share * roleWeight * scale) as tf.Scalar;
+        }, vars);
+        for (const v of vars) {
+          const g = grads[v.name];
+          if (!g) continue; // a variable the loss does not reach (its gradient is zero)
+          const prev = acc[v.name];
+          acc[v.name] = prev ? tf.add(prev, g) : tf.clone(g);
+          prev?.dispose();
+        }
+        const host = await Promise.all([value, ...kept].map(async (x) => (await x.data())[0]));
+        tf.dispose([value, ...kept, ...Object.values(grads)]);
+        const lossShare = host[0] / (roleWeight * scale || 1);
+        sums[`${role}/loss`] = (sums[`${role}/loss`] ?? 0) + lossShare;
+        total += host[0] / (scale || 1);
+        names.forEach((n, k) => {
+          sums[`${role}/${n}`] = (sums[`${role}/${n}`] ?? 0) + share * host[k + 1];
+        });
+      } finally {
+        tf.dispose([t.inputs, t.targets, t.mask, t.oldLogprobs, t.advantages]);
+        ref?.dispose();
+      }
+    }
+  }
+  sums.loss = total;
+  return sums;
+}
+
+/**
+ * Fills `acc` with zeros for every variable it lacks (a step where no sequence reached a variable).
+ *
+ * @example
+ * ```ts
+ * zeroFill(acc, model.trainableVariables());
+ * ```
+ */
+export function zeroFill(acc: Record<string, tf.Tensor>, vars: readonly tf.Variable[]): void {
+  for (const v of vars) if (!acc[v.name]) acc[v.name] = tf.zerosLike(v);
+}

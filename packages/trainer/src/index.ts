@@ -1,0 +1,33 @@
+/**
+ * `@agon/trainer`: the Language Self-Play loop — config and its validation, rollout → rewards →
+ * advantages → loss → AdamW step, checkpoints and exact resume, the run folder and its report,
+ * and held-out evaluation.
+ * @packageDocumentation
+ */
+export { train } from './train.js';
+export type { TrainResult } from './train.js';
+export { trainConfigSchema, parseTrainConfig, GAME_NAMES } from './config.js';
+export type { TrainConfig, TrainConfigInput } from './config.js';
+export { DEFAULT_MODEL, gameFromConfig, isVerifiable, modelPath } from './resolve.js';
+export type { TrainDeps, Evaluator } from './resolve.js';
+export { challengerQueries, fixedQueries } from './queries.js';
+export type { QuerySource, ChallengerQueries, FixedQueries } from './queries.js';
+export { snapshotReference, adapterReference, referenceFor } from './reference.js';
+export type { Reference } from './reference.js';
+export type { RoleObjectives } from './gradients.js';
+export { AdamW } from './adamw.js';
+export type { AdamWOptions, AdamWState } from './adamw.js';
+export { learningRate } from './schedule.js';
+export { globalNorm, clipByGlobalNorm } from './grad-norm.js';
+export { saveCheckpoint, loadCheckpoint, listCheckpoints } from './checkpoint.js';
+export type { CheckpointState } from './checkpoint.js';
+export { runFolderSink, readMetrics } from './run-folder.js';
+export type { MetricsLine } from './run-folder.js';
+export { renderReport, writeReport } from './report.js';
+export type { ReportInfo } from './report.js';
+export { diagnose } from './diagnostics.js';
+export type { DiagnosticThresholds } from './diagnostics.js';
+export { likelihoodScorer } from './likelihood-scorer.js';
+export { loadRecipe, RECIPES_DIR } from './recipe.js';
+export { evaluate, heldOutSet } from './eval/index.js';
+export type { EvalOptions, EvalResult, EvalRow } from './eval/index.js';

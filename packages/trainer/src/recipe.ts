@@ -1,0 +1,48 @@
+/**
+ * Recipes: JSON training configs shipped in the repository's `recipes/` folder. `loadRecipe` reads
+ * one (by file path, or by name from `recipes/`) and validates it, naming the file in every error.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { parseTrainConfig, type TrainConfig } from './config.js';
+
+/**
+ * The repository's recipes folder (`recipes/` at the workspace root).
+ *
+ * @example
+ * ```ts
+ * const file = join(RECIPES_DIR, 'default.json');
+ * ```
+ */
+export const RECIPES_DIR: string = fileURLToPath(new URL('../../../recipes', import.meta.url));
+
+/**
+ * Reads and validates a recipe: a path to a JSON file, or a name in {@link RECIPES_DIR}
+ * (`default` → recipes/default.json). Returns the raw JSON (for overrides before validation) and
+ * the file it came from; throws a clear error when the file is missing, not JSON, or invalid.
+ *
+ * @example
+ * ```ts
+ * const { raw, file } = await loadRecipe('default');
+ * await train({ ...raw, seed: 3 }, { configSource: file });
+ * ```
+ */
+export async function loadRecipe(nameOrPath: string): Promise<{ raw: Record<string, unknown>; config: TrainConfig; file: string }> {
+  const file = existsSync(nameOrPath) ? nameOrPath : join(RECIPES_DIR, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: recipe not found (give a JSON file path or a name in ${RECIPES_DIR})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object at the top level`);
+  return { raw: raw as Record<string, unknown>, config: parseTrainConfig(raw, file), file };
+}

@@ -1,0 +1,124 @@
+/**
+ * report.html: the run's curves as inline SVG in one self-contained file (no script, no CDN, no
+ * server), so it opens from disk anywhere, including in a CI artifact viewer.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '@agon/models';
+import { readMetrics, type MetricsLine } from './run-folder.js';
+
+/** One curve: a name and (step, value) points; missing values are gaps. */
+interface Series {
+  name: string;
+  points: [number, number][];
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+function tick(x: number): string {
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1000 || a < 0.01 ? x.toExponential(1) : Number(x.toPrecision(3)).toString();
+}
+
+/** An SVG line chart of `series` (each point drawn, so one-step runs still show). */
+function chart(title: string, series: Series[]): string {
+  const W = 460;
+  const H = 230;
+  const L = 56;
+  const R = 12;
+  const T = 28;
+  const B = 36;
+  const pts = series.flatMap((s) => s.points);
+  if (!pts.length) return `<figure><svg width="${W}" height="${H}" role="img"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#888">${esc(title)}: no data in this run</text></svg></figure>`;
+  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
+  let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y0 === y1) [y0, y1] = [y0 - (Math.abs(y0) || 1) * 0.5, y1 + (Math.abs(y1) || 1) * 0.5];
+  const sx = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
+  const sy = (y: number) => H - B - ((y - y0) / (y1 - y0)) * (H - T - B);
+  const parts: string[] = [`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="#fafafa" stroke="#ccc"/>`];
+  for (let k = 0; k <= 4; k++) {
+    const y = y0 + ((y1 - y0) * k) / 4;
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${L - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${tick(y)}</text>`);
+    const x = x0 + ((x1 - x0) * k) / 4;
+    parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tick(x)}</text>`);
+  }
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">step</text>`);
+  series.forEach((s, i) => {
+    const c = COLORS[i % COLORS.length];
+    const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
+    if (s.points.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="1.8"/>`);
+    for (const [x, y] of s.points) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.6" fill="${c}"><title>${esc(s.name)} @ ${x}: ${y}</title></circle>`);
+    parts.push(`<rect x="${L + 6 + i * 150}" y="${8}" width="10" height="10" fill="${c}"/><text x="${L + 20 + i * 150}" y="${17}" font-size="11">${esc(s.name)}</text>`);
+  });
+  return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg></figure>`;
+}
+
+function series(lines: readonly MetricsLine[], key: string, name = key): Series {
+  return { name, points: lines.flatMap((l) => (typeof l.metrics[key] === 'number' ? [[l.step, l.metrics[key] as number] as [number, number]] : [])) };
+}
+
+/**
+ * What the report shows besides metrics.jsonl.
+ *
+ * @example
+ * ```ts
+ * const info: ReportInfo = { title: 'my run', summary: { steps: 10, eval: { before: 0.3, after: 0.5 } } };
+ * ```
+ */
+export interface ReportInfo {
+  title: string;
+  summary: { steps: number; seconds?: number; eval?: { before: number; after: number }; skippedSteps?: number; warnings?: readonly string[] };
+}
+
+/**
+ * The report's HTML for `lines` (pure: no IO).
+ *
+ * @example
+ * ```ts
+ * const html = renderReport(await readMetrics('runs/a'), { title: 'run a', summary: { steps: 10 } });
+ * ```
+ */
+export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): string {
+  const evalSeries = series(lines, 'eval/accuracy', 'held-out accuracy');
+  if (info.summary.eval) {
+    evalSeries.points.unshift([0, info.summary.eval.before]);
+    evalSeries.points.push([info.summary.steps, info.summary.eval.after]);
+  }
+  const s = info.summary;
+  const facts = [
+    `steps: ${s.steps}`,
+    ...(s.seconds !== undefined ? [`seconds: ${s.seconds.toFixed(1)}`] : []),
+    ...(s.eval ? [`held-out accuracy: ${s.eval.before.toFixed(3)} → ${s.eval.after.toFixed(3)}`] : []),
+    ...(s.skippedSteps ? [`skipped steps (non-finite): ${s.skippedSteps}`] : []),
+  ];
+  const charts = [
+    chart('Reward per role', [series(lines, 'reward/solver/mean', 'solver'), series(lines, 'reward/challenger/mean', 'challenger')]),
+    chart('Held-out accuracy', [evalSeries]),
+    chart('KL to the reference (token mean)', [series(lines, 'solver/kl', 'solver'), series(lines, 'challenger/kl', 'challenger')]),
+    chart('Policy entropy (nats per token)', [series(lines, 'solver/entropy', 'solver'), series(lines, 'challenger/entropy', 'challenger')]),
+    chart('Challenger query difficulty (fraction of answers wrong)', [series(lines, 'challenger/difficulty', 'difficulty'), series(lines, 'invalidQueryFraction', 'invalid fraction')]),
+    chart('Challenger query length (tokens)', [series(lines, 'challenger/queryLength', 'query length')]),
+    chart('Loss', [series(lines, 'loss', 'L = L_Sol + α·L_Ch')]),
+    chart('Gradient norm (before clipping) and zero-variance groups', [series(lines, 'gradNorm', 'grad norm'), series(lines, 'zeroStdFraction', 'zero-std fraction')]),
+  ];
+  const warnings = (s.warnings ?? []).map((w) => `<li>${esc(w)}</li>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(info.title)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}main{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #ddd;padding:6px;background:#fff}figcaption{font-weight:600;margin-bottom:4px}li{color:#a40}</style>
+</head><body><h1>${esc(info.title)}</h1><p>${facts.map(esc).join(' · ')}</p>${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}<main>${charts.join('\n')}</main></body></html>
+`;
+}
+
+/**
+ * Writes `dir/report.html` from `dir/metrics.jsonl`, atomically.
+ *
+ * @example
+ * ```ts
+ * await writeReport('runs/a', { title: 'run a', summary: { steps: 10 } });
+ * ```
+ */
+export async function writeReport(dir: string, info: ReportInfo): Promise<void> {
+  await writeFileAtomic(join(dir, 'report.html'), renderReport(await readMetrics(dir), info));
+}

@@ -1,0 +1,219 @@
+/**
+ * One self-play iteration up to the advantages (Algorithm 1, lines 1–6): the Challenger writes N
+ * queries (or a fixed source gives them), the Solver answers each G times, the rewards are scored
+ * (plus the self-reward for LSP), and both roles' advantages are computed. No gradient here.
+ */
+import type { ChatFormat, Completion, Game, Interaction, RewardFn, SampleRow, Tokenizer, CausalLM } from '@agon/core';
+import { isInvalid } from '@agon/core';
+import { generate } from '@agon/models';
+import { challengerAdvantagesLsp, challengerAdvantagesZero, lspSolverRewards, rolloutMetrics, solverAdvantages } from '@agon/objectives';
+import type { QuerySource } from './queries.js';
+import type { Sequence } from './sequences.js';
+
+/** What a rollout needs: the policy, its text interface, the game and how answers are scored. */
+export interface RolloutContext<Q> {
+  model: CausalLM;
+  tokenizer: Tokenizer;
+  chat: ChatFormat;
+  /** Prepend BOS to every prompt (false when the chat template writes it). */
+  bos: boolean;
+  stopIds: readonly number[];
+  game: Game<Q>;
+  queries: QuerySource<Q>;
+  /** R(q, a); null entries count as 0 and are counted in `rewards/null`. */
+  reward: RewardFn<Q>;
+  /** R_Q(q, a) (LSP self-reward) and its weight w; null for LSP-Zero. */
+  quality: { fn: RewardFn<Q>; weight: number } | null;
+  n: number;
+  g: number;
+  temperature: number;
+  topP: number;
+  challengerMaxNewTokens: number;
+  solverMaxNewTokens: number;
+  challengerStop: readonly string[];
+  solverStop: readonly string[];
+  microBatchSize: number;
+  scaleByStd: boolean;
+  invalidReward: number;
+  /** Text of a query for logs (default: strings as is, else the game's formatQuery, else JSON). */
+  queryText: (q: Q) => string;
+}
+
+/** The outcome of one iteration. */
+export interface Rollout {
+  solver: Sequence[];
+  challenger: Sequence[];
+  metrics: Record<string, number>;
+  samples: SampleRow[];
+  /** True when a reward was NaN or ±Infinity: the step must not update the weights. */
+  nonFinite: boolean;
+}
+
+/** Mixes (seed, iteration, role) into one 32-bit sampling seed. */
+export function mixSeed(seed: number, iteration: number, role: number): number {
+  let z = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(iteration + 1, 0x85ebca77) ^ Math.imul(role + 1, 0xc2b2ae3d)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x7feb352d);
+  z = Math.imul(z ^ (z >>> 15), 0x846ca68b);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+function promptIds<Q>(ctx: RolloutContext<Q>, messages: Parameters<ChatFormat['render']>[0], role: string): number[] {
+  const ids = ctx.tokenizer.encode(ctx.chat.render(messages, { addGenerationPrompt: true }), { bos: ctx.bos });
+  if (ids.length === 0) throw new Error(`the ${role} prompt encodes to no tokens; the tokenizer has no BOS id and the chat format wrote nothing`);
+  const room = ctx.model.config.maxPositions - ids.length;
+  const want = role === 'challenger' ? ctx.challengerMaxNewTokens : ctx.solverMaxNewTokens;
+  if (room < want) {
+    throw new Error(
+      `the ${role} prompt is ${ids.length} tokens; with ${role}MaxNewTokens ${want} it exceeds the model's ${ctx.model.config.maxPositions} positions (shorten the prompt, e.g. game.challengerPrompt, or lower ${role}MaxNewTokens)`,
+    );
+  }
+  return ids;
+}
+
+async function scores<Q>(fn: RewardFn<Q>, batch: Interaction<Q>[], what: string): Promise<{ values: number[]; nulls: number; nonFinite: boolean }> {
+  if (batch.length === 0) return { values: [], nulls: 0, nonFinite: false };
+  const raw = await fn(batch);
+  if (!Array.isArray(raw) || raw.length !== batch.length) throw new Error(`${what}: returned ${Array.isArray(raw) ? raw.length : typeof raw} values for ${batch.length} interactions`);
+  let nulls = 0;
+  let nonFinite = false;
+  const values = raw.map((r) => {
+    if (r === null) {
+      nulls++;
+      return 0;
+    }
+    if (!Number.isFinite(r)) nonFinite = true;
+    return r;
+  });
+  return { values, nulls, nonFinite };
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+/**
+ * Runs one iteration: queries, answers, rewards, advantages.
+ *
+ * @example
+ * ```ts
+ * const r = await rollout(ctx, 0, 1234, 0);
+ * r.solver.length; // N·G answers of kept groups
+ * ```
+ */
+export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed: number, step: number): Promise<Rollout> {
+  const sampling = { temperature: ctx.temperature, topP: ctx.topP, stopIds: ctx.stopIds, microBatchSize: ctx.microBatchSize };
+
+  // 1–2. Queries: from the Challenger (parsed, invalid ones kept with their reason) or a fixed set.
+  let parsed: (Q | { invalid: true; reason: string })[];
+  let challengerOut: Completion[] = [];
+  let challengerPrompt: number[] = [];
+  if (ctx.queries.kind === 'challenger') {
+    challengerPrompt = promptIds(ctx, ctx.game.challengerPrompt(), 'challenger');
+    const prompts = Array.from({ length: ctx.n }, () => challengerPrompt);
+    challengerOut = await generate(ctx.model, ctx.tokenizer, prompts, {
+      ...sampling,
+      maxNewTokens: ctx.challengerMaxNewTokens,
+      stopStrings: ctx.challengerStop,
+      seed: mixSeed(seed, iteration, 0),
+    });
+    parsed = challengerOut.map((c) => ctx.game.parseQuery(c.text));
+  } else {
+    parsed = ctx.queries.pick(iteration, ctx.n);
+  }
+  const validIdx = parsed.map((q, i) => (isInvalid(q) ? -1 : i)).filter((i) => i >= 0);
+
+  // 3. G answers per valid query.
+  const solverPrompts = new Map<number, number[]>();
+  for (const i of validIdx) solverPrompts.set(i, promptIds(ctx, ctx.game.solverPrompt(parsed[i] as Q), 'solver'));
+  const flat: { i: number; j: number }[] = validIdx.flatMap((i) => Array.from({ length: ctx.g }, (_, j) => ({ i, j })));
+  const answers = flat.length
+    ? await generate(ctx.model, ctx.tokenizer, flat.map(({ i }) => solverPrompts.get(i)!), {
+        ...sampling,
+        maxNewTokens: ctx.solverMaxNewTokens,
+        stopStrings: ctx.solverStop,
+        seed: mixSeed(seed, iteration, 1),
+      })
+    : [];
+
+  // 4. Rewards (and the self-reward for LSP).
+  const interactions: Interaction<Q>[] = flat.map(({ i, j }, k) => ({ query: parsed[i] as Q, answer: answers[k].text, queryIndex: i, answerIndex: j }));
+  const r = await scores(ctx.reward, interactions, 'reward');
+  const rq = ctx.quality ? await scores(ctx.quality.fn, interactions, 'self-reward') : null;
+  const table = (values: number[]) => parsed.map((_, i) => (validIdx.includes(i) ? values.slice(validIdx.indexOf(i) * ctx.g, (validIdx.indexOf(i) + 1) * ctx.g) : []));
+  const R = table(r.values);
+  const RQ = rq ? table(rq.values) : null;
+  const nonFinite = r.nonFinite || (rq?.nonFinite ?? false);
+
+  const metrics: Record<string, number> = {
+    'rewards/null': r.nulls,
+    ...(rq ? { 'selfReward/null': rq.nulls, 'selfReward/mean': mean(rq.values) } : {}),
+  };
+  if (nonFinite) {
+    metrics['rewards/nonFinite'] = 1;
+    return { solver: [], challenger: [], metrics, samples: [], nonFinite };
+  }
+
+  // 5–6. Advantages.
+  const solverRewards = RQ ? lspSolverRewards(R, RQ, { qualityWeight: ctx.quality!.weight }) : R;
+  const sol = solverAdvantages(solverRewards, { scaleByStd: ctx.scaleByStd });
+  const challenger = ctx.queries.kind === 'challenger';
+  const ch = challenger
+    ? RQ
+      ? challengerAdvantagesLsp(R, RQ, { qualityWeight: ctx.quality!.weight, invalidReward: ctx.invalidReward })
+      : challengerAdvantagesZero(R, { invalidReward: ctx.invalidReward })
+    : null;
+
+  const solverSeqs: Sequence[] = [];
+  const samples: SampleRow[] = [];
+  flat.forEach(({ i, j }, k) => {
+    const a = answers[k];
+    if (sol.keep[i]) solverSeqs.push({ prompt: solverPrompts.get(i)!, completion: a.ids, oldLogprobs: a.logprobs, advantage: sol.advantages[i][j] });
+    samples.push({
+      step,
+      role: 'solver',
+      query: ctx.queryText(parsed[i] as Q),
+      answer: a.text,
+      reward: R[i][j],
+      ...(RQ ? { selfReward: RQ[i][j] } : {}),
+      advantage: sol.advantages[i][j],
+      finish: a.finishReason,
+    });
+  });
+  const challengerSeqs: Sequence[] = [];
+  if (ch) {
+    challengerOut.forEach((c, i) => {
+      challengerSeqs.push({ prompt: challengerPrompt, completion: c.ids, oldLogprobs: c.logprobs, advantage: ch.advantages[i] });
+      const q = parsed[i];
+      samples.push({
+        step,
+        role: 'challenger',
+        query: isInvalid(q) ? c.text : ctx.queryText(q),
+        answer: '',
+        reward: ch.rewards[i],
+        advantage: ch.advantages[i],
+        valid: !isInvalid(q),
+        ...(isInvalid(q) ? { reason: q.reason } : { value: sol.values[i] }),
+      });
+    });
+  }
+
+  const values = validIdx.map((i) => groupMean(R[i]));
+  Object.assign(
+    metrics,
+    rolloutMetrics({
+      solverRewards: R,
+      challengerRewards: ch?.rewards ?? [],
+      queryValid: parsed.map((q) => !isInvalid(q)),
+      queryTokens: challengerOut.map((c) => c.ids.length),
+      solverFinish: answers.map((a) => a.finishReason),
+      challengerFinish: challengerOut.map((c) => c.finishReason),
+      zeroStdGroups: sol.zeroStdCount,
+    }),
+    {
+      // Difficulty of the queries for the current Solver: the fraction of its answers that failed.
+      'challenger/difficulty': 1 - mean(values),
+      'solver/answerLength': mean(answers.map((a) => a.ids.length)),
+    },
+  );
+  return { solver: solverSeqs, challenger: challengerSeqs, metrics, samples, nonFinite: false };
+}
+
+const groupMean = (row: readonly number[]) => mean(row);
