@@ -9,10 +9,23 @@ import type { GPU as GpuType } from 'gpu.js';
  * `webgl2` and `webgl` (browsers), `webasm` (gpu.js compiles kernels to WebAssembly) and `cpu`
  * (gpu.js's own JavaScript fallback). gpu.js's `webgpu` mode is not offered: its kernels only
  * return Promises, and tfjs kernels must return their result synchronously.
+ *
+ * @example
+ * ```ts
+ * const mode: GpujsMode = 'headlessgl';
+ * registerGpujsProvider({ mode });
+ * ```
  */
 export type GpujsMode = 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
 
-/** Every mode, in the order `'auto'` tries them. */
+/**
+ * Every mode, in the order `'auto'` tries them.
+ *
+ * @example
+ * ```ts
+ * GPUJS_MODES; // ['headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu']
+ * ```
+ */
 export const GPUJS_MODES: readonly GpujsMode[] = ['headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
 
 /** The gpu.js module's parts this package uses. */

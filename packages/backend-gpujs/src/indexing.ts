@@ -9,6 +9,18 @@
 /** The largest output (elements) a generated kernel may have; bigger tensors run on the CPU kernels. */
 export const MAX_GPU_OUTPUT = 1 << 22;
 
+/**
+ * The largest input (elements) a kernel may read: every flat input index must be an exact
+ * float32 integer (< 2^24), and a 4096² float texture is the most WebGL guarantees in practice.
+ */
+export const MAX_GPU_INPUT = 1 << 24;
+
+/** Whether an op with this output size and these inputs can run as a generated kernel. */
+export function fitsGpu(outSize: number, inputs: readonly { shape: number[] }[]): boolean {
+  if (outSize === 0 || outSize > MAX_GPU_OUTPUT) return false;
+  return inputs.every((t) => t.shape.reduce((a, b) => a * b, 1) <= MAX_GPU_INPUT);
+}
+
 /** Row-major strides of `shape`. */
 export function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);

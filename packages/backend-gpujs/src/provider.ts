@@ -1,9 +1,17 @@
 // The @agon/tensor backend provider for `gpujs`: initBackend({ backend: 'gpujs' }) starts it.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendProvider, type BackendProvider } from '@agon/tensor';
-import { createGpujsContext, loadGpujs, modeSupport, type GpujsContext, type GpujsMode } from './gpu-mode.js';
+import { createGpujsContext, GPUJS_MODES, loadGpujs, modeSupport, type GpujsContext, type GpujsMode } from './gpu-mode.js';
 
-/** Options of {@link gpujsProvider} / {@link registerGpujsProvider}. */
+/**
+ * Options of {@link gpujsProvider} / {@link registerGpujsProvider}.
+ *
+ * @example
+ * ```ts
+ * registerGpujsProvider({ mode: 'headlessgl' });        // fail rather than fall back
+ * registerGpujsProvider({ mode: 'auto', autoPriority: 15 }); // let initBackend() auto-pick it above wasm
+ * ```
+ */
 export interface GpujsProviderOptions {
   /**
    * The gpu.js mode. Default `'auto'`: the first that works of headlessgl, webgl2, webgl, webasm,
@@ -18,7 +26,14 @@ export interface GpujsProviderOptions {
   autoPriority?: number;
 }
 
-/** What the running `gpujs` backend reports about itself. */
+/**
+ * What the running `gpujs` backend reports about itself.
+ *
+ * @example
+ * ```ts
+ * const info = gpujsInfo(); // { mode: 'headlessgl', kernelsCompiled: 12, kernelsHeld: 12, kernelRuns: 340 }
+ * ```
+ */
 export interface GpujsInfo {
   /** The gpu.js mode its kernels run in. */
   mode: GpujsMode;
@@ -84,6 +99,12 @@ function selfTest(ctx: GpujsContext): void {
  */
 export function gpujsProvider(opts: GpujsProviderOptions = {}): BackendProvider {
   const requested = opts.mode ?? 'auto';
+  if (requested !== 'auto' && !GPUJS_MODES.includes(requested)) {
+    throw new Error(`gpujsProvider: options.mode is '${String(requested)}'; expected 'auto' or one of ${GPUJS_MODES.map((m) => `'${m}'`).join(', ')}`);
+  }
+  if (opts.autoPriority !== undefined && !Number.isFinite(opts.autoPriority)) {
+    throw new Error(`gpujsProvider: options.autoPriority is ${String(opts.autoPriority)}; expected a finite number or undefined`);
+  }
   return {
     name: 'gpujs',
     autoPriority: opts.autoPriority,

@@ -289,6 +289,18 @@ describe('matmul kernels', () => {
 });
 
 describe('what gpu.js does not take runs on the cpu kernels', () => {
+  it('outputs over 4M elements (float index limits) go to the cpu kernel', () =>
+    noLeaks(async () => {
+      const before = gpujsInfo()!.kernelRuns;
+      const a = tf.fill([4097, 1024], 1.5);
+      const b = tf.tensor1d(Float32Array.from({ length: 1024 }, (_, i) => i));
+      const y = tf.add(a, b);
+      const v = await y.data();
+      expect([v[0], v[1023], v[4096 * 1024 + 5]]).toEqual([1.5, 1024.5, 6.5]);
+      expect(gpujsInfo()!.kernelRuns).toBe(before);
+      tf.dispose([a, b, y]);
+    }));
+
   it('int32 matMul and add, gather and concat give exact results without compiling a kernel', () =>
     noLeaks(async () => {
       const before = gpujsInfo()!.kernelRuns;

@@ -75,6 +75,13 @@ describe('gpujs provider failures and restart', () => {
     registerGpujsProvider({ mode: requiredMode() });
   });
 
+  it('rejects an unknown mode or priority when the provider is made, listing the valid ones', () => {
+    expect(() => gpujsProvider({ mode: 'webgpu' as never })).toThrow(
+      "gpujsProvider: options.mode is 'webgpu'; expected 'auto' or one of 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'",
+    );
+    expect(() => gpujsProvider({ autoPriority: Number.NaN })).toThrow(/options\.autoPriority is NaN; expected a finite number/);
+  });
+
   it('refuses a mode that cannot run here, saying why', async () => {
     // Neither browser mode exists in Node.
     const p = gpujsProvider({ mode: 'webgl2' });

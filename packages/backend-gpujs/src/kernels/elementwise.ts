@@ -2,7 +2,7 @@
 // the CPU kernel, which tfjs' ops would have given them anyway on a CPU backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { broadcastIndices, MAX_GPU_OUTPUT } from '../indexing.js';
+import { broadcastIndices, fitsGpu } from '../indexing.js';
 import type { GpuKernelHost } from './host.js';
 
 /** gpu.js expressions of one float `v`, by tfjs kernel name. */
@@ -40,7 +40,7 @@ export function unaryKernel(name: string, cpu: KernelFunc): KernelFunc {
     const x = args.inputs.x as TensorInfo;
     const size = tf.util.sizeFromShape(x.shape);
     const host = args.backend as GpuKernelHost;
-    if (x.dtype !== 'float32' || size === 0 || size > MAX_GPU_OUTPUT) return cpu(args) as TensorInfo;
+    if (x.dtype !== 'float32' || !fitsGpu(size, [x])) return cpu(args) as TensorInfo;
     const values = host.runGpu(`${name}|${size}`, () => ({
       source: `function (x) {\nconst v = x[this.thread.x];\nreturn ${expr('v')};\n}`,
       size,
@@ -59,7 +59,7 @@ export function binaryKernel(name: string, cpu: KernelFunc): KernelFunc {
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return cpu(args) as TensorInfo;
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const size = tf.util.sizeFromShape(outShape);
-    if (size === 0 || size > MAX_GPU_OUTPUT) return cpu(args) as TensorInfo;
+    if (!fitsGpu(size, [a, b])) return cpu(args) as TensorInfo;
     const key = `${name}|${a.shape.join(',')}|${b.shape.join(',')}`;
     const values = host.runGpu(key, () => ({
       source: `function (a, b) {\nconst flat = this.thread.x;\n${broadcastIndices('flat', outShape, [a.shape, b.shape])}\nreturn ${expr('a[idx0]', 'b[idx1]')};\n}`,
@@ -78,7 +78,7 @@ export function addNKernel(cpu: KernelFunc): KernelFunc {
     const xs = args.inputs as unknown as TensorInfo[];
     const host = args.backend as GpuKernelHost;
     const size = xs.length > 0 ? tf.util.sizeFromShape(xs[0].shape) : 0;
-    if (xs.length < 2 || xs.length > MAX_ADDN || xs.some((t) => t.dtype !== 'float32') || size === 0 || size > MAX_GPU_OUTPUT) {
+    if (xs.length < 2 || xs.length > MAX_ADDN || xs.some((t) => t.dtype !== 'float32') || !fitsGpu(size, xs)) {
       return cpu(args) as TensorInfo;
     }
     const names = xs.map((_, i) => `x${i}`);

@@ -2,7 +2,7 @@
 // GPU thread, a K-long dot product with the shapes and transposes baked into the source.
 import * as tf from '@tensorflow/tfjs-core';
 import { broadcast_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { broadcastIndices, lit, MAX_GPU_OUTPUT } from '../indexing.js';
+import { broadcastIndices, fitsGpu, lit } from '../indexing.js';
 import type { GpuKernelHost } from './host.js';
 
 interface MatMulGeometry {
@@ -110,7 +110,6 @@ function matmulSource4(g: MatMulGeometry, tA: boolean, tB: boolean, ep: Epilogue
 function run(host: GpuKernelHost, a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, ep: Epilogue, name: string): TensorInfo {
   const g = geometry(a, b, tA, tB);
   const size = tf.util.sizeFromShape(g.outShape);
-  if (size === 0) return host.makeTensorInfo(g.outShape, 'float32', new Float32Array(0));
   const key = [name, a.shape, b.shape, tA, tB, ep.bias?.shape ?? '-', ep.prelu?.shape ?? '-', ep.activation, ep.alpha].join('|');
   const inputs = [a, b, ...(ep.bias ? [ep.bias] : []), ...(ep.prelu ? [ep.prelu] : [])];
   const fourLanes = host.vectorOutputs && g.N % 4 === 0 && !ep.bias && !ep.prelu;
@@ -133,7 +132,7 @@ export function batchMatMulKernel(cpu: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    if (!gpuAble([a, b]) || outSize(a, b, transposeA, transposeB) > MAX_GPU_OUTPUT) return cpu(args) as TensorInfo;
+    if (!gpuAble([a, b]) || !fitsGpu(outSize(a, b, transposeA, transposeB), [a, b])) return cpu(args) as TensorInfo;
     return run(args.backend as GpuKernelHost, a, b, transposeA, transposeB, { activation: 'linear', alpha: 0 }, 'BatchMatMul');
   };
 }
@@ -147,7 +146,7 @@ export function fusedMatMulKernel(cpu: KernelFunc): KernelFunc {
     if (
       !a || !b || !(activation in ACTIVATIONS) || (activation === 'prelu' && !preluActivationWeights) ||
       !gpuAble([a, b, bias, preluActivationWeights]) ||
-      outSize(a, b, attrs.transposeA, attrs.transposeB) > MAX_GPU_OUTPUT
+      !fitsGpu(outSize(a, b, attrs.transposeA, attrs.transposeB), [a, b, ...(bias ? [bias] : []), ...(preluActivationWeights ? [preluActivationWeights] : [])])
     ) {
       return cpu(args) as TensorInfo;
     }

@@ -2,7 +2,7 @@
 // as tfjs-backend-cpu does), then one GPU thread folds each contiguous run of R values.
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { lit, MAX_GPU_OUTPUT } from '../indexing.js';
+import { fitsGpu, lit } from '../indexing.js';
 import type { GpuKernelHost } from './host.js';
 
 interface Fold {
@@ -55,7 +55,7 @@ export function reduceKernel(name: string, cpu: KernelFunc): KernelFunc {
     const x = args.inputs.x as TensorInfo;
     const host = args.backend as GpuKernelHost;
     const attrs = args.attrs as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims?: boolean };
-    if (x.dtype !== 'float32' || x.shape.length === 0) return cpu(args) as TensorInfo;
+    if (x.dtype !== 'float32' || x.shape.length === 0 || !fitsGpu(1, [x])) return cpu(args) as TensorInfo;
     // Max names its axes `reductionIndices`; every other reduction calls them `axis`.
     const axisAttr = name === 'Max' ? attrs.reductionIndices : attrs.axis;
     // A null axis (all axes) is valid at run time; the typings omit it.
@@ -76,7 +76,7 @@ export function reduceKernel(name: string, cpu: KernelFunc): KernelFunc {
     const R = tf.util.sizeFromShape(reduceShape);
     const outCount = tf.util.sizeFromShape(outShape);
     try {
-      if (R === 0 || outCount === 0 || outCount > MAX_GPU_OUTPUT) return cpu(args) as TensorInfo;
+      if (R === 0 || !fitsGpu(outCount, [inner])) return cpu(args) as TensorInfo;
       const values = host.runGpu(`${name}|${outCount}|${R}`, () => ({ source: foldSource(fold, R, arg), size: outCount }), [inner]);
       const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
       return host.makeTensorInfo(shape, fold.dtype, fold.dtype === 'int32' ? Int32Array.from(values) : values);

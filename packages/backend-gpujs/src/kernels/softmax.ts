@@ -3,7 +3,7 @@
 // exp(x − lse). The cpu backend's Softmax would run five CPU kernels instead.
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { lit, MAX_GPU_OUTPUT } from '../indexing.js';
+import { fitsGpu, lit } from '../indexing.js';
 import type { GpuKernelHost } from './host.js';
 
 function lseSource(R: number): string {
@@ -42,7 +42,7 @@ export function softmaxKernel(cpu: KernelFunc): KernelFunc {
     const rank = logits.shape.length;
     const dim = (args.attrs as { dim: number }).dim;
     // Anything unusual gets the cpu kernel, which also produces its error messages.
-    if (logits.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1) || size === 0 || size > MAX_GPU_OUTPUT) {
+    if (logits.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1) || !fitsGpu(size, [logits])) {
       return cpu(args) as TensorInfo;
     }
     const R = logits.shape[rank - 1];
