@@ -8,6 +8,11 @@ import { emptyKVCache, type LayerKVCache } from './kv-cache.js';
 
 /**
  * Options of {@link greedyGenerate}.
+ *
+ * @example
+ * ```ts
+ * const opts: GreedyOptions = { steps: 200, stopIds: [1] }; // run.c -n 200, stop at BOS
+ * ```
  */
 export interface GreedyOptions {
   /** Forward passes, prompt included (run.c's `-n steps`): the result has at most steps + 1 ids. Capped at the model's maxPositions. */

@@ -5,7 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KVCache } from '@agon/core';
 
-/** Keys and values of one layer, each [B, Hkv, Tk, D]. */
+/**
+ * Keys and values of one layer, each [B, Hkv, Tk, D].
+ *
+ * @example
+ * ```ts
+ * const { k, v } = (cache as LayerKVCache).layers[0]; // k.shape: [B, Hkv, Tk, D]
+ * ```
+ */
 export interface LayerKV {
   k: tf.Tensor4D;
   v: tf.Tensor4D;

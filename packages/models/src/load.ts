@@ -21,7 +21,14 @@ import { parseLlama2cTokenizer } from './llama2c/tokenizer.js';
  */
 export const STORIES_260K: string = fileURLToPath(new URL('../assets/stories260K/stories260K.bin', import.meta.url));
 
-/** Options of {@link loadModel}. */
+/**
+ * Options of {@link loadModel}.
+ *
+ * @example
+ * ```ts
+ * const opts: LoadModelOptions = { tokenizer: 'models/tok512.bin' };
+ * ```
+ */
 export interface LoadModelOptions {
   /** A llama2.c `tokenizer.bin` (default: `tokenizer.bin`, then `tok<vocab>.bin`, beside the checkpoint). */
   tokenizer?: string;

@@ -10,7 +10,14 @@ import { writeFileAtomic } from './safetensors/atomic.js';
 import type { FloatDtype } from './safetensors/dtypes.js';
 import { encodeHostTensors, writeSafetensors } from './safetensors/serialize.js';
 
-/** Options of {@link saveHfFolder}. */
+/**
+ * Options of {@link saveHfFolder}.
+ *
+ * @example
+ * ```ts
+ * const opts: SaveHfOptions = { dtype: 'BF16', files: { 'generation_config.json': '{"eos_token_id": 2}' } };
+ * ```
+ */
 export interface SaveHfOptions {
   /** Storage dtype of the weights (default F32, exact). */
   dtype?: FloatDtype;

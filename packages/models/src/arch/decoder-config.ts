@@ -8,6 +8,11 @@ import type { HfConfigJson } from '../architectures.js';
 /**
  * `llama3` rope scaling (Llama 3.1/3.2): low frequencies are divided by `factor`, high ones kept,
  * the band between smoothly interpolated. `linear` divides every frequency by `factor`.
+ *
+ * @example
+ * ```ts
+ * const rs: RopeScaling = { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 };
+ * ```
  */
 export type RopeScaling =
   | { type: 'linear'; factor: number }
@@ -117,7 +122,14 @@ function ropeScaling(config: Json, file: string): RopeScaling | undefined {
   throw bad(file, 'rope_scaling.rope_type', "'llama3', 'linear' or 'default'", type);
 }
 
-/** Per-architecture defaults that differ from Llama's (as in the transformers config classes). */
+/**
+ * Per-architecture defaults that differ from Llama's (as in the transformers config classes).
+ *
+ * @example
+ * ```ts
+ * const qwen3: FamilyDefaults = { architecture: 'qwen3', headDim: 128, qkNorm: true };
+ * ```
+ */
 export interface FamilyDefaults {
   architecture: string;
   /** Default of `head_dim` when absent: undefined = hidden_size / num_attention_heads. */

@@ -60,7 +60,14 @@ function ignorable(key: string, cfg: DecoderConfig): boolean {
 
 let modelCounter = 0;
 
-/** How the model describes itself when saved (architecture name and model_type of config.json). */
+/**
+ * How the model describes itself when saved (architecture name and model_type of config.json).
+ *
+ * @example
+ * ```ts
+ * const id: DecoderIdentity = { hfArchitecture: 'Qwen2ForCausalLM', modelType: 'qwen2' };
+ * ```
+ */
 export interface DecoderIdentity {
   hfArchitecture: string;
   modelType: string;
