@@ -129,6 +129,8 @@ export function gpujsProvider(opts: GpujsProviderOptions = {}): BackendProvider 
         await import('@tensorflow/tfjs-backend-cpu');
         const [{ GpujsBackend }, { registerGpujsKernels }] = await Promise.all([import('./backend.js'), import('./register.js')]);
         registerGpujsKernels();
+        // A factory left from an earlier start would hold the destroyed gpu.js instance.
+        if (tf.findBackendFactory('gpujs')) tf.removeBackend('gpujs');
         tf.registerBackend('gpujs', () => new GpujsBackend(ctx));
       } catch (err) {
         await ctx.gpu.destroy();

@@ -91,6 +91,22 @@ describe('gpujs provider failures and restart', () => {
     await expect(initBackend({ backend: 'gpujs' })).rejects.toThrow(/backend 'gpujs' cannot start here: gpu\.js mode 'webgl2'/);
   });
 
+  it('init twice without release replaces the backend, which then computes', () =>
+    noLeaks(async () => {
+      const p = gpujsProvider({ mode: requiredMode() });
+      const ctx = { allowSoftwareGpu: false, isNode: true };
+      await p.init(ctx);
+      await p.init(ctx); // destroys the first gpu.js instance; its factory must not survive
+      await tf.setBackend('gpujs');
+      const x = tf.tensor1d([1, 2]);
+      const y = tf.square(x);
+      expect(Array.from(await y.data())).toEqual([1, 4]);
+      expect(gpujsInfo()!.kernelRuns).toBe(1);
+      tf.dispose([x, y]);
+      tf.removeBackend('gpujs');
+      await p.release?.();
+    }));
+
   it('starts again after releaseBackend, with a fresh kernel cache', () =>
     noLeaks(async () => {
       registerGpujsProvider({ mode: requiredMode() });
