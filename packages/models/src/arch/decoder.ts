@@ -13,16 +13,18 @@ import type { DecoderConfig } from './decoder-config.js';
 import { causalMask } from './mask.js';
 import { applyRope, ropeAngles, ropeConstants, ropeTables, type RopeAngles, type RopeTables } from './rope.js';
 import { decoderExport } from './decoder-export.js';
+import { adaptLinear, type AdapterHook } from '../lora/hook.js';
 
 /**
- * Every checkpoint key the decoder reads for `cfg`, with its shape, in file order.
+ * Every checkpoint key the decoder reads for `cfg`, with its shape, in file order. `lmHead: false`
+ * leaves out `lm_head.weight` (a sequence-classification checkpoint has a `score` head instead).
  *
  * @example
  * ```ts
  * decoderWeightShapes(cfg)[0]; // ['model.embed_tokens.weight', [512, 64]]
  * ```
  */
-export function decoderWeightShapes(cfg: DecoderConfig): [string, number[]][] {
+export function decoderWeightShapes(cfg: DecoderConfig, lmHead = true): [string, number[]][] {
   const { hiddenSize: C, numHeads: H, numKvHeads: Hkv, headDim: D, intermediateSize: I, vocabSize: V } = cfg;
   const out: [string, number[]][] = [['model.embed_tokens.weight', [V, C]]];
   for (let l = 0; l < cfg.numLayers; l++) {
@@ -43,7 +45,7 @@ export function decoderWeightShapes(cfg: DecoderConfig): [string, number[]][] {
     );
   }
   out.push(['model.norm.weight', [C]]);
-  if (!cfg.tieWordEmbeddings) out.push(['lm_head.weight', [V, C]]);
+  if (!cfg.tieWordEmbeddings && lmHead) out.push(['lm_head.weight', [V, C]]);
   return out;
 }
 
@@ -89,14 +91,21 @@ export class DecoderModel implements CausalLM, HfExportable {
   /** Checkpoint key → variable. */
   readonly weights: ReadonlyMap<string, tf.Variable>;
   private readonly identity: DecoderIdentity;
-  private readonly perm: tf.Tensor1D;
   private readonly rope: RopeTables;
+  private readonly lmHead: boolean;
+  /** Set by {@link DecoderModel.forwardAdapted} for one forward pass (LoRA, see lora/). */
+  private hook: AdapterHook | undefined;
   private disposed = false;
 
-  constructor(config: DecoderConfig, source: WeightSource, identity: DecoderIdentity) {
+  /**
+   * `opts.lmHead: false` builds a headless decoder: no `lm_head.weight` is read and only
+   * {@link DecoderModel.forwardHidden} works (sequence-classification models, see reward/).
+   */
+  constructor(config: DecoderConfig, source: WeightSource, identity: DecoderIdentity, opts: { lmHead?: boolean } = {}) {
     this.config = config;
     this.identity = identity;
-    const expected = decoderWeightShapes(config);
+    this.lmHead = opts.lmHead ?? true;
+    const expected = decoderWeightShapes(config, this.lmHead);
     const wanted = new Set(expected.map(([k]) => k));
     const extra = source.keys().filter((k) => !wanted.has(k) && !ignorable(k, config));
     if (extra.length > 0) {
@@ -120,7 +129,6 @@ export class DecoderModel implements CausalLM, HfExportable {
     this.weights = weights;
     const rc = ropeConstants(config);
     this.rope = ropeTables(rc, config.maxPositions);
-    this.perm = tf.tensor1d(rc.perm, 'int32');
   }
 
   private w(key: string): tf.Variable {
@@ -136,7 +144,7 @@ export class DecoderModel implements CausalLM, HfExportable {
    */
   private linear(x: tf.Tensor2D, key: string, bias: boolean): tf.Tensor2D {
     const y = matMulT(x, this.w(`${key}.weight`));
-    return bias ? (tf.add(y, this.w(`${key}.bias`)) as tf.Tensor2D) : y;
+    return adaptLinear(this.hook, key, x, bias ? (tf.add(y, this.w(`${key}.bias`)) as tf.Tensor2D) : y);
   }
 
   /** RMSNorm over the last axis: x / sqrt(mean(x²) + ε) · weight. */
@@ -157,8 +165,8 @@ export class DecoderModel implements CausalLM, HfExportable {
       q = this.rmsNorm(q, `${p}q_norm.weight`);
       k = this.rmsNorm(k, `${p}k_norm.weight`);
     }
-    q = applyRope(q, angles, this.perm);
-    k = applyRope(k, angles, this.perm);
+    q = applyRope(q, angles, this.config.ropeLayout);
+    k = applyRope(k, angles, this.config.ropeLayout);
     let kAll = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B,Hkv,T,D]
     let vAll = tf.transpose(vNew, [0, 2, 1, 3]) as tf.Tensor4D;
     if (past) {
@@ -193,6 +201,36 @@ export class DecoderModel implements CausalLM, HfExportable {
    * slots; `opts.positions` changes only the RoPE angles (for left padding).
    */
   forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
+    if (!this.lmHead) throw new Error('DecoderModel.forward: this model has no lm_head (a sequence-classification body); use forwardHidden');
+    const { hidden, cache } = this.forwardHidden(ids, opts);
+    const cfg = this.config;
+    const [B, T] = ids.shape;
+    const logits = tf.tidy(() => {
+      const head = this.w(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+      return tf.reshape(matMulT(tf.reshape(hidden, [B * T, cfg.hiddenSize]), head), [B, T, cfg.vocabSize]) as tf.Tensor3D;
+    });
+    hidden.dispose();
+    return cache ? { logits, cache } : { logits };
+  }
+
+  /**
+   * {@link DecoderModel.forward} with `hook` adding adapter terms to every linear projection
+   * (LoRA, see lora/); the hook is set for this call only.
+   */
+  forwardAdapted(hook: AdapterHook, ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
+    this.hook = hook;
+    try {
+      return this.forward(ids, opts);
+    } finally {
+      this.hook = undefined;
+    }
+  }
+
+  /**
+   * The final-norm hidden states [B, T, C] for ids [B, T] (what lm_head or a `score` head reads),
+   * with the same cache, positions and mask handling as {@link DecoderModel.forward}.
+   */
+  forwardHidden(ids: tf.Tensor2D, opts: ForwardOptions = {}): { hidden: tf.Tensor3D; cache?: KVCache } {
     if (this.disposed) throw new Error('DecoderModel.forward: the model was disposed');
     const cfg = this.config;
     const past = asLayerKVCache(opts.cache, cfg.numLayers);
@@ -219,15 +257,12 @@ export class DecoderModel implements CausalLM, HfExportable {
         x = tf.add(x, this.mlp(l, this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`)));
         if (past) kvs.push(kv.k, kv.v);
       }
-      const h = tf.reshape(this.rmsNorm(x, 'model.norm.weight'), [B * T, cfg.hiddenSize]);
-      const head = this.w(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-      const logits = tf.reshape(matMulT(h as tf.Tensor2D, head), [B, T, cfg.vocabSize]) as tf.Tensor3D;
-      return { logits, kvs };
+      return { hidden: this.rmsNorm(x, 'model.norm.weight'), kvs };
     });
-    if (!past) return { logits: out.logits };
+    if (!past) return { hidden: out.hidden };
     const layers: LayerKV[] = [];
     for (let l = 0; l < cfg.numLayers; l++) layers.push({ k: out.kvs[2 * l], v: out.kvs[2 * l + 1] });
-    return { logits: out.logits, cache: new LayerKVCache(layers) };
+    return { hidden: out.hidden, cache: new LayerKVCache(layers) };
   }
 
   /** Every weight, in checkpoint order (all are trainable). */
@@ -245,7 +280,6 @@ export class DecoderModel implements CausalLM, HfExportable {
     if (this.disposed) return;
     this.disposed = true;
     for (const v of this.weights.values()) v.dispose();
-    this.perm.dispose();
     const r = this.rope;
     tf.dispose([r.cosLo, r.sinLo, r.cosHi, r.sinHi, r.sign]);
   }

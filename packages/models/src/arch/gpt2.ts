@@ -11,6 +11,7 @@ import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HostTensor, WeightSource } from '../weights.js';
 import { gpt2ConfigToHf, parseGpt2Config, type Gpt2Config } from './gpt2-config.js';
+import { adaptLinear, type AdapterHook } from '../lora/hook.js';
 
 /**
  * Every checkpoint key GPT-2 reads for `cfg` (with the `transformer.` prefix), with its shape.
@@ -70,6 +71,8 @@ export class Gpt2Model implements CausalLM, HfExportable {
   readonly config: Gpt2Config;
   /** Checkpoint key → variable. */
   readonly weights: ReadonlyMap<string, tf.Variable>;
+  /** Set by {@link Gpt2Model.forwardAdapted} for one forward pass (LoRA, see lora/). */
+  private hook: AdapterHook | undefined;
   private disposed = false;
 
   constructor(config: Gpt2Config, source: WeightSource) {
@@ -105,9 +108,9 @@ export class Gpt2Model implements CausalLM, HfExportable {
     return v;
   }
 
-  /** Conv1D: x [N, in] · W [in, out] + b → [N, out]. */
+  /** Conv1D: x [N, in] · W [in, out] + b (+ adapter term) → [N, out]. */
   private conv1d(x: tf.Tensor2D, key: string): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.w(`${key}.weight`)), this.w(`${key}.bias`));
+    return adaptLinear(this.hook, key, x, tf.add(tf.matMul(x, this.w(`${key}.weight`)), this.w(`${key}.bias`)));
   }
 
   /** LayerNorm over the last axis: (x − mean) / √(var + ε) · weight + bias. */
@@ -196,6 +199,19 @@ export class Gpt2Model implements CausalLM, HfExportable {
     const layers: LayerKV[] = [];
     for (let l = 0; l < cfg.numLayers; l++) layers.push({ k: out.kvs[2 * l], v: out.kvs[2 * l + 1] });
     return { logits: out.logits, cache: new LayerKVCache(layers) };
+  }
+
+  /**
+   * {@link Gpt2Model.forward} with `hook` adding adapter terms to every Conv1D projection (LoRA,
+   * see lora/); the hook is set for this call only.
+   */
+  forwardAdapted(hook: AdapterHook, ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
+    this.hook = hook;
+    try {
+      return this.forward(ids, opts);
+    } finally {
+      this.hook = undefined;
+    }
   }
 
   /** Every weight, in checkpoint order (all are trainable). */
