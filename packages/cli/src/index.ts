@@ -5,4 +5,6 @@
 export { main } from './main.js';
 export { processIO, UsageError, firstLine } from './io.js';
 export { runGenerate, GENERATE_HELP } from './commands/generate.js';
+export { runTrain, TRAIN_HELP } from './commands/train.js';
+export { runEval, EVAL_HELP } from './commands/eval.js';
 export type { CliIO } from './io.js';

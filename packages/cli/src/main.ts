@@ -1,5 +1,7 @@
 import { processIO, UsageError, type CliIO } from './io.js';
 import { runGenerate } from './commands/generate.js';
+import { runTrain } from './commands/train.js';
+import { runEval } from './commands/eval.js';
 
 /** One sub-command of `agon`. */
 interface Command {
@@ -15,14 +17,12 @@ const USAGE = [
 
 const commands: Record<string, Command> = {
   train: {
-    summary: 'run Language Self-Play (the trainer is being built; see below)',
-    async run(_args, io) {
-      // Issue 6 builds the trainer. Until then the command exists and says so plainly, rather
-      // than pretending to train.
-      io.err('agon train: the LSP trainer is not built yet in this version of agon.');
-      io.err('What works today: the workspace, @agon/core interfaces and the packages listed in the README.');
-      return 2;
-    },
+    summary: 'run Language Self-Play from a recipe (agon train --help)',
+    run: (args, io) => runTrain(args, io),
+  },
+  eval: {
+    summary: 'held-out accuracy of a model on a verifiable game (agon eval --help)',
+    run: runEval,
   },
   generate: {
     summary: 'sample a completion from a model (agon generate --help)',

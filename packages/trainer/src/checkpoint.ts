@@ -1,6 +1,7 @@
 /**
- * Checkpoints: `checkpoints/step-000010/` holds the policy's variables (weights.safetensors, keyed by
- * variable name, F32 so resume is bit-exact), the AdamW moments (optimizer.safetensors) and
+ * Checkpoints: `checkpoints/step-000010/` holds the policy's variables (weights.safetensors, F32 so
+ * resume is bit-exact, keyed by position in `trainableVariables()` plus the name without the
+ * per-instance prefix tfjs names need, e.g. `0003:model.layers.0.self_attn.q_proj.weight`), the AdamW moments (optimizer.safetensors) and
  * state.json (step, optimizer t, seed, counters). A checkpoint is written into a temp folder and
  * renamed into place, so a crash never leaves a half-written `step-*` folder.
  */
@@ -38,13 +39,21 @@ const NAME = /^step-(\d{6,})$/;
 /** Folder name of the checkpoint after `step` steps. */
 export const checkpointName = (step: number): string => `step-${String(step).padStart(6, '0')}`;
 
+/**
+ * The checkpoint key of variable `i`: its position and its name without a leading `<instance>/`
+ * prefix (two loads of the same model get different variable names, `m1/…` and `m2/…`).
+ */
+function key(vars: readonly tf.Variable[], i: number): string {
+  return `${String(i).padStart(4, '0')}:${vars[i].name.replace(/^[^/]*\//, '')}`;
+}
+
 async function hostVars(vars: readonly tf.Variable[]): Promise<Map<string, HostTensor>> {
   const m = new Map<string, HostTensor>();
-  for (const v of vars) m.set(v.name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
+  for (let i = 0; i < vars.length; i++) m.set(key(vars, i), { shape: [...vars[i].shape], data: (await vars[i].data()) as Float32Array });
   return m;
 }
 
-const toMap = (rec: AdamWState['m']) => new Map(Object.entries(rec).map(([k, x]) => [k, { shape: x.shape, data: x.data }]));
+const toMap = (vars: readonly tf.Variable[], rec: AdamWState['m']) => new Map(vars.map((v, i) => [key(vars, i), rec[v.name]]));
 
 /**
  * Writes a checkpoint under `dir/checkpoints/` and deletes all but the newest `keep`.
@@ -63,7 +72,7 @@ export async function saveCheckpoint(dir: string, vars: readonly tf.Variable[], 
   const opt = await optimizer.exportState();
   await writeSafetensors(join(tmp, 'weights.safetensors'), { tensors: encodeHostTensors(await hostVars(vars)), metadata: { format: 'agon-checkpoint' } });
   await writeSafetensors(join(tmp, 'optimizer.safetensors'), {
-    tensors: [...encodeHostTensors(toMap(opt.m)).map((t) => ({ ...t, name: `m/${t.name}` })), ...encodeHostTensors(toMap(opt.v)).map((t) => ({ ...t, name: `v/${t.name}` }))],
+    tensors: [...encodeHostTensors(toMap(vars, opt.m)).map((t) => ({ ...t, name: `m/${t.name}` })), ...encodeHostTensors(toMap(vars, opt.v)).map((t) => ({ ...t, name: `v/${t.name}` }))],
     metadata: { t: String(opt.t) },
   });
   await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
@@ -113,19 +122,24 @@ export async function loadCheckpoint(dir: string, vars: readonly tf.Variable[], 
   if (!Number.isInteger(state.step) || !Number.isInteger(state.optimizerSteps)) throw new Error(`${join(folder, 'state.json')}: fields step and optimizerSteps must be integers`);
   const weights = await readSafetensors(join(folder, 'weights.safetensors'));
   const byName = new Map(weights.tensors.map((t) => [t.name, t]));
-  for (const v of vars) {
-    const t = byName.get(v.name);
-    if (!t) throw new Error(`${weights.file}: no tensor for variable ${v.name}; the checkpoint belongs to another model`);
+  if (weights.tensors.length !== vars.length) throw new Error(`${weights.file}: ${weights.tensors.length} tensors; the model has ${vars.length} trainable variables (the checkpoint belongs to another model)`);
+  for (let i = 0; i < vars.length; i++) {
+    const v = vars[i];
+    const t = byName.get(key(vars, i));
+    if (!t) throw new Error(`${weights.file}: no tensor ${key(vars, i)}; the checkpoint belongs to another model`);
     if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${weights.file}: tensor ${v.name} has shape [${t.shape}]; the model expects [${v.shape}]`);
     tf.tidy(() => v.assign(tf.tensor(toFloat32(t.bytes, t.dtype, v.size), v.shape, 'float32')));
   }
   const opt = await readSafetensors(join(folder, 'optimizer.safetensors'));
   const m: AdamWState['m'] = {};
   const vv: AdamWState['v'] = {};
+  const names = new Map(vars.map((v, i) => [key(vars, i), v.name]));
   for (const t of opt.tensors) {
     const [which, ...rest] = t.name.split('/');
+    const name = names.get(rest.join('/'));
+    if (!name) throw new Error(`${opt.file}: tensor ${t.name} matches no variable of the model`);
     const count = t.shape.reduce((a, b) => a * b, 1);
-    (which === 'm' ? m : vv)[rest.join('/')] = { shape: t.shape, data: toFloat32(t.bytes, t.dtype, count) };
+    (which === 'm' ? m : vv)[name] = { shape: t.shape, data: toFloat32(t.bytes, t.dtype, count) };
   }
   optimizer.importState({ t: state.optimizerSteps, m, v: vv }, opt.file);
   return state;

@@ -111,6 +111,8 @@ const evalSchema = z
 /** The zod schema of a training config file. */
 export const trainConfigSchema = z
   .object({
+    /** Free text for the reader of a recipe (JSON has no comments); ignored. */
+    $comment: z.string().optional(),
     /** The policy: a llama2.c `.bin`, a Hugging Face folder, or `default` (the embedded default model). Default `default`. */
     model: z.string().min(1).default('default'),
     /** The game the roles play. Default: arithmetic with its defaults. */

@@ -8,7 +8,7 @@ export { train } from './train.js';
 export type { TrainResult } from './train.js';
 export { trainConfigSchema, parseTrainConfig, GAME_NAMES } from './config.js';
 export type { TrainConfig, TrainConfigInput } from './config.js';
-export { DEFAULT_MODEL, gameFromConfig, isVerifiable, modelPath } from './resolve.js';
+export { DEFAULT_MODEL, gameFromConfig, isVerifiable, modelPath, promptBos } from './resolve.js';
 export type { TrainDeps, Evaluator } from './resolve.js';
 export { challengerQueries, fixedQueries } from './queries.js';
 export type { QuerySource, ChallengerQueries, FixedQueries } from './queries.js';

@@ -161,7 +161,7 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
   }
   const { model, tokenizer } = policy;
   const chat = policy.chat ?? plainChat;
-  const bos = policy.chat === undefined || (tokenizer.bosId !== undefined && !chatWritesBos(policy));
+  const bos = promptBos(policy);
   const stopIds = policy.eosIds;
 
   // Reward R: the config's list summed with weights.
@@ -289,6 +289,20 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
 function queryText<Q>(game: Game<Q>, q: Q): string {
   if (typeof q === 'string') return q;
   return isVerifiable(game) ? game.formatQuery(q) : JSON.stringify(q);
+}
+
+/**
+ * Whether prompts of `policy` get a BOS id prepended: yes without a chat template, no when the
+ * template already prints BOS as text (it would be doubled) or the vocabulary has none.
+ *
+ * @example
+ * ```ts
+ * const ids = loaded.tokenizer.encode(text, { bos: promptBos(loaded) });
+ * ```
+ */
+export function promptBos(policy: LoadedModel): boolean {
+  if (policy.chat === undefined) return true;
+  return policy.tokenizer.bosId !== undefined && !chatWritesBos(policy);
 }
 
 /** Whether the chat template prints the BOS token itself (then BOS ids must not be prepended too). */

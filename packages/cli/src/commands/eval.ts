@@ -1,0 +1,92 @@
+/**
+ * `agon eval`: held-out accuracy of a model on a verifiable game (greedy answers, the game's exact
+ * verifier, the game's seeded eval set) — the same measurement `agon train` prints before and after.
+ */
+import { loadModel } from '@agon/models';
+import { initBackend } from '@agon/tensor';
+import { evaluate, gameFromConfig, GAME_NAMES, heldOutSet, isVerifiable, modelPath, parseTrainConfig, promptBos } from '@agon/trainer';
+import { numberFlag, parseFlags } from '../args.js';
+import { firstLine, UsageError, type CliIO } from '../io.js';
+
+/** Flags of `agon eval`, shown by `agon eval --help`. */
+export const EVAL_HELP = [
+  'usage: agon eval --model PATH --game NAME [--options JSON] [--size N] [--seed S] [--max-new-tokens N] [--backend B] [--json]',
+  '',
+  '  --model PATH        llama2.c .bin, Hugging Face folder (e.g. runs/x/model), or "default"',
+  `  --game NAME         ${GAME_NAMES.filter((g) => g !== 'lsp').join(', ')} (verifiable games)`,
+  '  --options JSON      the game\'s options, e.g. \'{"digits":2,"ops":["+"]}\' (default {})',
+  '  --size N            held-out queries (default 64)',
+  '  --seed S            seed of the held-out set (default 1, as in training recipes)',
+  '  --max-new-tokens N  most tokens per answer (default 16)',
+  '  --backend B         wasm, cpu, webgpu, … (default auto)',
+  '  --json              print one JSON object (accuracy, n, correct, rows)',
+];
+
+const FLAGS = {
+  model: { type: 'string' },
+  game: { type: 'string' },
+  options: { type: 'string' },
+  size: { type: 'string' },
+  seed: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  backend: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Runs `agon eval` with `args` and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await runEval(['--model', 'runs/x/model', '--game', 'arithmetic'], processIO);
+ * ```
+ */
+export async function runEval(args: readonly string[], io: CliIO): Promise<number> {
+  const f = parseFlags('eval', args, FLAGS);
+  if (f.help) {
+    for (const l of EVAL_HELP) io.out(l);
+    return 0;
+  }
+  if (typeof f.model !== 'string') throw new UsageError('eval: --model PATH is required');
+  if (typeof f.game !== 'string') throw new UsageError(`eval: --game NAME is required (${GAME_NAMES.join(', ')})`);
+  const size = numberFlag('eval', 'size', f.size, { min: 1, integer: true }) ?? 64;
+  const seed = numberFlag('eval', 'seed', f.seed, { min: 0, integer: true }) ?? 1;
+  const maxNewTokens = numberFlag('eval', 'max-new-tokens', f['max-new-tokens'], { min: 1, integer: true }) ?? 16;
+  let options: unknown = {};
+  if (typeof f.options === 'string') {
+    try {
+      options = JSON.parse(f.options);
+    } catch {
+      throw new UsageError(`eval: --options must be a JSON object, got '${f.options}'`);
+    }
+  }
+  let game;
+  try {
+    game = gameFromConfig(parseTrainConfig({ game: { name: f.game, options } }, '--game/--options').game);
+  } catch (e) {
+    throw new UsageError(`eval: ${firstLine(e)}`);
+  }
+  if (!isVerifiable(game)) throw new UsageError(`eval: game '${f.game}' has no exact verifier; pick one of ${GAME_NAMES.filter((g) => g !== 'lsp').join(', ')}`);
+  try {
+    await initBackend({ backend: typeof f.backend === 'string' ? f.backend : 'auto' });
+  } catch (e) {
+    throw new UsageError(`eval: --backend: ${firstLine(e)}`);
+  }
+  let loaded;
+  try {
+    loaded = await loadModel(modelPath(f.model));
+  } catch (e) {
+    throw new UsageError(`eval: --model ${f.model}: ${firstLine(e)}`);
+  }
+  try {
+    const bos = promptBos(loaded);
+    const set = heldOutSet(game, { size, seed });
+    const r = await evaluate(loaded.model, loaded.tokenizer, loaded.chat, game, set, { maxNewTokens, bos, stopIds: loaded.eosIds });
+    if (f.json) io.out(JSON.stringify(r));
+    else io.out(`${f.game}: accuracy ${r.accuracy.toFixed(3)} (${r.correct}/${r.n} held-out, seed ${seed})`);
+    return 0;
+  } finally {
+    loaded.model.dispose();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `agon train`: run Language Self-Play from a recipe (default: recipes/default.json, the embedded
+ * default model on the default verifiable game), print held-out accuracy before and after, and
+ * leave a run folder (config, metrics, samples, checkpoints, summary, report.html).
+ */
+import { loadRecipe, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
+import { numberFlag, parseFlags } from '../args.js';
+import { firstLine, UsageError, type CliIO } from '../io.js';
+
+/** Flags of `agon train`, shown by `agon train --help`. */
+export const TRAIN_HELP = [
+  'usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--backend B] [--seed S] [--steps N]',
+  '',
+  '  --config FILE   recipe JSON (default: recipes/default.json — the embedded model, no download)',
+  '  --out DIR       run folder (default: runs/<recipe>-seed<S>)',
+  '  --resume DIR    continue the run in DIR from its newest checkpoint, exactly as if never stopped',
+  '  --backend B     wasm, cpu, webgpu, … (default: the recipe\'s, else auto)',
+  '  --seed S        seed of every random choice (default: the recipe\'s)',
+  '  --steps N       optimizer steps (default: the recipe\'s; with --resume, the new total)',
+  '',
+  'Ctrl-C writes a checkpoint after the current step; resume with --resume DIR.',
+];
+
+const FLAGS = {
+  config: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Runs `agon train` with `args` (the words after `train`) and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await runTrain(['--steps', '5', '--out', 'runs/quick'], processIO);
+ * ```
+ */
+export async function runTrain(args: readonly string[], io: CliIO, opts: { progress?: { write(s: string): void; isTTY: boolean } } = {}): Promise<number> {
+  const f = parseFlags('train', args, FLAGS);
+  if (f.help) {
+    for (const l of TRAIN_HELP) io.out(l);
+    return 0;
+  }
+  const seed = numberFlag('train', 'seed', f.seed, { min: 0, max: 0xffffffff, integer: true });
+  const steps = numberFlag('train', 'steps', f.steps, { min: 1, integer: true });
+  const overrides: TrainConfigInput = {
+    ...(seed !== undefined ? { seed } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+    ...(typeof f.backend === 'string' ? { backend: f.backend } : {}),
+  };
+  let out: string;
+  let config: TrainConfigInput;
+  let source: string;
+  const resume = typeof f.resume === 'string';
+  if (resume) {
+    if (typeof f.config === 'string' || seed !== undefined) throw new UsageError('train: --resume takes the run\'s own config and seed; drop --config/--seed (--steps and --backend may change)');
+    if (typeof f.out === 'string' && f.out !== f.resume) throw new UsageError('train: --resume DIR writes into DIR; drop --out');
+    out = f.resume as string;
+    config = overrides;
+    source = `${out}/config.json`;
+  } else {
+    let recipe;
+    try {
+      recipe = await loadRecipe(typeof f.config === 'string' ? f.config : 'default');
+    } catch (e) {
+      throw new UsageError(`train: --config: ${(e as Error).message}`);
+    }
+    config = { ...recipe.raw, ...overrides } as TrainConfigInput;
+    source = recipe.file;
+    try {
+      parseTrainConfig(config, source); // fail on bad values before any work starts
+    } catch (e) {
+      throw new UsageError(`train: ${(e as Error).message}`);
+    }
+    const name = source.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
+    out = typeof f.out === 'string' ? f.out : `runs/${name}-seed${String(seed ?? (recipe.config.seed))}`;
+  }
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.err('agon train: stopping after this step (a checkpoint is written); press Ctrl-C again to quit at once');
+    controller.abort();
+    process.off('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    io.out(`agon train: ${resume ? 'resuming' : 'recipe'} ${source} → ${out}`);
+    const result = await train(config, { out, resume, configSource: source, signal: controller.signal, ...(opts.progress ? { progress: opts.progress } : {}) });
+    if (result.stopped) {
+      io.out(`agon train: stopped at step ${result.steps}; continue with: agon train --resume ${out}`);
+      return 130;
+    }
+    if (result.eval) {
+      io.out(`held-out accuracy before: ${result.eval.before.toFixed(3)}`);
+      io.out(`held-out accuracy after:  ${result.eval.after.toFixed(3)}  (${result.eval.after - result.eval.before >= 0 ? '+' : ''}${(result.eval.after - result.eval.before).toFixed(3)})`);
+    }
+    io.out(`steps ${result.steps}, ${result.seconds.toFixed(1)} s${result.skippedSteps ? `, ${result.skippedSteps} skipped (non-finite)` : ''}`);
+    io.out(`summary: ${out}/summary.json   report: ${out}/report.html`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (process.env.AGON_DEBUG) throw e;
+    throw new UsageError(`train: ${firstLine(e)}`);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
