@@ -38,7 +38,7 @@ export function ropeInverseFrequencies(cfg: Pick<DecoderConfig, 'headDim' | 'rop
 
 /**
  * Host-side constants of one RoPE layout. With them RoPE is one formula for both layouts:
- * `rope(x) = x·cos(p·freq) + gather(x, perm)·sign·sin(p·freq)` over the last axis (D). `perm` pairs
+ * `rope(x) = x·cos(p·freq) + swap(x)·sign·sin(p·freq)` over the last axis (D). `perm` pairs
  * each dimension with its rotation partner and `sign` is −1 on the first member of each pair:
  * interleaved pairs (2i, 2i+1) as llama2.c, or halves (i, i+D/2) as Hugging Face `rotate_half`.
  */
@@ -156,13 +156,29 @@ export function ropeAngles(positions: tf.Tensor2D, t: RopeTables): RopeAngles {
 }
 
 /**
- * Rotates x [B, T, H, D] by the angles of its positions. Uses only ops with gradients (gather, mul).
+ * Swaps each dimension with its RoPE partner: halves (i ↔ i + D/2) or interleaved pairs
+ * (2i ↔ 2i+1). Built from slice + concat, whose gradients are cheap on every backend (a gather
+ * along D would need UnsortedSegmentSum, which costs seconds per step on cpu).
+ */
+function swapPartners(x: tf.Tensor4D, layout: 'interleaved' | 'halves'): tf.Tensor4D {
+  const [B, T, H, D] = x.shape;
+  if (layout === 'halves') {
+    const [a, b] = tf.split(x, 2, 3);
+    return tf.concat([b, a], 3) as tf.Tensor4D;
+  }
+  const pairs = tf.reshape(x, [B, T, (H * D) / 2, 2]);
+  const [even, odd] = tf.split(pairs, 2, 3);
+  return tf.reshape(tf.concat([odd, even], 3), [B, T, H, D]);
+}
+
+/**
+ * Rotates x [B, T, H, D] by the angles of its positions. Uses only ops with gradients.
  *
  * @example
  * ```ts
- * const qRot = applyRope(q, angles, rc.perm);
+ * const qRot = applyRope(q, angles, 'halves');
  * ```
  */
-export function applyRope(x: tf.Tensor4D, angles: RopeAngles, perm: tf.Tensor1D): tf.Tensor4D {
-  return tf.tidy(() => tf.add(tf.mul(x, angles.cos), tf.mul(tf.gather(x, perm, 3), angles.sin)) as tf.Tensor4D);
+export function applyRope(x: tf.Tensor4D, angles: RopeAngles, layout: 'interleaved' | 'halves'): tf.Tensor4D {
+  return tf.tidy(() => tf.add(tf.mul(x, angles.cos), tf.mul(swapPartners(x, layout), angles.sin)) as tf.Tensor4D);
 }
