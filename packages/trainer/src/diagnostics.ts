@@ -20,20 +20,34 @@ export interface DiagnosticThresholds {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /**
+ * One warning: `kind` names the check (a run reports each kind once), `message` says what to do.
+ *
+ * @example
+ * ```ts
+ * const w: Diagnostic = { kind: 'zero-variance', message: 'every group had zero reward variance: …' };
+ * ```
+ */
+export interface Diagnostic {
+  kind: 'zero-variance' | 'solver-truncated' | 'challenger-truncated' | 'invalid-queries';
+  message: string;
+}
+
+/**
  * Warnings for the newest step, given the metrics of every step so far (oldest first).
  *
  * @example
  * ```ts
  * diagnose([{ zeroStdFraction: 1 }], { window: 3, invalidQueries: 0.5, truncated: 0.5 });
- * // ['every group had zero reward variance: ...']
+ * // [{ kind: 'zero-variance', message: 'every group had zero reward variance: ...' }]
  * ```
  */
-export function diagnose(history: readonly Readonly<Record<string, number>>[], t: DiagnosticThresholds): string[] {
+export function diagnose(history: readonly Readonly<Record<string, number>>[], t: DiagnosticThresholds): Diagnostic[] {
   const last = history[history.length - 1];
   if (!last) return [];
-  const out: string[] = [];
+  const out: Diagnostic[] = [];
+  const push = (kind: Diagnostic['kind'], message: string) => out.push({ kind, message });
   if (last.zeroStdFraction === 1) {
-    out.push('every group had zero reward variance: all G answers of each query scored the same, so the Solver got no learning signal this step (queries too easy or too hard; raise G or the temperature, or change the difficulty)');
+    push('zero-variance', 'every group had zero reward variance: all G answers of each query scored the same, so the Solver got no learning signal this step (queries too easy or too hard; raise G or the temperature, or change the difficulty)');
   }
   const recent = history.slice(-t.window);
   const windowMean = (key: string) => {
@@ -42,15 +56,15 @@ export function diagnose(history: readonly Readonly<Record<string, number>>[], t
   };
   const trunc = windowMean('truncated/solver');
   if (trunc > t.truncated) {
-    out.push(`${(trunc * 100).toFixed(0)}% of Solver answers hit the token limit over the last ${recent.length} step(s): raise sampling.solverMaxNewTokens or add a stop string`);
+    push('solver-truncated', `${(trunc * 100).toFixed(0)}% of Solver answers hit the token limit over the last ${recent.length} step(s): raise sampling.solverMaxNewTokens or add a stop string`);
   }
   const truncCh = windowMean('truncated/challenger');
   if (truncCh > t.truncated) {
-    out.push(`${(truncCh * 100).toFixed(0)}% of Challenger queries hit the token limit over the last ${recent.length} step(s): raise sampling.challengerMaxNewTokens or add a stop string`);
+    push('solver-truncated', `${(truncCh * 100).toFixed(0)}% of Challenger queries hit the token limit over the last ${recent.length} step(s): raise sampling.challengerMaxNewTokens or add a stop string`);
   }
   const invalid = windowMean('invalidQueryFraction');
   if (history.length >= t.window && invalid > t.invalidQueries) {
-    out.push(`${(invalid * 100).toFixed(0)}% of Challenger queries were invalid over the last ${recent.length} step(s): the Challenger is not following the game's format (see samples.jsonl for the reasons)`);
+    push('invalid-queries', `${(invalid * 100).toFixed(0)}% of Challenger queries were invalid over the last ${recent.length} step(s): the Challenger is not following the game's format (see samples.jsonl for the reasons)`);
   }
   return out;
 }

@@ -26,7 +26,7 @@ export type { MetricsLine } from './run-folder.js';
 export { renderReport, writeReport } from './report.js';
 export type { ReportInfo } from './report.js';
 export { diagnose } from './diagnostics.js';
-export type { DiagnosticThresholds } from './diagnostics.js';
+export type { DiagnosticThresholds, Diagnostic } from './diagnostics.js';
 export { likelihoodScorer } from './likelihood-scorer.js';
 export { loadRecipe, RECIPES_DIR } from './recipe.js';
 export { evaluate, heldOutSet } from './eval/index.js';

@@ -41,7 +41,8 @@ function chart(title: string, series: Series[]): string {
   for (let k = 0; k <= 4; k++) {
     const y = y0 + ((y1 - y0) * k) / 4;
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${L - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${tick(y)}</text>`);
-    const x = x0 + ((x1 - x0) * k) / 4;
+    // Steps are whole numbers: label whole steps once the axis spans a few.
+    const x = x1 - x0 >= 4 ? Math.round(x0 + ((x1 - x0) * k) / 4) : x0 + ((x1 - x0) * k) / 4;
     parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tick(x)}</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">step</text>`);

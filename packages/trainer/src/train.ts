@@ -108,7 +108,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     await writeJson(out, 'config.json', cfg);
     const sink = runFolderSink(out, () => state.elapsedSeconds + clock() - t0);
     const history: Record<string, number>[] = (await readMetrics(out)).map((l) => nums(l.metrics));
-    const warnings = new Set<string>();
+    const warnings = new Map<string, string>(); // kind → first message: each kind is reported once
 
     if (run.evaluate && state.evalBefore === undefined && state.step === 0) {
       state.evalBefore = await evaluateLogged(run.evaluate, run.model, 'before', log);
@@ -153,8 +153,9 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       }
       history.push(metrics);
       for (const w of diagnose(history, cfg.diagnostics)) {
-        if (!warnings.has(w)) log(`warning: ${w}`);
-        warnings.add(w);
+        if (warnings.has(w.kind)) continue;
+        warnings.set(w.kind, `step ${state.step}: ${w.message}`);
+        log(`warning: ${w.message}`);
       }
       sink.write(state.step, metrics, samples);
       final = metrics;
@@ -180,7 +181,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       evalResult = { before: state.evalBefore, after };
       log(`held-out accuracy: before ${state.evalBefore.toFixed(3)} → after ${after.toFixed(3)} (${after >= state.evalBefore ? '+' : ''}${(after - state.evalBefore).toFixed(3)})`);
     }
-    const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings], final, stopped, out };
+    const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out };
     if (!stopped) {
       await writeJson(out, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
       if (run.exportModel) await run.exportModel(join(out, 'model'));
