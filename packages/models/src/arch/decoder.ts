@@ -51,8 +51,13 @@ export function decoderWeightShapes(cfg: DecoderConfig, lmHead = true): [string,
 
 /** x [N, in] · W[out, in]ᵀ, transposing W first where that is faster (see DecoderModel.linear). */
 function matMulT(x: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {
-  const cpuLike = tf.getBackend() !== 'webgpu';
-  return (x.shape[0] >= 64 && cpuLike ? tf.matMul(x, tf.transpose(W)) : tf.matMul(x, W, false, true)) as tf.Tensor2D;
+  return (x.shape[0] >= 64 && cpuLike() ? tf.matMul(x, tf.transpose(W)) : tf.matMul(x, W, false, true)) as tf.Tensor2D;
+}
+
+/** Backends whose matMul with transposeB is slower than transpose + matMul (not the GPU ones). */
+function cpuLike(): boolean {
+  const b = tf.getBackend();
+  return b === 'cpu' || b === 'wasm';
 }
 
 /** Keys some exporters add that carry no weights (recomputed here) or repeat a tied table. */
@@ -175,8 +180,10 @@ export class DecoderModel implements CausalLM, HfExportable {
     }
     const Tk = kAll.shape[2];
     const rep = H / Hkv; // query head h reads KV head floor(h / rep)
-    const qg = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B, Hkv, rep * T, D]); // [B,Hkv,rep·T,D]
-    let scores = tf.reshape(tf.mul(tf.matMul(qg, kAll, false, true), 1 / Math.sqrt(D)), [B, H, T, Tk]);
+    // 1/√D is applied to q ([B,T,H,D]) rather than to the larger scores ([B,H,T,Tk]).
+    const qg = tf.reshape(tf.transpose(tf.mul(q, 1 / Math.sqrt(D)), [0, 2, 1, 3]), [B, Hkv, rep * T, D]); // [B,Hkv,rep·T,D]
+    const kT = cpuLike() ? tf.transpose(kAll, [0, 1, 3, 2]) : undefined; // as in matMulT: transposeB is slow on cpu/wasm
+    let scores = tf.reshape(kT ? tf.matMul(qg, kT) : tf.matMul(qg, kAll, false, true), [B, H, T, Tk]);
     if (mask) scores = tf.add(scores, mask);
     const probs = tf.reshape(tf.softmax(scores), [B, Hkv, rep * T, Tk]);
     const att = tf.reshape(tf.matMul(probs, vAll), [B, H, T, D]); // [B,H,T,D]
