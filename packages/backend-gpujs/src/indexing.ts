@@ -17,7 +17,7 @@ export const MAX_GPU_INPUT = 1 << 24;
 
 /** Whether an op with this output size and these inputs can run as a generated kernel. */
 export function fitsGpu(outSize: number, inputs: readonly { shape: number[] }[]): boolean {
-  if (outSize === 0 || outSize > MAX_GPU_OUTPUT) return false;
+  if (!(outSize > 0 && outSize <= MAX_GPU_OUTPUT)) return false;
   return inputs.every((t) => t.shape.reduce((a, b) => a * b, 1) <= MAX_GPU_INPUT);
 }
 

@@ -2,6 +2,7 @@
 // that a gpu.js kernel really ran (the compile counter moved) and that no tensor leaked.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { initBackend } from '@agon/tensor';
 import { gpujsInfo } from '../src/index.js';
 import { expectClose, noLeaks, rand, refBroadcast, refMatMul, startGpujs } from './helpers.js';
 
@@ -289,6 +290,30 @@ describe('matmul kernels', () => {
 });
 
 describe('what gpu.js does not take runs on the cpu kernels', () => {
+  it('batch dims broadcasting across each other ([2, 1] with [1, 3]) are left to the cpu kernel', () =>
+    noLeaks(async () => {
+      const before = gpujsInfo()!.kernelRuns;
+      const a = tf.tensor(Float32Array.from(rand(2 * 2 * 3, 91)), [2, 1, 2, 3]);
+      const b = tf.tensor(Float32Array.from(rand(3 * 3 * 2, 92)), [1, 3, 3, 2]);
+      const product = async () => {
+        try {
+          const y = tf.matMul(a, b);
+          const v = Array.from(await y.data());
+          y.dispose();
+          return { shape: y.shape, v };
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      const onGpujs = await product();
+      await initBackend({ backend: 'cpu' });
+      const onCpu = await product();
+      await initBackend({ backend: 'gpujs' });
+      expect(onGpujs).toEqual(onCpu); // the same values, or the same error
+      expect(gpujsInfo()!.kernelRuns).toBe(before);
+      tf.dispose([a, b]);
+    }));
+
   it('outputs over 4M elements (float index limits) go to the cpu kernel', () =>
     noLeaks(async () => {
       const before = gpujsInfo()!.kernelRuns;

@@ -123,8 +123,15 @@ function gpuAble(ts: (TensorInfo | undefined)[]): boolean {
   return ts.every((t) => !t || t.dtype === 'float32');
 }
 
+/**
+ * Output size of the product, or 0 when the generated kernel cannot index it: batch dims that
+ * broadcast across each other (e.g. [2, 1] with [1, 3]) are not one operand repeating the other,
+ * so they are left to the cpu kernel, whose behaviour for them is the reference.
+ */
 function outSize(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): number {
-  return tf.util.sizeFromShape(geometry(a, b, tA, tB).outShape);
+  const g = geometry(a, b, tA, tB);
+  const size = tf.util.sizeFromShape(g.outShape);
+  return g.batch * g.M * g.N === size ? size : 0;
 }
 
 /** BatchMatMul on the GPU for float32 operands; `cpu` takes the rest. */
