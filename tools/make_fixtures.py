@@ -230,6 +230,13 @@ def attention(q, k, v):
 
 
 def llama_family_logits(cfg, w, ids, qk_norm=False):
+    x = llama_family_hidden(cfg, w, ids, qk_norm)
+    head = w["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else w["lm_head.weight"]
+    return x @ head.T
+
+
+def llama_family_hidden(cfg, w, ids, qk_norm=False):
+    """The final-norm hidden states [B, T, C] (what lm_head or a sequence-classification `score` reads)."""
     c, h, hkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     d = cfg.get("head_dim") or c // h
     eps = cfg["rms_norm_eps"]
@@ -246,7 +253,7 @@ def llama_family_logits(cfg, w, ids, qk_norm=False):
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
         a = rms_norm(x, w[p + "input_layernorm.weight"], eps)
-        bias = cfg.get("attention_bias", False) or cfg["architectures"][0] == "Qwen2ForCausalLM"
+        bias = cfg.get("attention_bias", False) or cfg["architectures"][0].startswith("Qwen2For")
         q = lin(a, p + "self_attn.q_proj", bias).view(b, t, h, d)
         k = lin(a, p + "self_attn.k_proj", bias).view(b, t, hkv, d)
         v = lin(a, p + "self_attn.v_proj", bias).view(b, t, hkv, d)
@@ -259,9 +266,7 @@ def llama_family_logits(cfg, w, ids, qk_norm=False):
         x = x + lin(o, p + "self_attn.o_proj", cfg.get("attention_bias", False))
         m = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
         x = x + lin(torch.nn.functional.silu(lin(m, p + "mlp.gate_proj")) * lin(m, p + "mlp.up_proj"), p + "mlp.down_proj")
-    x = rms_norm(x, w["model.norm.weight"], eps)
-    head = w["model.embed_tokens.weight"] if cfg.get("tie_word_embeddings") else w["lm_head.weight"]
-    return x @ head.T
+    return rms_norm(x, w["model.norm.weight"], eps)
 
 
 def layer_norm(x, wt, bs, eps):
@@ -306,7 +311,7 @@ def llama_family_weights(cfg, qk_norm=False):
     w = {"model.embed_tokens.weight": randn(v, c, scale=0.5), "model.norm.weight": 1 + randn(c, scale=0.1)}
     if not cfg.get("tie_word_embeddings"):
         w["lm_head.weight"] = randn(v, c, scale=0.5)
-    bias = cfg.get("attention_bias", False) or cfg["architectures"][0] == "Qwen2ForCausalLM"
+    bias = cfg.get("attention_bias", False) or cfg["architectures"][0].startswith("Qwen2For")
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
         w[p + "input_layernorm.weight"] = 1 + randn(c, scale=0.1)
@@ -455,6 +460,164 @@ def main():
                    "model_max_length": 16, "tokenizer_class": "GPT2Tokenizer", "clean_up_tokenization_spaces": False},
                   {"bos_token_id": cfg["bos_token_id"], "eos_token_id": cfg["eos_token_id"]})
     dtype_fixture()
+    lora_fixtures()
+    seqcls_fixtures(ms_tok)
+
+
+# ---------------------------------------------------------------- LoRA adapters (PEFT layout)
+def read_safetensors(path):
+    """A minimal reader for the F32 fixture files written above (float64 copies)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        assert info["dtype"] == "F32", name
+        a, b = info["data_offsets"]
+        arr = np.frombuffer(data[8 + n + a:8 + n + b], dtype="<f4").reshape(info["shape"])
+        out[name] = torch.tensor(arr.astype(np.float64))
+    return out
+
+
+def lora_fixture(name, base, r, alpha, targets, modules, fan_in_fan_out, logits_fn):
+    """A PEFT adapter folder for fixture `base`: random A and B (B ≠ 0, so it changes the logits),
+    and the logits of the merged weights W + (alpha/r)·B·A (Conv1D [in, out]: the transpose)."""
+    d = os.path.join(ROOT, base)
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    w = read_safetensors(os.path.join(d, "model.safetensors"))
+    factors, merged = {}, dict(w)
+    for m in modules:
+        wt = w[m + ".weight"]
+        n_in, n_out = (wt.shape[0], wt.shape[1]) if fan_in_fan_out else (wt.shape[1], wt.shape[0])
+        a = randn(r, n_in, scale=0.3).float()
+        b = randn(n_out, r, scale=0.3).float()
+        factors[f"base_model.model.{m}.lora_A.weight"] = a
+        factors[f"base_model.model.{m}.lora_B.weight"] = b
+        delta = (alpha / r) * (b.double() @ a.double())
+        merged[m + ".weight"] = wt + (delta.T if fan_in_fan_out else delta)
+    out = os.path.join(ROOT, name)
+    write(os.path.join(out, "adapter_model.safetensors"), safetensors_bytes(factors))
+    write_json(os.path.join(out, "adapter_config.json"),
+               {"peft_type": "LORA", "task_type": "CAUSAL_LM", "base_model_name_or_path": base, "r": r, "lora_alpha": alpha,
+                "lora_dropout": 0.0, "target_modules": targets, "bias": "none", "fan_in_fan_out": fan_in_fan_out,
+                "use_rslora": False, "use_dora": False, "modules_to_save": None, "layers_to_transform": None,
+                "rank_pattern": {}, "alpha_pattern": {}, "inference_mode": True})
+    logits = logits_fn(cfg, merged, IDS)
+    write_json(os.path.join(out, "expected.json"), {"base": base, "input_ids": IDS, "shape": list(logits.shape),
+                                                    "logits": [float(x) for x in logits.flatten()]})
+
+
+def lora_fixtures():
+    torch.manual_seed(4321)  # own stream: the fixtures above keep their bytes
+    layers = range(2)
+    llama = [f"model.layers.{i}.{k}" for i in layers for k in
+             ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")]
+    lora_fixture("lora-llama", "llama-tiny", 4, 8, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+                 llama, False, llama_family_logits)
+    gpt2 = [f"transformer.h.{i}.{k}" for i in layers for k in ("attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj")]
+    lora_fixture("lora-gpt2", "gpt2-tiny", 2, 6, ["c_attn", "attn.c_proj", "c_fc", "mlp.c_proj"], gpt2, True, gpt2_logits)
+
+
+# ---------------------------------------------------------------- sequence classification (reward models)
+# Chat templates of the reward fixtures: ChatML turns; the Llama one prints BOS first and EOS last
+# (as Llama 3 templates print <|begin_of_text|>; its EOS is also the pad token, so the score is read
+# one token earlier, exactly as transformers does).
+RM_LLAMA_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' }}"
+    "{% endfor %}{{ eos_token }}"
+)
+PAIRS = [("once upon a time", "there was a cat ."), ("the cat sat on the mat", "then the cat ran !"),
+         ("hello, world", "a cat"), ("what sat on the mat?", "the cat sat on the mat, then the cat ran.")]
+
+
+def render_chatml(query, answer, bos="", eos="", trailing_newline=True):
+    """The two templates above, rendered by hand for one (user, assistant) pair."""
+    nl = "\n" if trailing_newline else ""
+    turns = "".join(f"<|im_start|>{role}\n{text}<|im_end|>{nl}" for role, text in (("user", query), ("assistant", answer)))
+    return bos + turns + eos
+
+
+def encode_with_specials(text, vocab, encode, specials):
+    """tokenizers' added-token split: special tokens first, each other segment through the model."""
+    pattern = "(" + "|".join(re.escape(s) for s in specials) + ")"
+    ids = []
+    for seg in re.split(pattern, text):
+        if seg in specials:
+            ids.append(vocab[seg])
+        elif seg:
+            ids += encode(seg)
+    return ids
+
+
+def seqcls_fixture(name, cfg, weights, num_labels, dtype, qk_norm, tok, tok_config, rows, pairs_text, bos_id):
+    d = os.path.join(ROOT, name)
+    c, pad = cfg["hidden_size"], cfg.get("pad_token_id")
+    weights = {k: v for k, v in weights.items() if k != "lm_head.weight"}
+    weights["score.weight"] = randn(num_labels, c, scale=0.5)
+    st, w64 = stored(weights, dtype)
+    write_json(os.path.join(d, "config.json"), cfg)
+    write(os.path.join(d, "model.safetensors"), safetensors_bytes(st))
+    tj, vocab, encode = tok
+    write_json(os.path.join(d, "tokenizer.json"), tj)
+    write_json(os.path.join(d, "tokenizer_config.json"), tok_config)
+
+    def score(ids):  # transformers: the rightmost token that is not pad (argmax of index·mask; 0 if all pad)
+        h = llama_family_hidden(cfg, w64, [ids], qk_norm)[0]
+        if pad is None:
+            at = len(ids) - 1
+        else:
+            at = max([i for i, t in enumerate(ids) if t != pad], default=0)
+        return [float(x) for x in h[at] @ w64["score.weight"].T]
+
+    specials = [t["content"] for t in tj["added_tokens"]]
+    pairs = []
+    for (q, a), text in zip(PAIRS, pairs_text):
+        bos_text = tok_config.get("bos_token") or None
+        bos_text = bos_text["content"] if isinstance(bos_text, dict) else bos_text
+        body = text[len(bos_text):] if bos_text and text.startswith(bos_text) else text  # Skywork: drop a template-printed BOS
+        ids = ([bos_id] if bos_id is not None else []) + encode_with_specials(body, vocab, encode, specials)
+        pairs.append({"query": q, "answer": a, "text": text, "ids": ids, "scores": score(ids)})
+    write_json(os.path.join(d, "expected.json"), {
+        "num_labels": num_labels, "pad_token_id": pad, "dtype": ST_DTYPE[dtype],
+        "rows": [{"ids": r, "scores": score(r)} for r in rows], "pairs": pairs})
+
+
+def seqcls_fixtures(ms_tok):
+    torch.manual_seed(8765)
+    vocab = ms_tok[1]
+    im_end = vocab["<|im_end|>"]
+
+    def cfg_of(arch, num_labels, **kw):
+        cfg = llama_cfg(arch.replace("ForSequenceClassification", "ForCausalLM"), **kw)
+        cfg["architectures"] = [arch]
+        cfg["id2label"] = {str(i): f"LABEL_{i}" for i in range(num_labels)}
+        cfg["label2id"] = {f"LABEL_{i}": i for i in range(num_labels)}
+        return cfg
+
+    base_rows = [[1, 5, 9, 3, 7], [1, 8, 6, 10, 12, 3, 5, 9], [4], [1, 11, 2, 13, 14, 6, 7]]
+    tok_common = {"unk_token": "<unk>", "clean_up_tokenization_spaces": False, "model_max_length": 64}
+    # Llama: pad = EOS (2), num_labels 1, F32; rows with a pad inside, trailing pads and only pads.
+    cfg = cfg_of("LlamaForSequenceClassification", 1, pad_token_id=2)
+    rows = base_rows + [[1, 5, 9, 2, 2], [2, 2, 2]]
+    texts = [render_chatml(q, a, bos="<s>", eos="</s>", trailing_newline=False) for q, a in PAIRS]
+    seqcls_fixture("llama-seqcls", cfg, llama_family_weights(cfg), 1, torch.float32, False, ms_tok,
+                   {**tok_common, "bos_token": "<s>", "eos_token": "</s>", "pad_token": "</s>", "add_bos_token": True,
+                    "tokenizer_class": "LlamaTokenizer", "chat_template": RM_LLAMA_TEMPLATE}, rows, texts, vocab["<s>"])
+    # Qwen2: qkv bias, 2 labels, BF16 weights, pad = </s> (not in the chat text), no BOS.
+    cfg = cfg_of("Qwen2ForSequenceClassification", 2, pad_token_id=2, rope_theta=1000000.0, rms_norm_eps=1e-6,
+                 use_sliding_window=False, torch_dtype="bfloat16")
+    rows = base_rows + [[im_end, 5, 2, 2]]
+    texts = [render_chatml(q, a) for q, a in PAIRS]
+    chatml = {**tok_common, "bos_token": None, "eos_token": "<|im_end|>", "pad_token": "</s>",
+              "tokenizer_class": "Qwen2Tokenizer", "chat_template": CHATML_TEMPLATE}
+    seqcls_fixture("qwen2-seqcls", cfg, llama_family_weights(cfg), 2, torch.bfloat16, False, ms_tok, chatml, rows, texts, None)
+    # Qwen3: q/k norm, head_dim 8, no pad_token_id (the score is read at the last token).
+    cfg = cfg_of("Qwen3ForSequenceClassification", 1, head_dim=8, rope_theta=1000000.0, rms_norm_eps=1e-6)
+    seqcls_fixture("qwen3-seqcls", cfg, llama_family_weights(cfg, qk_norm=True), 1, torch.float32, True, ms_tok,
+                   {k: v for k, v in chatml.items() if k != "pad_token"}, base_rows, texts, None)
 
 
 if __name__ == "__main__":

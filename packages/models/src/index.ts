@@ -58,3 +58,9 @@ export type { Gpt2Config, Gpt2Activation } from './arch/gpt2-config.js';
 // The batched sampler (lead's module).
 export { generate, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
 export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';
+// LoRA adapters and reward-model heads (helper F's modules).
+export { attachLora, LoraModel, saveLoraAdapters, loadLoraAdapters, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora/index.js';
+export { linearModules, selectModules, peftTargetNames, adaptLinear } from './lora/index.js';
+export type { LoraConfig, ResolvedLoraConfig, LoraAdapter, LoraInit, SaveLoraOptions, AdaptableModel, LinearModule, AdapterHook } from './lora/index.js';
+export { SequenceClassifier, buildSequenceClassifier, SEQUENCE_CLASSIFIERS, RewardModel, loadRewardModel } from './reward/index.js';
+export type { RewardModelOptions } from './reward/index.js';

@@ -1,0 +1,318 @@
+/**
+ * LoRA (Hu et al. 2021) on the built-in architectures: each selected projection y = W·x gets
+ * y + (alpha / r)·B·A·x with A [r, in] and B [out, r] trainable and W frozen. A starts
+ * kaiming-uniform and B at zero, as PEFT does, so a fresh adapter changes nothing.
+ * Shapes: N rows (B·T), r rank, in/out the projection's widths.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM, ForwardOptions, KVCache, ModelConfig } from '@agon/core';
+import { createRng } from '@agon/tensor';
+import { DecoderModel } from '../arch/decoder.js';
+import { Gpt2Model } from '../arch/gpt2.js';
+import type { HostTensor } from '../weights.js';
+import type { AdapterHook } from './hook.js';
+import { peftTargetNames, selectModules, type AdaptableModel, type LinearModule } from './targets.js';
+
+/**
+ * What to adapt and how.
+ *
+ * @example
+ * ```ts
+ * const cfg: LoraConfig = { r: 8, alpha: 16, targetModules: ['q', 'k', 'v', 'o'], dropout: 0.05, seed: 1 };
+ * ```
+ */
+export interface LoraConfig {
+  /** Rank r of every adapter. Default 8 (PEFT's). */
+  r?: number;
+  /** The adapter term is scaled by alpha / r (alpha / √r with `rsLora`). Default 8 (PEFT's). */
+  alpha?: number;
+  /**
+   * Projections to adapt: `q k v o gate up down`, module names (`q_proj`, `c_attn`), or one regular
+   * expression matching whole module paths. Default `['q', 'v']` (PEFT's default for Llama and GPT-2).
+   * See lora/targets.ts for GPT-2's mapping.
+   */
+  targetModules?: readonly string[] | string;
+  /** Dropout on the adapter's input, only while {@link LoraModel.setTraining} is on. Default 0. */
+  dropout?: number;
+  /** Seed of A's kaiming-uniform initialisation and of the dropout masks. Default 0. */
+  seed?: number;
+  /** Rank-stabilised scale alpha / √r (PEFT's `use_rslora`). Default false. */
+  rsLora?: boolean;
+}
+
+/**
+ * A resolved {@link LoraConfig}: every default filled in, targets as PEFT names.
+ *
+ * @example
+ * ```ts
+ * const c: ResolvedLoraConfig = { r: 8, alpha: 16, dropout: 0, seed: 0, rsLora: false, targetModules: ['q_proj', 'v_proj'] };
+ * ```
+ */
+export interface ResolvedLoraConfig {
+  r: number;
+  alpha: number;
+  dropout: number;
+  seed: number;
+  rsLora: boolean;
+  /** As `adapter_config.json` writes them (`q_proj`, `attn.c_proj`). */
+  targetModules: string[];
+}
+
+/**
+ * One adapter: the projection it sits on and its two factors.
+ *
+ * @example
+ * ```ts
+ * const { A, B } = lora.adapters.get('model.layers.0.self_attn.q_proj')!; // A [r, in], B [out, r]
+ * ```
+ */
+export interface LoraAdapter {
+  module: LinearModule;
+  /** [r, in]: PEFT's `lora_A.weight`. */
+  A: tf.Variable;
+  /** [out, r]: PEFT's `lora_B.weight`. */
+  B: tf.Variable;
+}
+
+/**
+ * State shared by a LoRA model and its adapters-off view (internal; build models with {@link attachLora}).
+ *
+ * @example
+ * ```ts
+ * // internal: attachLora() creates it
+ * ```
+ */
+export interface Shared {
+  base: AdaptableModel;
+  config: ResolvedLoraConfig;
+  scale: number;
+  adapters: Map<string, LoraAdapter>;
+  training: boolean;
+  dropoutCalls: number;
+  disposed: boolean;
+  views: Map<boolean, LoraModel>;
+}
+
+let loraCounter = 0;
+
+function check(cond: boolean, field: string, expected: string, found: unknown): void {
+  if (!cond) throw new Error(`LoRA config: field '${field}' must be ${expected} (found ${JSON.stringify(found)})`);
+}
+
+/** Fills in defaults and validates `cfg` (errors name the field). */
+function resolve(cfg: LoraConfig): Omit<ResolvedLoraConfig, 'targetModules'> & { targets: readonly string[] | string } {
+  const r = cfg.r ?? 8;
+  const alpha = cfg.alpha ?? 8;
+  const dropout = cfg.dropout ?? 0;
+  const seed = cfg.seed ?? 0;
+  check(Number.isInteger(r) && r >= 1, 'r', 'an integer >= 1', r);
+  check(Number.isFinite(alpha) && alpha > 0, 'alpha', 'a positive number', alpha);
+  check(Number.isFinite(dropout) && dropout >= 0 && dropout < 1, 'dropout', 'in [0, 1)', dropout);
+  check(Number.isInteger(seed), 'seed', 'an integer', seed);
+  return { r, alpha, dropout, seed, rsLora: cfg.rsLora ?? false, targets: cfg.targetModules ?? ['q', 'v'] };
+}
+
+/** PEFT's init of A: kaiming_uniform(a = √5) = U(−1/√in, 1/√in), from a seeded stream. */
+function kaimingA(r: number, inFeatures: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const bound = 1 / Math.sqrt(inFeatures);
+  const out = new Float32Array(r * inFeatures);
+  for (let i = 0; i < out.length; i++) out[i] = (2 * rng.next() - 1) * bound;
+  return out;
+}
+
+/**
+ * Initial factors for some modules (loaded adapters), keyed by module path.
+ *
+ * @example
+ * ```ts
+ * const init: LoraInit = new Map([['model.layers.0.self_attn.q_proj', { A: hostA, B: hostB }]]);
+ * ```
+ */
+export type LoraInit = ReadonlyMap<string, { A: HostTensor; B: HostTensor }>;
+
+/**
+ * A model with LoRA adapters. It owns the base model from {@link attachLora} on: the base's weights
+ * are frozen (not trainable) while adapters are attached; {@link LoraModel.merge} or
+ * {@link LoraModel.detach} hand the base back. `withAdapters(false)` is a view of the same
+ * variables with adapters off: the reference model, at no extra memory.
+ *
+ * @example
+ * ```ts
+ * const { model } = await loadModel(STORIES_260K);
+ * const lora = attachLora(model, { r: 4, alpha: 8, targetModules: ['q', 'v'] });
+ * lora.trainableVariables(); // only the A and B factors
+ * const reference = lora.withAdapters(false);
+ * ```
+ */
+export class LoraModel implements CausalLM {
+  private readonly shared: Shared;
+  /** Whether this view adds the adapter terms. */
+  readonly enabled: boolean;
+
+  /** Use {@link attachLora} or {@link loadLoraAdapters}. */
+  constructor(shared: Shared, enabled: boolean) {
+    this.shared = shared;
+    this.enabled = enabled;
+  }
+
+  /** The base model's config. */
+  get config(): ModelConfig {
+    return this.shared.base.config;
+  }
+
+  /** The resolved adapter settings. */
+  get loraConfig(): ResolvedLoraConfig {
+    return this.shared.config;
+  }
+
+  /** alpha / r (or alpha / √r with rsLora): the factor on every adapter term. */
+  get scale(): number {
+    return this.shared.scale;
+  }
+
+  /** Module path → adapter, in checkpoint order. */
+  get adapters(): ReadonlyMap<string, LoraAdapter> {
+    return this.shared.adapters;
+  }
+
+  /** The wrapped model (its weights are frozen while adapters are attached). */
+  get base(): AdaptableModel {
+    return this.shared.base;
+  }
+
+  private live(what: string): Shared {
+    if (this.shared.disposed) throw new Error(`LoraModel.${what}: the adapters were disposed, merged or detached`);
+    return this.shared;
+  }
+
+  /** Adapter dropout on (training) or off (evaluation, the default). Shared by both views. */
+  setTraining(on: boolean): void {
+    this.live('setTraining').training = on;
+  }
+
+  private hook(): AdapterHook {
+    const s = this.shared;
+    return (x, module) => {
+      const a = s.adapters.get(module);
+      if (!a) return undefined;
+      let h = x;
+      if (s.training && s.config.dropout > 0) {
+        const p = s.config.dropout;
+        const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', s.config.seed * 7919 + ++s.dropoutCalls), p), 'float32');
+        h = tf.mul(x, tf.mul(keep, 1 / (1 - p)));
+      }
+      // x [N, in] · Aᵀ [in, r] · Bᵀ [r, out] → [N, out]
+      return tf.mul(tf.matMul(tf.matMul(h, a.A, false, true), a.B, false, true), s.scale) as tf.Tensor2D;
+    };
+  }
+
+  /** Logits [B, T, V]; with adapters on, every adapted projection adds (alpha/r)·B·A·x. */
+  forward(ids: tf.Tensor2D, opts?: ForwardOptions): { logits: tf.Tensor3D; cache?: KVCache } {
+    const s = this.live('forward');
+    return this.enabled ? s.base.forwardAdapted(this.hook(), ids, opts) : s.base.forward(ids, opts);
+  }
+
+  /** With adapters on: every A and B, module by module. The adapters-off view trains nothing: []. */
+  trainableVariables(): tf.Variable[] {
+    const s = this.live('trainableVariables');
+    if (!this.enabled) return [];
+    return [...s.adapters.values()].flatMap((a) => [a.A, a.B]);
+  }
+
+  /** The view with adapters on or off; both share every variable (no copy). */
+  withAdapters(enabled: boolean): LoraModel {
+    const s = this.live('withAdapters');
+    let view = s.views.get(enabled);
+    if (!view) {
+      view = new LoraModel(s, enabled);
+      s.views.set(enabled, view);
+    }
+    return view;
+  }
+
+  /**
+   * Folds the adapters into the base weights (W += scale·B·A; GPT-2's [in, out] Conv1D weights get
+   * the transpose), frees the adapters and returns the base model, trainable again. Both views
+   * stop working.
+   */
+  merge(): AdaptableModel {
+    const s = this.live('merge');
+    for (const { module, A, B } of s.adapters.values()) {
+      tf.tidy(() => {
+        const delta = tf.mul(tf.matMul(B, A), s.scale); // [out, in]
+        module.weight.assign(tf.add(module.weight, module.fanInFanOut ? tf.transpose(delta) : delta));
+      });
+    }
+    return this.detach();
+  }
+
+  /** Frees the adapters without merging and returns the base model, trainable again. */
+  detach(): AdaptableModel {
+    const s = this.live('detach');
+    s.disposed = true;
+    for (const { A, B } of s.adapters.values()) tf.dispose([A, B]);
+    for (const v of s.base.weights.values()) v.trainable = true;
+    return s.base;
+  }
+
+  /** Frees the adapters and the base model. On the adapters-off view (a borrowed view) it does nothing. */
+  dispose(): void {
+    if (!this.enabled || this.shared.disposed) return;
+    this.detach().dispose();
+  }
+}
+
+/**
+ * Attaches LoRA adapters to a Llama-family or GPT-2 model (from {@link loadModel}) and freezes its
+ * weights. `init` gives loaded factors for some modules (see {@link loadLoraAdapters}).
+ *
+ * @example
+ * ```ts
+ * const { model, tokenizer } = await loadModel(STORIES_260K);
+ * const lora = attachLora(model, { r: 8, alpha: 16, targetModules: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] });
+ * const opt = tf.train.adam(1e-3);
+ * opt.minimize(() => loss(lora), false, lora.trainableVariables());
+ * ```
+ */
+export function attachLora(model: CausalLM, cfg: LoraConfig = {}, init?: LoraInit): LoraModel {
+  if (model instanceof LoraModel) throw new Error('attachLora: the model already has LoRA adapters (merge or detach them first)');
+  if (!(model instanceof DecoderModel || model instanceof Gpt2Model)) {
+    throw new Error('attachLora: LoRA adapts the built-in architectures only (a DecoderModel or Gpt2Model from loadModel)');
+  }
+  const { targets, ...rest } = resolve(cfg);
+  const modules = selectModules(model, targets);
+  const id = loraCounter++;
+  const adapters = new Map<string, LoraAdapter>();
+  const { r } = rest;
+  try {
+    modules.forEach((module, i) => {
+      const given = init?.get(module.path);
+      if (given && (given.A.data.length !== r * module.inFeatures || given.B.data.length !== module.outFeatures * r)) {
+        throw new Error(`attachLora: initial factors of '${module.path}' must be A [${r}, ${module.inFeatures}] and B [${module.outFeatures}, ${r}]`);
+      }
+      const A = given?.A.data ?? kaimingA(r, module.inFeatures, (rest.seed + i * 0x9e3779b1) | 0);
+      const B = given?.B.data ?? new Float32Array(module.outFeatures * r);
+      const v = (data: Float32Array, shape: number[], name: string) =>
+        tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), true, `lora${id}/${module.path}.${name}.weight`));
+      adapters.set(module.path, { module, A: v(A, [r, module.inFeatures], 'lora_A'), B: v(B, [module.outFeatures, r], 'lora_B') });
+    });
+  } catch (e) {
+    for (const a of adapters.values()) tf.dispose([a.A, a.B]);
+    throw e;
+  }
+  for (const v of model.weights.values()) v.trainable = false;
+  const shared: Shared = {
+    base: model,
+    config: { ...rest, targetModules: peftTargetNames(model, modules) },
+    scale: rest.rsLora ? rest.alpha / Math.sqrt(r) : rest.alpha / r,
+    adapters,
+    training: false,
+    dropoutCalls: 0,
+    disposed: false,
+    views: new Map(),
+  };
+  const lora = new LoraModel(shared, true);
+  shared.views.set(true, lora);
+  return lora;
+}

@@ -1,0 +1,207 @@
+/**
+ * LoRA adapters on disk in PEFT's format: `adapter_config.json` + `adapter_model.safetensors` with
+ * keys `base_model.model.<module path>.lora_A.weight` [r, in] and `….lora_B.weight` [out, r], so
+ * `PeftModel.from_pretrained(base, dir)` reads what agon writes, and the other way round.
+ * llama2.c models keep q/k rows in the interleaved RoPE layout: their q/k `lora_B` rows are
+ * permuted to the Hugging Face (halves) layout on save and back on load.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CausalLM } from '@agon/core';
+import { DecoderModel } from '../arch/decoder.js';
+import { Gpt2Model } from '../arch/gpt2.js';
+import { interleavedToHalves, isRopeRotated } from '../arch/decoder-export.js';
+import { nodeFolderIO, type FolderIO } from '../hf/folder.js';
+import { writeFileAtomic } from '../safetensors/atomic.js';
+import { parseSafetensors } from '../safetensors/parse.js';
+import { encodeHostTensors, writeSafetensors } from '../safetensors/serialize.js';
+import { safetensorsWeightSource } from '../safetensors/source.js';
+import type { HostTensor } from '../weights.js';
+import { attachLora, LoraModel, type LoraConfig } from './lora-model.js';
+import { selectModules } from './targets.js';
+
+/**
+ * The adapter settings file of a PEFT folder.
+ *
+ * @example
+ * ```ts
+ * join(dir, ADAPTER_CONFIG); // 'dir/adapter_config.json'
+ * ```
+ */
+export const ADAPTER_CONFIG = 'adapter_config.json';
+/**
+ * The adapter weights file of a PEFT folder.
+ *
+ * @example
+ * ```ts
+ * join(dir, ADAPTER_WEIGHTS); // 'dir/adapter_model.safetensors'
+ * ```
+ */
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+
+/** The safetensors key prefix of a module in a PEFT adapter file. */
+const PREFIX = 'base_model.model.';
+
+/** Inverse of {@link interleavedToHalves}: new row 2i is old row i, new row 2i+1 is old row i + D/2. */
+function halvesToInterleaved(t: HostTensor, headDim: number): HostTensor {
+  const rows = t.shape[0];
+  const cols = t.data.length / rows;
+  const out = new Float32Array(t.data.length);
+  const half = headDim / 2;
+  for (let base = 0; base < rows; base += headDim) {
+    for (let i = 0; i < half; i++) {
+      out.set(t.data.subarray((base + i) * cols, (base + i + 1) * cols), (base + 2 * i) * cols);
+      out.set(t.data.subarray((base + half + i) * cols, (base + half + i + 1) * cols), (base + 2 * i + 1) * cols);
+    }
+  }
+  return { shape: [...t.shape], data: out };
+}
+
+/** Whether `module`'s lora_B rows follow the interleaved RoPE layout of a llama2.c model. */
+function interleavedRows(model: CausalLM, module: string): number | undefined {
+  if (model instanceof DecoderModel && model.config.ropeLayout === 'interleaved' && isRopeRotated(`${module}.weight`)) return model.config.headDim;
+  return undefined;
+}
+
+/**
+ * Options of {@link saveLoraAdapters}.
+ *
+ * @example
+ * ```ts
+ * const opts: SaveLoraOptions = { baseModelNameOrPath: 'HuggingFaceTB/SmolLM2-135M-Instruct' };
+ * ```
+ */
+export interface SaveLoraOptions {
+  /** Written as `base_model_name_or_path` (default null). */
+  baseModelNameOrPath?: string;
+}
+
+/**
+ * Writes `model`'s adapters to `dir` (created if needed) as PEFT does: `adapter_model.safetensors`
+ * (F32) and `adapter_config.json` (r, lora_alpha, target_modules, lora_dropout, bias "none",
+ * task_type "CAUSAL_LM", peft_type "LORA", …), each atomically; the config is written last.
+ *
+ * @example
+ * ```ts
+ * await saveLoraAdapters(lora, 'runs/a/adapter', { baseModelNameOrPath: 'models/SmolLM2-135M' });
+ * const again = await loadLoraAdapters(base, 'runs/a/adapter');
+ * ```
+ */
+export async function saveLoraAdapters(model: LoraModel, dir: string, opts: SaveLoraOptions = {}): Promise<void> {
+  const tensors = new Map<string, HostTensor>();
+  for (const [path, { A, B }] of model.adapters) {
+    const a: HostTensor = { shape: [...A.shape], data: (await A.data()) as Float32Array };
+    let b: HostTensor = { shape: [...B.shape], data: (await B.data()) as Float32Array };
+    const d = interleavedRows(model.base, path);
+    if (d !== undefined) b = interleavedToHalves(b, d);
+    tensors.set(`${PREFIX}${path}.lora_A.weight`, a);
+    tensors.set(`${PREFIX}${path}.lora_B.weight`, b);
+  }
+  const c = model.loraConfig;
+  const config = {
+    peft_type: 'LORA',
+    task_type: 'CAUSAL_LM',
+    base_model_name_or_path: opts.baseModelNameOrPath ?? null,
+    r: c.r,
+    lora_alpha: c.alpha,
+    lora_dropout: c.dropout,
+    target_modules: c.targetModules,
+    bias: 'none',
+    fan_in_fan_out: model.base instanceof Gpt2Model,
+    use_rslora: c.rsLora,
+    use_dora: false,
+    init_lora_weights: true,
+    inference_mode: false,
+    modules_to_save: null,
+    layers_to_transform: null,
+    rank_pattern: {},
+    alpha_pattern: {},
+  };
+  await mkdir(dir, { recursive: true });
+  await writeSafetensors(join(dir, ADAPTER_WEIGHTS), { tensors: encodeHostTensors(tensors, 'F32'), metadata: { format: 'pt' } });
+  await writeFileAtomic(join(dir, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+type Json = Record<string, unknown>;
+
+function field(file: string, name: string, expected: string, found: unknown): Error {
+  return new Error(`${file}: field '${name}' must be ${expected} (found ${JSON.stringify(found)})`);
+}
+
+/** Reads adapter_config.json into a {@link LoraConfig}, rejecting PEFT features agon does not implement. */
+function parseAdapterConfig(json: Json, file: string): LoraConfig {
+  if (json['peft_type'] !== 'LORA') throw field(file, 'peft_type', '"LORA"', json['peft_type']);
+  const r = json['r'] ?? 8;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) throw field(file, 'r', 'an integer >= 1', r);
+  const alpha = json['lora_alpha'] ?? 8;
+  if (typeof alpha !== 'number' || !(alpha > 0)) throw field(file, 'lora_alpha', 'a positive number', alpha);
+  const dropout = json['lora_dropout'] ?? 0;
+  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw field(file, 'lora_dropout', 'a number in [0, 1)', dropout);
+  const targets = json['target_modules'];
+  const okTargets = typeof targets === 'string' || (Array.isArray(targets) && targets.length > 0 && targets.every((t) => typeof t === 'string'));
+  if (!okTargets) throw field(file, 'target_modules', 'a non-empty list of module names or a regular expression', targets);
+  if ((json['bias'] ?? 'none') !== 'none') throw field(file, 'bias', '"none" (trained biases are not supported)', json['bias']);
+  if (json['use_dora'] === true) throw field(file, 'use_dora', 'false (DoRA is not supported)', true);
+  for (const name of ['rank_pattern', 'alpha_pattern']) {
+    const v = json[name];
+    if (v != null && (typeof v !== 'object' || Object.keys(v).length > 0)) throw field(file, name, 'empty (per-module ranks are not supported)', v);
+  }
+  for (const name of ['modules_to_save', 'layers_to_transform', 'layers_pattern']) {
+    const v = json[name];
+    if (v != null && !(Array.isArray(v) && v.length === 0)) throw field(file, name, 'null (not supported)', v);
+  }
+  const rsLora = json['use_rslora'] ?? false;
+  if (typeof rsLora !== 'boolean') throw field(file, 'use_rslora', 'true or false', rsLora);
+  return { r, alpha, dropout, rsLora, targetModules: targets as string[] | string };
+}
+
+/**
+ * Reads a PEFT LoRA folder (`adapter_config.json` + `adapter_model.safetensors`, F32/F16/BF16) and
+ * attaches it to `base` (a Llama-family or GPT-2 model from {@link loadModel}). Every selected
+ * module must have both factors with the right shapes and the file must hold nothing else; errors
+ * name the file, the key and the expected shape.
+ *
+ * @example
+ * ```ts
+ * const { model } = await loadModel('models/SmolLM2-135M');
+ * const lora = await loadLoraAdapters(model, 'adapters/my-lora');
+ * const reference = lora.withAdapters(false);
+ * ```
+ */
+export async function loadLoraAdapters(base: CausalLM, dir: string, io: FolderIO = nodeFolderIO): Promise<LoraModel> {
+  const configFile = join(dir, ADAPTER_CONFIG);
+  const weightsFile = join(dir, ADAPTER_WEIGHTS);
+  for (const f of [configFile, weightsFile]) {
+    if (!(await io.exists(f))) throw new Error(`${dir}: not a PEFT LoRA folder (${f} not found)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(await io.readFile(configFile)));
+  } catch (e) {
+    throw new Error(`${configFile}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${configFile}: expected a JSON object`);
+  const cfg = parseAdapterConfig(json as Json, configFile);
+  if (!(base instanceof DecoderModel || base instanceof Gpt2Model)) {
+    throw new Error('loadLoraAdapters: LoRA adapts the built-in architectures only (a DecoderModel or Gpt2Model from loadModel)');
+  }
+  const modules = selectModules(base, cfg.targetModules ?? [], `${configFile}: field 'target_modules'`);
+  const source = safetensorsWeightSource([parseSafetensors(await io.readFile(weightsFile), weightsFile)], weightsFile);
+  const r = cfg.r ?? 8;
+  const init = new Map<string, { A: HostTensor; B: HostTensor }>();
+  const wanted = new Set<string>();
+  for (const m of modules) {
+    const kA = `${PREFIX}${m.path}.lora_A.weight`;
+    const kB = `${PREFIX}${m.path}.lora_B.weight`;
+    wanted.add(kA).add(kB);
+    let B = source.get(kB, [m.outFeatures, r]);
+    const d = interleavedRows(base, m.path);
+    if (d !== undefined) B = halvesToInterleaved(B, d);
+    init.set(m.path, { A: source.get(kA, [r, m.inFeatures]), B });
+  }
+  const extra = source.keys().filter((k) => !wanted.has(k));
+  if (extra.length > 0) {
+    throw new Error(`${weightsFile}: ${extra.length} tensor(s) not selected by target_modules of ${configFile} (e.g. '${extra[0]}')`);
+  }
+  return attachLora(base, cfg, init);
+}
