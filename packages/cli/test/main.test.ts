@@ -17,12 +17,12 @@ describe('agon main', () => {
   it('rejects an unknown command with one line and exit 1', async () => {
     const io = capture();
     expect(await main(['trian'], io)).toBe(1);
-    expect(io.errLines).toEqual(["agon: unknown command 'trian'; commands: train, generate, help"]);
+    expect(io.errLines).toEqual(["agon: unknown command 'trian'; commands: train, eval, generate, help"]);
   });
 
-  it('train says plainly that the trainer is not built yet', async () => {
+  it('train and eval are listed with their help', async () => {
     const io = capture();
-    expect(await main(['train'], io)).toBe(2);
-    expect(io.errLines[0]).toMatch(/trainer is not built yet/);
+    expect(await main(['help'], io)).toBe(0);
+    expect(io.outLines.some((l) => l.trim().startsWith('eval'))).toBe(true);
   });
 });

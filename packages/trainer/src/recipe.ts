@@ -30,7 +30,9 @@ export const RECIPES_DIR: string = fileURLToPath(new URL('../../../recipes', imp
  * ```
  */
 export async function loadRecipe(nameOrPath: string): Promise<{ raw: Record<string, unknown>; config: TrainConfig; file: string }> {
-  const file = existsSync(nameOrPath) ? nameOrPath : join(RECIPES_DIR, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`);
+  // A bare name (`default`) is looked up in recipes/; anything that looks like a path is used as is.
+  const isName = !/[\\/]/.test(nameOrPath) && !nameOrPath.endsWith('.json');
+  const file = isName && !existsSync(nameOrPath) ? join(RECIPES_DIR, `${nameOrPath}.json`) : nameOrPath;
   let text: string;
   try {
     text = await readFile(file, 'utf8');

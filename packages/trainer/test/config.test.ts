@@ -56,7 +56,8 @@ describe('recipes', () => {
     expect(JSON.parse(await readFile(file, 'utf8')).model).toBe(config.model);
   });
 
-  it('a missing recipe is a clear error', async () => {
-    await expect(loadRecipe('no-such-recipe')).rejects.toThrow(/no-such-recipe.json: recipe not found/);
+  it('a missing recipe is a clear error, by name or by path', async () => {
+    await expect(loadRecipe('no-such-recipe')).rejects.toThrow(`${join(RECIPES_DIR, 'no-such-recipe.json')}: recipe not found`);
+    await expect(loadRecipe('/nonexistent/r.json')).rejects.toThrow('/nonexistent/r.json: recipe not found');
   });
 });

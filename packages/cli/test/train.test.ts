@@ -1,0 +1,101 @@
+// `agon train` and `agon eval` through main(): flag and config errors are one clear line before any
+// work; a real run on stories260K writes its folder, prints both accuracies and resumes.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIO } from '@agon/cli';
+import { STORIES_260K } from '@agon/models';
+
+function capture(): CliIO & { outLines: string[]; errLines: string[] } {
+  const outLines: string[] = [];
+  const errLines: string[] = [];
+  return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agon-cli-train-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('agon train', () => {
+  it('--help lists the flags', async () => {
+    const io = capture();
+    expect(await main(['train', '--help'], io)).toBe(0);
+    expect(io.outLines[0]).toBe('usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--backend B] [--seed S] [--steps N]');
+  });
+
+  it.each([
+    [['--steps', '0'], "agon: train: --steps must be an integer >= 1, got '0'"],
+    [['--seed', '1.5'], "agon: train: --seed must be an integer >= 0 and <= 4294967295, got '1.5'"],
+    [['--config', '/nonexistent/r.json'], 'agon: train: --config: /nonexistent/r.json: recipe not found'],
+    [['--resume', '/tmp/x', '--seed', '2'], "agon: train: --resume takes the run's own config and seed"],
+    [['--stepz', '3'], "agon: train: Unknown option '--stepz'"],
+  ])('%j is a one-line error, exit 1', async (args, message) => {
+    const io = capture();
+    expect(await main(['train', ...args], io)).toBe(1);
+    expect(io.errLines[0]).toContain(message);
+  });
+
+  it('a recipe with bad values fails before any work, naming the file and the fields', async () => {
+    const file = join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ answersPerQuery: 1, loss: { beta: -1 }, game: { name: 'go' } }));
+    const io = capture();
+    expect(await main(['train', '--config', file], io)).toBe(1);
+    const text = io.errLines.join('\n');
+    expect(text).toContain(`${file}: field answersPerQuery: answersPerQuery (G) must be ≥ 2`);
+    expect(text).toContain(`${file}: field loss.beta: beta must be ≥ 0`);
+    expect(text).toContain(`${file}: field game.name: unknown game "go"`);
+  });
+
+  it('trains from a recipe, prints accuracy before and after, and resumes with more steps', async () => {
+    const file = join(dir, 'tiny.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        model: STORIES_260K,
+        backend: 'wasm',
+        game: { name: 'arithmetic', options: { digits: 1, ops: ['+'] } },
+        queries: { fixed: { size: 4, seed: 9 } },
+        steps: 1,
+        queriesPerStep: 2,
+        answersPerQuery: 2,
+        sampling: { solverMaxNewTokens: 3 },
+        eval: { size: 2, seed: 1, maxNewTokens: 3 },
+      }),
+    );
+    const out = join(dir, 'run');
+    const io = capture();
+    expect(await main(['train', '--config', file, '--out', out, '--seed', '4'], io)).toBe(0);
+    expect(io.outLines.join('\n')).toMatch(/held-out accuracy before: \d\.\d{3}\nheld-out accuracy after: {2}\d\.\d{3}/);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ steps: 1, seed: 4, eval: { before: expect.any(Number), after: expect.any(Number) } });
+
+    const again = capture();
+    expect(await main(['train', '--resume', out, '--steps', '2'], again)).toBe(0);
+    expect(again.outLines[0]).toBe(`agon train: resuming ${out}/config.json → ${out}`);
+    const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
+  }, 120_000);
+});
+
+describe('agon eval', () => {
+  it('prints held-out accuracy of a model on a verifiable game', async () => {
+    const io = capture();
+    expect(await main(['eval', '--model', STORIES_260K, '--game', 'arithmetic', '--options', '{"digits":1}', '--size', '3', '--max-new-tokens', '3', '--backend', 'wasm'], io)).toBe(0);
+    expect(io.outLines[0]).toMatch(/^arithmetic: accuracy \d\.\d{3} \(\d\/3 held-out, seed 1\)$/);
+  }, 60_000);
+
+  it.each([
+    [['--game', 'arithmetic'], 'agon: eval: --model PATH is required'],
+    [['--model', 'x', '--game', 'lsp'], "agon: eval: game 'lsp' has no exact verifier"],
+    [['--model', 'x', '--game', 'chess'], 'agon: eval: --game/--options: field game.name: unknown game "chess"'],
+    [['--model', 'x', '--game', 'arithmetic', '--options', '{"digits":0}'], 'agon: eval: config: field game.options: arithmetic: option digits must be an integer in 1..30, got 0'],
+  ])('%j is a one-line error', async (args, message) => {
+    const io = capture();
+    expect(await main(['eval', ...args], io)).toBe(1);
+    expect(io.errLines[0]).toContain(message);
+  });
+});
