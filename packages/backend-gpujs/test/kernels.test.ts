@@ -314,6 +314,17 @@ describe('what gpu.js does not take runs on the cpu kernels', () => {
       tf.dispose([a, b]);
     }));
 
+  it('a reduction whose runs exceed 65536 values goes to the cpu kernel', () =>
+    noLeaks(async () => {
+      const before = gpujsInfo()!.kernelRuns;
+      const x = tf.tensor1d(Float32Array.from({ length: 70000 }, (_, i) => (i % 7) - 3));
+      const s = tf.sum(x);
+      // 70000 = 7 · 10000 and each period of 7 sums to 0.
+      expect(Array.from(await s.data())).toEqual([0]);
+      expect(gpujsInfo()!.kernelRuns).toBe(before);
+      tf.dispose([x, s]);
+    }));
+
   it('outputs over 4M elements (float index limits) go to the cpu kernel', () =>
     noLeaks(async () => {
       const before = gpujsInfo()!.kernelRuns;

@@ -28,6 +28,9 @@ export const REDUCTIONS: Readonly<Record<string, Fold>> = {
   ArgMin: { init: 'v0', step: 'v < acc', finish: () => 'pos', dtype: 'int32' },
 };
 
+/** The longest run one GPU thread folds (see reduceKernel). */
+export const MAX_RUN = 1 << 16;
+
 function foldSource(f: Fold, R: number, arg: boolean): string {
   const body = arg
     ? [`if (${f.step}) {`, 'acc = v;', 'pos = k;', '}']
@@ -76,7 +79,9 @@ export function reduceKernel(name: string, cpu: KernelFunc): KernelFunc {
     const R = tf.util.sizeFromShape(reduceShape);
     const outCount = tf.util.sizeFromShape(outShape);
     try {
-      if (R === 0 || !fitsGpu(outCount, [inner])) return cpu(args) as TensorInfo;
+      // One thread folds a whole run serially: past MAX_RUN values that is no faster than the CPU
+      // kernel (and a long GPU loop risks the driver's watchdog), so those go to the CPU.
+      if (R === 0 || R > MAX_RUN || !fitsGpu(outCount, [inner])) return cpu(args) as TensorInfo;
       const values = host.runGpu(`${name}|${outCount}|${R}`, () => ({ source: foldSource(fold, R, arg), size: outCount }), [inner]);
       const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
       return host.makeTensorInfo(shape, fold.dtype, fold.dtype === 'int32' ? Int32Array.from(values) : values);
