@@ -30,10 +30,13 @@ const rewardSchema = z.discriminatedUnion('type', [
   /** A reward served over HTTP (`remoteReward` of `@agon/objectives`). */
   z.object({ type: z.literal('remote'), url: z.url(), timeoutMs: posInt().optional(), weight: finite().default(1) }).strict(),
   /**
-   * A causal LM used as a reward model: the reward is the mean per-token log-prob it gives the answer
-   * after the query (see `likelihoodScorer`). `path` is a llama2.c file or Hugging Face folder.
+   * A reward model folder. A `*ForSequenceClassification` checkpoint (a reward-model head) scores with
+   * its logit `label` (default 0); any other causal LM scores by the mean per-token log-prob it gives
+   * the answer after the query (see `likelihoodScorer`), reading at most `maxTokens` (default 512).
    */
-  z.object({ type: z.literal('model'), path: z.string().min(1), weight: finite().default(1), maxTokens: posInt().default(512) }).strict(),
+  z
+    .object({ type: z.literal('model'), path: z.string().min(1), weight: finite().default(1), label: z.number().int().min(0).optional(), maxTokens: posInt().default(512) })
+    .strict(),
 ]);
 
 const samplingSchema = z

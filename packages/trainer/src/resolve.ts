@@ -3,12 +3,12 @@
  * reference, objectives, query source, evaluator. Anything given in {@link TrainDeps} wins over
  * what the config would build, so a fork swaps one piece without touching the rest.
  */
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CausalLM, ChatFormat, Game, RewardFn, Sampler } from '@agon/core';
+import type { CausalLM, ChatFormat, Game, RewardFn, Sampler, Scorer } from '@agon/core';
 import { arithmeticGame, judgeMessages, lspGame, parseJudgeScore, reverseGame, sortGame, type VerifiableGame } from '@agon/game';
-import { generate, isHfExportable, loadModel, saveHfFolder, type LoadedModel } from '@agon/models';
+import { generate, isHfExportable, loadModel, loadRewardModel, saveHfFolder, type LoadedModel } from '@agon/models';
 import { klK1, klK2, klK3, ppoClipLoss, reinforceLoss, remoteReward, scorerReward, selfJudgeReward, sequenceMean, sequenceSum, tokenMean, weightedSum } from '@agon/objectives';
 import { initBackend } from '@agon/tensor';
 import type { TrainConfig } from './config.js';
@@ -175,14 +175,21 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
       } else if (r.type === 'remote') {
         parts.push({ reward: remoteReward<Q>({ url: r.url, ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}) }), weight: r.weight });
       } else {
-        let rm: LoadedModel;
+        let scorer: Scorer;
         try {
-          rm = await loadModel(r.path);
+          if (await isSequenceClassifier(r.path)) {
+            const rm = await loadRewardModel(r.path, { microBatchSize: cfg.microBatchSize, ...(r.label !== undefined ? { label: r.label } : {}) });
+            owned.push(rm);
+            scorer = rm;
+          } else {
+            const rm = await loadModel(r.path);
+            owned.push(rm.model);
+            scorer = likelihoodScorer(rm, { maxTokens: r.maxTokens });
+          }
         } catch (e) {
           throw new Error(`config: field rewards[].path: ${(e as Error).message.split('\n')[0]}`);
         }
-        owned.push(rm.model);
-        parts.push({ reward: scorerReward<Q>(likelihoodScorer(rm, { maxTokens: r.maxTokens }), { queryText: (q) => queryText(game, q) }), weight: r.weight });
+        parts.push({ reward: scorerReward<Q>(scorer, { queryText: (q) => queryText(game, q) }), weight: r.weight });
       }
     }
     reward = parts.length === 1 && parts[0].weight === 1 ? parts[0].reward : weightedSum(parts);
@@ -284,6 +291,17 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
       for (const o of owned.reverse()) o.dispose();
     },
   };
+}
+
+/** Whether `path` is a Hugging Face folder whose config names a `*ForSequenceClassification` architecture. */
+async function isSequenceClassifier(path: string): Promise<boolean> {
+  let config: { architectures?: unknown };
+  try {
+    config = JSON.parse(await readFile(join(path, 'config.json'), 'utf8')) as { architectures?: unknown };
+  } catch {
+    return false; // not a folder with a readable config: loadModel reports what is wrong
+  }
+  return Array.isArray(config.architectures) && config.architectures.some((a) => typeof a === 'string' && a.endsWith('ForSequenceClassification'));
 }
 
 function queryText<Q>(game: Game<Q>, q: Q): string {
