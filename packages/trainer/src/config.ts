@@ -118,6 +118,21 @@ export const trainConfigSchema = z
     $comment: z.string().optional(),
     /** The policy: a llama2.c `.bin`, a Hugging Face folder, or `default` (the embedded default model). Default `default`. */
     model: z.string().min(1).default('default'),
+    /**
+     * Train LoRA adapters instead of every weight: `r` (rank, default 8), `alpha` (default 2·r),
+     * `targetModules` (default all attention and MLP projections), `seed` (default 0). The reference
+     * is then the same model with adapters off (no second copy). null = full fine-tuning. Default null.
+     */
+    lora: z
+      .object({
+        r: posInt().default(8),
+        alpha: finite().gt(0).optional(),
+        targetModules: z.array(z.string().min(1)).min(1).default(['q', 'k', 'v', 'o', 'gate', 'up', 'down']),
+        seed: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** The game the roles play. Default: arithmetic with its defaults. */
     game: gameSchema.default({ name: 'arithmetic', options: {} }),
     /** Where queries come from: absent = the Challenger (self-play); `{ fixed: { size, seed } }` = a fixed prompt set drawn from the game (data-driven GRPO baseline, no Challenger). */

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CausalLM, ChatFormat, Game, RewardFn, Sampler, Scorer } from '@agon/core';
 import { arithmeticGame, judgeMessages, lspGame, parseJudgeScore, reverseGame, sortGame, type VerifiableGame } from '@agon/game';
-import { generate, isHfExportable, loadModel, loadRewardModel, saveHfFolder, type LoadedModel } from '@agon/models';
+import { attachLora, generate, isHfExportable, loadModel, loadRewardModel, saveHfFolder, saveLoraAdapters, type LoadedModel, type LoraModel } from '@agon/models';
 import { klK1, klK2, klK3, ppoClipLoss, reinforceLoss, remoteReward, scorerReward, selfJudgeReward, sequenceMean, sequenceSum, tokenMean, weightedSum } from '@agon/objectives';
 import { initBackend } from '@agon/tensor';
 import type { TrainConfig } from './config.js';
@@ -86,7 +86,7 @@ export interface ResolvedRun<Q> {
   rollout: RolloutContext<Q>;
   gradients: GradientContext;
   evaluate: Evaluator | null;
-  /** Writes the trained policy as a Hugging Face folder (when the model can be exported). */
+  /** Writes the trained policy: a Hugging Face folder, or the PEFT adapter files with LoRA. */
   exportModel: ((dir: string) => Promise<void>) | null;
   dispose(): void;
 }
@@ -159,7 +159,21 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
     }
     owned.push(policy.model);
   }
-  const { model, tokenizer } = policy;
+  let model: CausalLM = policy.model;
+  let lora: LoraModel | null = null;
+  if (cfg.lora) {
+    try {
+      lora = attachLora(policy.model, { r: cfg.lora.r, alpha: cfg.lora.alpha ?? 2 * cfg.lora.r, targetModules: cfg.lora.targetModules, seed: cfg.lora.seed });
+    } catch (e) {
+      throw new Error(`config: field lora: ${(e as Error).message.split('\n')[0]}`);
+    }
+    model = lora;
+    // The LoRA model owns its base from here on: dispose it instead of the base.
+    const k = owned.indexOf(policy.model);
+    if (k >= 0) owned[k] = lora;
+    else owned.push({ dispose: () => lora?.detach() });
+  }
+  const { tokenizer } = policy;
   const chat = policy.chat ?? plainChat;
   const bos = promptBos(policy);
   const stopIds = policy.eosIds;
@@ -250,8 +264,9 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
   }
 
   const source = deps.policy ? null : modelPath(cfg.model);
-  const exportModel =
-    source && isHfExportable(model)
+  const exportModel = lora
+    ? async (dir: string) => saveLoraAdapters(lora, dir)
+    : source && isHfExportable(model)
       ? async (dir: string) => {
           await saveHfFolder(model, dir);
           await copyTokenizerFiles(source, dir);

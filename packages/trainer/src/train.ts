@@ -184,7 +184,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out };
     if (!stopped) {
       await writeJson(out, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
-      if (run.exportModel) await run.exportModel(join(out, 'model'));
+      if (run.exportModel) await run.exportModel(join(out, cfg.lora ? 'adapter' : 'model'));
     }
     await writeReport(out, { title: `agon train — ${run.game.name ?? 'game'} — ${cfg.model}`, summary: result });
     return result;
