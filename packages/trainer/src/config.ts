@@ -157,7 +157,7 @@ export const trainConfigSchema = z
     answersPerQuery: z.number().int().min(2, 'answersPerQuery (G) must be ≥ 2: advantages compare answers within a group').default(4),
     /** Rollouts whose gradients are summed (averaged) into one optimizer step. Default 1. */
     accumulationSteps: posInt().default(1),
-    /** Sequences per forward/backward pass and per sampling batch; lower it to save memory. Same result. Default 16. */
+    /** Sequences per forward/backward pass and per sampling batch; lower it to save memory (same samples; the gradient equal up to float rounding). Default 16. */
     microBatchSize: posInt().default(16),
     /** Sampling while training. */
     sampling: samplingSchema.default(samplingSchema.parse({})),
