@@ -87,7 +87,8 @@ await describeEachBackend('LoRA gradients', () => {
       const aBefore = await lora.trainableVariables()[0].data();
       const l0 = await value(f);
       const opt = tf.train.sgd(1e-3);
-      tf.dispose(opt.minimize(f)); // no var list: every trainable variable, i.e. the adapters
+      const stepLoss = opt.minimize(f, true); // no var list: every trainable variable, i.e. the adapters
+      if (stepLoss) stepLoss.dispose();
       expect(await value(f)).toBeLessThan(l0);
       expect(await lora.trainableVariables()[0].data()).not.toEqual(aBefore);
       const baseAfter = await Promise.all(lora.base.trainableVariables().map((v) => v.data()));
