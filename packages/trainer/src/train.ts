@@ -179,7 +179,6 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     if (!stopped && run.evaluate && state.evalBefore !== undefined) {
       const after = await evaluateLogged(run.evaluate, run.model, 'after', log);
       evalResult = { before: state.evalBefore, after };
-      log(`held-out accuracy: before ${state.evalBefore.toFixed(3)} → after ${after.toFixed(3)} (${after >= state.evalBefore ? '+' : ''}${(after - state.evalBefore).toFixed(3)})`);
     }
     const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out };
     if (!stopped) {
