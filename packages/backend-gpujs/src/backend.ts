@@ -3,7 +3,7 @@
 // a gpu.js kernel uploads its inputs and reads back its output on each call.
 import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { GpujsContext, GpujsMode } from './gpu-mode.js';
+import { isGlMode, type GpujsContext, type GpujsMode } from './gpu-mode.js';
 import { KernelCache, type KernelSpec } from './kernel-cache.js';
 import type { GpuKernelHost } from './kernels/host.js';
 
@@ -23,8 +23,9 @@ export class GpujsBackend extends MathBackendCPU implements GpuKernelHost {
     return this.ctx.mode;
   }
 
+  /** 4-values-per-thread kernels pay off in the GL modes (fewer texture reads), not elsewhere. */
   get vectorOutputs(): boolean {
-    return this.ctx.mode === 'headlessgl' || this.ctx.mode === 'webgl' || this.ctx.mode === 'webgl2';
+    return isGlMode(this.ctx.mode);
   }
 
   runGpu(key: string, make: () => KernelSpec, inputs: readonly TensorInfo[]): Float32Array {

@@ -82,6 +82,11 @@ export function modeSupport(GPU: GpujsModule['GPU'], mode: GpujsMode): true | st
   }
 }
 
+/** True for the modes that run kernels as GL shaders (headless-gl and the browser WebGLs). */
+export function isGlMode(mode: GpujsMode): boolean {
+  return mode === 'headlessgl' || mode === 'webgl' || mode === 'webgl2';
+}
+
 /** A started gpu.js instance and the mode it runs in. */
 export interface GpujsContext {
   gpu: GpuType;
@@ -106,6 +111,5 @@ export async function createGpujsContext(requested: GpujsMode | 'auto'): Promise
   }
   if (!mode) throw new Error('gpu.js: no mode could start'); // unreachable: 'cpu' always can
   const gpu = new GPU({ mode });
-  const gl = mode === 'headlessgl' || mode === 'webgl' || mode === 'webgl2';
-  return { gpu, mode, singlePrecision: gl ? GPU.isSinglePrecisionSupported : true };
+  return { gpu, mode, singlePrecision: isGlMode(mode) ? GPU.isSinglePrecisionSupported : true };
 }

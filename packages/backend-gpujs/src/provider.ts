@@ -1,7 +1,7 @@
 // The @agon/tensor backend provider for `gpujs`: initBackend({ backend: 'gpujs' }) starts it.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerBackendProvider, type BackendProvider } from '@agon/tensor';
-import { createGpujsContext, GPUJS_MODES, loadGpujs, modeSupport, type GpujsContext, type GpujsMode } from './gpu-mode.js';
+import { createGpujsContext, GPUJS_MODES, isGlMode, loadGpujs, modeSupport, type GpujsContext, type GpujsMode } from './gpu-mode.js';
 
 /**
  * Options of {@link gpujsProvider} / {@link registerGpujsProvider}.
@@ -120,6 +120,9 @@ export function gpujsProvider(opts: GpujsProviderOptions = {}): BackendProvider 
       return ok === true ? true : `gpu.js mode '${requested}': ${ok}`;
     },
     async init() {
+      // A backend left from an earlier start holds the old gpu.js instance: remove it (disposing
+      // its kernels) before that instance is destroyed.
+      if (tf.findBackendFactory('gpujs')) tf.removeBackend('gpujs');
       if (current) await current.gpu.destroy();
       current = undefined;
       const ctx = await createGpujsContext(requested);
@@ -129,8 +132,6 @@ export function gpujsProvider(opts: GpujsProviderOptions = {}): BackendProvider 
         await import('@tensorflow/tfjs-backend-cpu');
         const [{ GpujsBackend }, { registerGpujsKernels }] = await Promise.all([import('./backend.js'), import('./register.js')]);
         registerGpujsKernels();
-        // A factory left from an earlier start would hold the destroyed gpu.js instance.
-        if (tf.findBackendFactory('gpujs')) tf.removeBackend('gpujs');
         tf.registerBackend('gpujs', () => new GpujsBackend(ctx));
       } catch (err) {
         await ctx.gpu.destroy();
@@ -138,8 +139,7 @@ export function gpujsProvider(opts: GpujsProviderOptions = {}): BackendProvider 
       }
       current = ctx;
       const how = requested === 'auto' ? 'chosen automatically' : 'as requested';
-      const gl = ctx.mode === 'headlessgl' || ctx.mode === 'webgl' || ctx.mode === 'webgl2';
-      const storage = gl ? (ctx.singlePrecision ? 'float32 textures' : 'float32 packed into byte textures') : 'float32 arrays';
+      const storage = isGlMode(ctx.mode) ? (ctx.singlePrecision ? 'float32 textures' : 'float32 packed into byte textures') : 'float32 arrays';
       return { detail: `gpu.js mode '${ctx.mode}' (${how}; ${storage})` };
     },
     async release() {

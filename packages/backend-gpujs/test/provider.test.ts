@@ -96,7 +96,8 @@ describe('gpujs provider failures and restart', () => {
       const p = gpujsProvider({ mode: requiredMode() });
       const ctx = { allowSoftwareGpu: false, isNode: true };
       await p.init(ctx);
-      await p.init(ctx); // destroys the first gpu.js instance; its factory must not survive
+      await tf.setBackend('gpujs'); // a live backend on the first gpu.js instance
+      await p.init(ctx); // removes that backend, then destroys the instance; its factory must not survive
       await tf.setBackend('gpujs');
       const x = tf.tensor1d([1, 2]);
       const y = tf.square(x);
