@@ -82,8 +82,8 @@ export class AdamW {
     for (const x of this.vars) {
       const g = grads[x.name];
       if (!g) throw new Error(`AdamW: no gradient for variable ${x.name}`);
-      const m = this.m.get(x.name)!;
-      const v = this.v.get(x.name)!;
+      const m = this.moment(this.m, x.name);
+      const v = this.moment(this.v, x.name);
       tf.tidy(() => {
         const m1 = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
         const v1 = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
@@ -94,6 +94,12 @@ export class AdamW {
         x.assign(tf.sub(decayed, tf.mul(lr, step)));
       });
     }
+  }
+
+  private moment(map: Map<string, tf.Variable>, name: string): tf.Variable {
+    const x = map.get(name);
+    if (!x) throw new Error(`AdamW: no state for variable ${name}`);
+    return x;
   }
 
   /** The state as host arrays. */

@@ -219,7 +219,8 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
   let quality = deps.quality;
   if (quality === undefined) {
     if (cfg.selfReward) {
-      const ref = reference!;
+      const ref = reference;
+      if (!ref) throw new Error('internal: the self-reward needs a reference model');
       const sampler: Sampler = { generate: (prompts, opts) => ref.run((m) => generate(m, tokenizer, prompts, { ...opts, microBatchSize: cfg.microBatchSize })) };
       const fn = selfJudgeReward<Q>({
         sampler,

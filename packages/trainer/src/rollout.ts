@@ -121,11 +121,11 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   const validIdx = parsed.map((q, i) => (isInvalid(q) ? -1 : i)).filter((i) => i >= 0);
 
   // 3. G answers per valid query.
-  const solverPrompts = new Map<number, number[]>();
-  for (const i of validIdx) solverPrompts.set(i, promptIds(ctx, ctx.game.solverPrompt(parsed[i] as Q), 'solver'));
+  const solverPrompts: number[][] = [];
+  for (const i of validIdx) solverPrompts[i] = promptIds(ctx, ctx.game.solverPrompt(parsed[i] as Q), 'solver');
   const flat: { i: number; j: number }[] = validIdx.flatMap((i) => Array.from({ length: ctx.g }, (_, j) => ({ i, j })));
   const answers = flat.length
-    ? await generate(ctx.model, ctx.tokenizer, flat.map(({ i }) => solverPrompts.get(i)!), {
+    ? await generate(ctx.model, ctx.tokenizer, flat.map(({ i }) => solverPrompts[i]), {
         ...sampling,
         maxNewTokens: ctx.solverMaxNewTokens,
         stopStrings: ctx.solverStop,
@@ -137,7 +137,13 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   const interactions: Interaction<Q>[] = flat.map(({ i, j }, k) => ({ query: parsed[i] as Q, answer: answers[k].text, queryIndex: i, answerIndex: j }));
   const r = await scores(ctx.reward, interactions, 'reward');
   const rq = ctx.quality ? await scores(ctx.quality.fn, interactions, 'self-reward') : null;
-  const table = (values: number[]) => parsed.map((_, i) => (validIdx.includes(i) ? values.slice(validIdx.indexOf(i) * ctx.g, (validIdx.indexOf(i) + 1) * ctx.g) : []));
+  // Row i of a table holds query i's G values; an invalid query's row is empty.
+  const rank = new Map(validIdx.map((i, k) => [i, k]));
+  const table = (values: number[]) =>
+    parsed.map((_, i) => {
+      const k = rank.get(i);
+      return k === undefined ? [] : values.slice(k * ctx.g, (k + 1) * ctx.g);
+    });
   const R = table(r.values);
   const RQ = rq ? table(rq.values) : null;
   const nonFinite = r.nonFinite || (rq?.nonFinite ?? false);
@@ -152,12 +158,13 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   }
 
   // 5–6. Advantages.
-  const solverRewards = RQ ? lspSolverRewards(R, RQ, { qualityWeight: ctx.quality!.weight }) : R;
+  const w = ctx.quality?.weight ?? 0;
+  const solverRewards = RQ ? lspSolverRewards(R, RQ, { qualityWeight: w }) : R;
   const sol = solverAdvantages(solverRewards, { scaleByStd: ctx.scaleByStd });
   const challenger = ctx.queries.kind === 'challenger';
   const ch = challenger
     ? RQ
-      ? challengerAdvantagesLsp(R, RQ, { qualityWeight: ctx.quality!.weight, invalidReward: ctx.invalidReward })
+      ? challengerAdvantagesLsp(R, RQ, { qualityWeight: w, invalidReward: ctx.invalidReward })
       : challengerAdvantagesZero(R, { invalidReward: ctx.invalidReward })
     : null;
 
@@ -165,7 +172,7 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   const samples: SampleRow[] = [];
   flat.forEach(({ i, j }, k) => {
     const a = answers[k];
-    if (sol.keep[i]) solverSeqs.push({ prompt: solverPrompts.get(i)!, completion: a.ids, oldLogprobs: a.logprobs, advantage: sol.advantages[i][j] });
+    if (sol.keep[i]) solverSeqs.push({ prompt: solverPrompts[i], completion: a.ids, oldLogprobs: a.logprobs, advantage: sol.advantages[i][j] });
     samples.push({
       step,
       role: 'solver',
@@ -195,7 +202,7 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
     });
   }
 
-  const values = validIdx.map((i) => groupMean(R[i]));
+  const values = validIdx.map((i) => mean(R[i]));
   Object.assign(
     metrics,
     rolloutMetrics({
@@ -216,4 +223,3 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   return { solver: solverSeqs, challenger: challengerSeqs, metrics, samples, nonFinite: false };
 }
 
-const groupMean = (row: readonly number[]) => mean(row);
