@@ -2,6 +2,7 @@ import { processIO, UsageError, type CliIO } from './io.js';
 import { runGenerate } from './commands/generate.js';
 import { runTrain } from './commands/train.js';
 import { runEval } from './commands/eval.js';
+import { runBenchCommand } from './commands/bench.js';
 
 /** One sub-command of `agon`. */
 interface Command {
@@ -27,6 +28,10 @@ const commands: Record<string, Command> = {
   generate: {
     summary: 'sample a completion from a model (agon generate --help)',
     run: runGenerate,
+  },
+  bench: {
+    summary: 'speed and memory side by side with PyTorch (agon bench --help)',
+    run: runBenchCommand,
   },
   help: {
     summary: 'show this help',

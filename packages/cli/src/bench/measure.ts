@@ -1,0 +1,262 @@
+/**
+ * The three timed workloads, on whichever backend is active: batched decoding with the sampler,
+ * a training step (forward + cross-entropy + backward + AdamW) and one full LSP iteration with
+ * the trainer. Each runs a warm-up pass under `tf.profile` first (its peak tensor bytes and
+ * per-kernel times are reported), then the timed passes.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Tokenizer } from '@agon/core';
+import { generate, type LoadedModel } from '@agon/models';
+import { scorerReward } from '@agon/objectives';
+import { createRng, tokenLogprobs, type Rng } from '@agon/tensor';
+import { AdamW, likelihoodScorer, train } from '@agon/trainer';
+
+/**
+ * Kernel name → calls and milliseconds, from one profiled pass.
+ *
+ * @example
+ * ```ts
+ * const k: KernelTimes = { BatchMatMul: { calls: 120, ms: 41.5 } };
+ * ```
+ */
+export type KernelTimes = Record<string, { calls: number; ms: number }>;
+
+/**
+ * What one workload measured.
+ *
+ * @example
+ * ```ts
+ * const m: Measured = { value: 5120, unit: 'tokens/s', peakTensorBytes: 4e6, kernels: {}, extra: {} };
+ * ```
+ */
+export interface Measured {
+  /** tokens/s (decode, train) or seconds (lsp). */
+  value: number;
+  unit: 'tokens/s' | 's';
+  /** Largest `tf.memory().numBytes` seen during the profiled warm-up pass. */
+  peakTensorBytes: number;
+  /** Per-kernel calls and times of the profiled warm-up pass. */
+  kernels: KernelTimes;
+  /** Secondary numbers (median step ms, prefill ms, final loss…). */
+  extra: Record<string, number>;
+}
+
+/** Runs `f` under tf.profile; returns its result with peak bytes and per-kernel times. */
+async function profiled<T>(f: () => Promise<T> | T): Promise<{ result: T; peakBytes: number; kernels: KernelTimes }> {
+  const before = tf.memory().numBytes;
+  let result!: T;
+  const info = await tf.profile(async () => {
+    result = await f();
+    return [] as tf.Tensor[];
+  });
+  const kernels: KernelTimes = {};
+  for (const k of info.kernels) {
+    const e = (kernels[k.name] ??= { calls: 0, ms: 0 });
+    e.calls += 1;
+    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+  }
+  // peakBytes is -Infinity when no kernel ran; the tensors alive before count too.
+  return { result, peakBytes: Math.max(before, info.peakBytes), kernels };
+}
+
+function randomIds(rng: Rng, rows: number, cols: number, vocab: number): number[][] {
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => rng.nextUint32() % vocab));
+}
+
+/** The tokenizer with no end-of-sequence id, so every row decodes to full length as in torch_ref. */
+function neverStops(t: Tokenizer): Tokenizer {
+  return { encode: (s, o) => t.encode(s, o), decode: (ids) => t.decode(ids), bosId: t.bosId, eosId: -1, vocabSize: t.vocabSize };
+}
+
+/**
+ * Decode shape: `batch` rows, a random prompt of `promptLen` ids, `newTokens` timed tokens.
+ *
+ * @example
+ * ```ts
+ * const s: DecodeShape = { batch: 32, promptLen: 16, newTokens: 128 };
+ * ```
+ */
+export interface DecodeShape {
+  batch: number;
+  promptLen: number;
+  newTokens: number;
+}
+
+/**
+ * Greedy batched decoding with `generate` (KV cache, no stopping). As in torch_ref.py the token
+ * made by the prefill is not counted: tokens/s = batch·newTokens / (t(newTokens + 1) − t(1)),
+ * where t(n) is the wall time of a `generate` call making n tokens.
+ *
+ * @example
+ * ```ts
+ * const m = await measureDecode(await loadBenchModel('stories260K'), { batch: 1, promptLen: 16, newTokens: 128 });
+ * ```
+ */
+export async function measureDecode(loaded: LoadedModel, shape: DecodeShape, seed = 0): Promise<Measured> {
+  const { model } = loaded;
+  const tokenizer = neverStops(loaded.tokenizer);
+  const rng = createRng(seed);
+  const prompts = randomIds(rng, shape.batch, shape.promptLen, model.config.vocabSize);
+  const run = (n: number) => generate(model, tokenizer, prompts, { maxNewTokens: n, temperature: 0, microBatchSize: shape.batch });
+  const warm = await profiled(() => run(shape.newTokens + 1));
+  const t0 = performance.now();
+  await run(1);
+  const t1 = performance.now();
+  await run(shape.newTokens + 1);
+  const t2 = performance.now();
+  const steps = t2 - t1 - (t1 - t0);
+  return {
+    value: (shape.batch * shape.newTokens) / (steps / 1000),
+    unit: 'tokens/s',
+    peakTensorBytes: warm.peakBytes,
+    kernels: warm.kernels,
+    extra: { msPerTokenStep: steps / shape.newTokens, prefillMs: t1 - t0 },
+  };
+}
+
+/**
+ * Training shape: `batch` × `seq` random tokens per step, `steps` timed steps after `warmup`.
+ *
+ * @example
+ * ```ts
+ * const s: TrainShape = { batch: 8, seq: 256, steps: 5, warmup: 2 };
+ * ```
+ */
+export interface TrainShape {
+  batch: number;
+  seq: number;
+  steps: number;
+  warmup: number;
+}
+
+/**
+ * Forward + cross-entropy + backward + AdamW (lr 1e-4, weight decay 0.1, as torch_ref.py) on
+ * random tokens. tokens/s = batch·seq·steps / timed seconds. The weights are trained in place.
+ *
+ * @example
+ * ```ts
+ * const m = await measureTrain(model, { batch: 8, seq: 256, steps: 5, warmup: 2 });
+ * ```
+ */
+export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed = 0): Promise<Measured> {
+  const { model } = loaded;
+  const vars = model.trainableVariables();
+  const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
+  const rng = createRng(seed);
+  const V = model.config.vocabSize;
+  const step = (): number => {
+    const rows = randomIds(rng, shape.batch, shape.seq + 1, V);
+    const input = tf.tensor2d(rows.map((r) => r.slice(0, -1)), [shape.batch, shape.seq], 'int32');
+    const target = tf.tensor2d(rows.map((r) => r.slice(1)), [shape.batch, shape.seq], 'int32');
+    const { value, grads } = tf.variableGrads(() => {
+      const { logits } = model.forward(input);
+      return tf.neg(tf.mean(tokenLogprobs(logits, target))) as tf.Scalar;
+    }, vars);
+    opt.apply(grads, 1e-4);
+    const loss = value.dataSync()[0]; // waits for the step (GPU backends run asynchronously)
+    tf.dispose([input, target, value, ...Object.values(grads)]);
+    return loss;
+  };
+  try {
+    const warm = await profiled(step);
+    for (let i = 1; i < shape.warmup; i++) step();
+    const times: number[] = [];
+    let loss = warm.result;
+    for (let i = 0; i < shape.steps; i++) {
+      const t0 = performance.now();
+      loss = step();
+      times.push(performance.now() - t0);
+    }
+    const total = times.reduce((a, b) => a + b, 0);
+    return {
+      value: (shape.batch * shape.seq * shape.steps) / (total / 1000),
+      unit: 'tokens/s',
+      peakTensorBytes: warm.peakBytes,
+      kernels: warm.kernels,
+      extra: { msPerStepMedian: median(times), finalLoss: loss },
+    };
+  } finally {
+    opt.dispose();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * LSP iteration shape: N queries, G answers each, and the tokens each role may sample.
+ *
+ * @example
+ * ```ts
+ * const s: LspShape = { queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 };
+ * ```
+ */
+export interface LspShape {
+  queries: number;
+  answers: number;
+  challengerTokens: number;
+  solverTokens: number;
+}
+
+/**
+ * One Language Self-Play iteration with `train()` (steps: 1): the Challenger samples N queries
+ * (open-ended LSP game, a story opening as its prompt), the Solver G answers each, a reward model
+ * (a likelihood scorer of the policy's own size) scores them, the policy and the reference
+ * (KL β = 0.05) score every token with gradient, and AdamW steps. A first iteration warms up
+ * under tf.profile; the value is the wall time of the second.
+ *
+ * @example
+ * ```ts
+ * const m = await measureLsp(policy, { queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 });
+ * ```
+ */
+export async function measureLsp(policy: LoadedModel, shape: LspShape, seed = 0): Promise<Measured> {
+  const dir = await mkdtemp(join(tmpdir(), 'agon-bench-lsp-'));
+  const once = async (i: number) => {
+    const r = await train(
+      {
+        game: { name: 'lsp', options: { maxChars: 200 }, challengerPrompt: 'Once upon a time' },
+        steps: 1,
+        queriesPerStep: shape.queries,
+        answersPerQuery: shape.answers,
+        microBatchSize: shape.queries * shape.answers,
+        sampling: { temperature: 1, challengerMaxNewTokens: shape.challengerTokens, solverMaxNewTokens: shape.solverTokens },
+        loss: { beta: 0.05 },
+        selfReward: null,
+        eval: null,
+        checkpointEvery: 0,
+        seed: seed + i,
+      },
+      {
+        out: join(dir, `run${i}`),
+        policy,
+        reward: scorerReward(likelihoodScorer(policy)),
+        evaluate: null,
+        progress: { write: () => undefined, isTTY: false },
+      },
+    );
+    if (r.steps !== 1) throw new Error(`bench: the LSP iteration did not complete (${r.steps} steps, ${r.skippedSteps} skipped)`);
+    return r;
+  };
+  try {
+    const warm = await profiled(() => once(0));
+    const t0 = performance.now();
+    const r = await once(1);
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      value: seconds,
+      unit: 's',
+      peakTensorBytes: warm.peakBytes,
+      kernels: warm.kernels,
+      extra: { loss: r.final.loss ?? Number.NaN, skippedSteps: r.skippedSteps },
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

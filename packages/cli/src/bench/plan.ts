@@ -1,0 +1,88 @@
+/**
+ * Which rows a benchmark run has and at what shapes: the full run (the committed table) and a
+ * quick one (tiny shapes, seconds; what the tests run).
+ */
+import type { DecodeShape, LspShape, TrainShape } from './measure.js';
+import { BENCH_MODELS, type BenchModelName } from './models.js';
+
+/**
+ * One row: a workload on one model and backend, at one shape.
+ *
+ * @example
+ * ```ts
+ * const row: BenchRow = { model: 'stories260K', backend: 'wasm', kind: 'train', label: 'train 8×256', train: { batch: 8, seq: 256, steps: 5, warmup: 2 } };
+ * ```
+ */
+export interface BenchRow {
+  model: BenchModelName;
+  backend: string;
+  kind: 'decode' | 'train' | 'lsp';
+  /** Short description printed in the table, e.g. `decode b32`. */
+  label: string;
+  decode?: DecodeShape;
+  train?: TrainShape;
+  lsp?: LspShape;
+}
+
+const FULL = {
+  decode: (batch: number): DecodeShape => ({ batch, promptLen: 16, newTokens: 128 }),
+  train: { stories260K: { batch: 8, seq: 256, steps: 5, warmup: 2 }, stories15M: { batch: 4, seq: 128, steps: 3, warmup: 1 } } satisfies Record<BenchModelName, TrainShape>,
+  lsp: { queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 } satisfies LspShape,
+};
+
+const QUICK = {
+  decode: (batch: number): DecodeShape => ({ batch, promptLen: 4, newTokens: 8 }),
+  train: { batch: 2, seq: 8, steps: 1, warmup: 1 } satisfies TrainShape,
+  lsp: { queries: 2, answers: 2, challengerTokens: 4, solverTokens: 4 } satisfies LspShape,
+};
+
+/**
+ * Backends that run only a reduced set of rows, and why: SwiftShader (webgpu on the CPU) and
+ * tfjs' plain-JS cpu backend are 10–100× slower than wasm, and the full set would take hours.
+ */
+export const REDUCED_BACKENDS: Record<string, string> = {
+  webgpu: 'software adapter (SwiftShader) here: stories260K only, decode b1 and train at 2×64',
+  cpu: 'plain-JS kernels: stories15M runs decode b1 only',
+};
+
+/**
+ * The rows of a run, model by model and backend by backend.
+ *
+ * @example
+ * ```ts
+ * planRows({ quick: true, backends: ['wasm'], models: ['stories260K'] }).map((r) => r.label);
+ * // ['decode b1', 'decode b4', 'train 2×8', 'lsp N2 G2']
+ * ```
+ */
+export function planRows(opts: { quick: boolean; backends: readonly string[]; models?: readonly BenchModelName[] }): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const model of opts.models ?? BENCH_MODELS) {
+    for (const backend of opts.backends) {
+      const add = (r: Omit<BenchRow, 'model' | 'backend'>) => rows.push({ model, backend, ...r });
+      const decode = (batch: number) => {
+        const d = opts.quick ? QUICK.decode(batch) : FULL.decode(batch);
+        add({ kind: 'decode', label: `decode b${batch}`, decode: d });
+      };
+      const trainRow = (t: TrainShape) => add({ kind: 'train', label: `train ${t.batch}×${t.seq}`, train: t });
+      const lspRow = (l: LspShape) => add({ kind: 'lsp', label: `lsp N${l.queries} G${l.answers}`, lsp: l });
+      if (opts.quick) {
+        decode(1);
+        decode(4);
+        trainRow(QUICK.train);
+        lspRow(QUICK.lsp);
+      } else if (backend === 'webgpu') {
+        if (model !== 'stories260K') continue;
+        decode(1);
+        trainRow({ batch: 2, seq: 64, steps: 2, warmup: 1 });
+      } else if (backend === 'cpu' && model !== 'stories260K') {
+        decode(1);
+      } else {
+        decode(1);
+        decode(32);
+        trainRow(FULL.train[model]);
+        lspRow(FULL.lsp);
+      }
+    }
+  }
+  return rows;
+}

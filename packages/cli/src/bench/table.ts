@@ -1,0 +1,69 @@
+/**
+ * The human-readable form of a {@link BenchReport}: a Markdown table (pasted as is into
+ * docs/benchmarks.md) with agon, PyTorch and their ratio per row, then the machine and notes.
+ */
+import type { BenchReport, RowReport } from './run.js';
+
+function fmt(v: number | undefined, digits = 0): string {
+  return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
+}
+
+function agonCell(r: RowReport): string {
+  if (!r.agon) return 'failed';
+  return r.agon.unit === 's' ? `${fmt(r.agon.value, 2)} s` : fmt(r.agon.value);
+}
+
+/**
+ * Lines of the report: the table, then the machine, the peer and notes.
+ *
+ * @example
+ * ```ts
+ * for (const line of formatReport(await runBench({ quick: true }))) console.log(line);
+ * ```
+ */
+export function formatReport(report: BenchReport): string[] {
+  const lines = [
+    '| model | backend | workload | agon | PyTorch | agon / PyTorch | agon peak RSS MB | PyTorch peak RSS MB | agon peak tensor MB |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of report.rows) {
+    const unit = r.row.kind === 'lsp' ? '' : ' tok/s';
+    lines.push(
+      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? fmt(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} |`,
+    );
+  }
+  const m = report.machine;
+  lines.push(
+    '',
+    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb.toFixed(1)} GiB, Node ${m.node}; load average ${m.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ${m.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
+    'python' in report.torch
+      ? `PyTorch peer: torch ${report.torch.torch} (${report.torch.python} ${report.torch.script})`
+      : `PyTorch peer: none — ${report.torch.skipped}`,
+    `rows ${report.isolated ? 'each in a fresh process' : 'in one process (peak RSS accumulates)'}; ${report.seconds.toFixed(0)} s in all`,
+  );
+  const backends = new Map(report.rows.flatMap((r) => (r.agon ? [[r.row.backend, r.agon.backendDetail] as const] : [])));
+  for (const [b, detail] of backends) lines.push(`${b}: ${detail}`);
+  for (const n of report.notes) lines.push(`note: ${n}`);
+  for (const r of report.rows) if (r.note) lines.push(`note: ${r.row.model} ${r.row.backend} ${r.row.label}: ${r.note}`);
+  return lines;
+}
+
+/**
+ * Per-kernel time of every row's profiled warm-up pass, most expensive first (`--profile`).
+ *
+ * @example
+ * ```ts
+ * formatKernels(report).forEach((l) => console.log(l));
+ * ```
+ */
+export function formatKernels(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.rows) {
+    if (!r.agon) continue;
+    const entries = Object.entries(r.agon.kernels);
+    const total = r.agon.kernelMsTotal;
+    lines.push('', `${r.row.model} ${r.row.backend} ${r.row.label}: top kernels of the profiled warm-up (${total.toFixed(0)} ms in all kernels)`);
+    for (const [name, k] of entries) lines.push(`  ${name.padEnd(28)} ${String(k.calls).padStart(7)} calls ${k.ms.toFixed(1).padStart(10)} ms ${((100 * k.ms) / total).toFixed(1).padStart(5)}%`);
+  }
+  return lines;
+}

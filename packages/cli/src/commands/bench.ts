@@ -1,0 +1,97 @@
+/**
+ * `agon bench`: decode and training tokens/s, one LSP iteration, peak RSS and peak tensor bytes,
+ * for stories260K and a 15M-class model on every backend present, side by side with PyTorch
+ * (shared/bench/torch_ref.py) on the same shapes. See docs/benchmarks.md.
+ */
+import { BENCH_MODELS, type BenchModelName } from '../bench/models.js';
+import type { BenchRow } from '../bench/plan.js';
+import { runRowInProcess } from '../bench/run-row.js';
+import { runBench } from '../bench/run.js';
+import { formatKernels, formatReport } from '../bench/table.js';
+import { numberFlag, parseFlags } from '../args.js';
+import { UsageError, type CliIO } from '../io.js';
+
+/** Flags of `agon bench`, shown by `agon bench --help`. */
+export const BENCH_HELP = [
+  'usage: agon bench [--quick] [--json] [--backends LIST] [--models LIST] [--profile]',
+  '                  [--no-torch] [--python PATH] [--torch-ref PATH] [--torch-threads N] [--inline]',
+  '',
+  '  --quick            tiny shapes (seconds), to check the harness',
+  '  --json             print one JSON object (the whole report) instead of the table',
+  '  --backends LIST    comma-separated, default wasm,cpu,webgpu (those present)',
+  `  --models LIST      comma-separated of ${BENCH_MODELS.join(', ')} (default both)`,
+  '  --profile          also print per-kernel times of each row\'s profiled warm-up pass',
+  '  --no-torch         skip the PyTorch column',
+  '  --python PATH      python with torch (default /opt/torch2/bin/python, then /usr/bin/python3)',
+  '  --torch-ref PATH   torch_ref.py (default ../shared/bench/torch_ref.py from the repository)',
+  '  --torch-threads N  torch threads (default: the number of CPUs)',
+  '  --inline           run every row in this process (default: one process per row when built)',
+];
+
+const FLAGS = {
+  quick: { type: 'boolean' },
+  json: { type: 'boolean' },
+  backends: { type: 'string' },
+  models: { type: 'string' },
+  profile: { type: 'boolean' },
+  'no-torch': { type: 'boolean' },
+  python: { type: 'string' },
+  'torch-ref': { type: 'string' },
+  'torch-threads': { type: 'string' },
+  inline: { type: 'boolean' },
+  row: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function list(raw: string | boolean | undefined): string[] | undefined {
+  return typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/**
+ * Runs `agon bench` with `args` (the words after `bench`) and returns the exit code: 0 when every
+ * row ran, 1 when one failed (the table says which and why).
+ *
+ * @example
+ * ```ts
+ * const code = await runBenchCommand(['--quick', '--json', '--backends', 'wasm'], processIO);
+ * ```
+ */
+export async function runBenchCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const f = parseFlags('bench', args, FLAGS);
+  if (f.help) {
+    for (const l of BENCH_HELP) io.out(l);
+    return 0;
+  }
+  if (typeof f.row === 'string') {
+    // Internal: one row in this (fresh) process, for the parent's peak-RSS isolation.
+    io.out(JSON.stringify(await runRowInProcess(JSON.parse(f.row) as BenchRow)));
+    return 0;
+  }
+  const models = list(f.models);
+  for (const m of models ?? []) {
+    if (!(BENCH_MODELS as readonly string[]).includes(m)) throw new UsageError(`bench: --models: unknown model '${m}'; known: ${BENCH_MODELS.join(', ')}`);
+  }
+  const backends = list(f.backends);
+  if (backends && backends.length === 0) throw new UsageError('bench: --backends must name at least one backend, e.g. wasm');
+  const report = await runBench({
+    quick: f.quick === true,
+    backends,
+    models: models as BenchModelName[] | undefined,
+    torch: f['no-torch'] !== true,
+    python: typeof f.python === 'string' ? f.python : undefined,
+    torchRef: typeof f['torch-ref'] === 'string' ? f['torch-ref'] : undefined,
+    torchThreads: numberFlag('bench', 'torch-threads', f['torch-threads'], { min: 1, integer: true }),
+    isolate: f.inline ? 'inline' : 'auto',
+    progress: f.json ? undefined : (line) => io.err(line),
+  });
+  if (f.json) io.out(JSON.stringify(report));
+  else {
+    for (const l of formatReport(report)) io.out(l);
+    if (f.profile) for (const l of formatKernels(report)) io.out(l);
+  }
+  if (report.rows.length === 0) {
+    io.err('agon: bench: no rows ran (no backend present?)');
+    return 1;
+  }
+  return report.rows.every((r) => r.agon) ? 0 : 1;
+}

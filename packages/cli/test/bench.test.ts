@@ -1,0 +1,103 @@
+// `agon bench --quick --json` end to end on the real stories260K model and the wasm backend:
+// every row ran, the fields are there and plausible, nothing leaked; with a PyTorch peer on this
+// machine the torch column and the ratios come from the same invocation.
+import * as tf from '@tensorflow/tfjs-core';
+import { main, type CliIO } from '@agon/cli';
+import { initBackend } from '@agon/tensor';
+import { findTorchPeer } from '../src/bench/torch.js';
+import { syntheticTokenizer } from '../src/bench/synthetic-tokenizer.js';
+import { planRows } from '../src/bench/plan.js';
+import type { BenchReport } from '../src/bench/run.js';
+
+async function bench(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (l) => void out.push(l), err: (l) => void err.push(l) };
+  const before = tf.memory().numTensors;
+  const code = await main(['bench', ...args], io);
+  expect(tf.memory().numTensors).toBe(before);
+  return { code, out, err };
+}
+
+describe('agon bench', () => {
+  beforeAll(() => initBackend({ backend: 'wasm' }));
+
+  it('--quick --json: every row of stories260K on wasm, side by side with PyTorch when present', async () => {
+    const peer = await findTorchPeer({});
+    const r = await bench(['--quick', '--json', '--backends', 'wasm', '--models', 'stories260K', '--inline']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.out).toHaveLength(1);
+    const report = JSON.parse(r.out[0]) as BenchReport;
+    expect(report.quick).toBe(true);
+    expect(report.isolated).toBe(false);
+    expect(report.machine.cpus).toBeGreaterThan(0);
+    expect(report.machine.node).toBe(process.version);
+    expect(report.rows.map((x) => x.row.label)).toEqual(['decode b1', 'decode b4', 'train 2×8', 'lsp N2 G2']);
+    for (const row of report.rows) {
+      expect(row.row).toMatchObject({ model: 'stories260K', backend: 'wasm' });
+      const a = row.agon!;
+      expect(a.value).toBeGreaterThan(0);
+      expect(Number.isFinite(a.value)).toBe(true);
+      expect(a.unit).toBe(row.row.kind === 'lsp' ? 's' : 'tokens/s');
+      // The model alone is 1 MB of float32 weights; the RSS of a Node process with tfjs is > 50 MB.
+      expect(a.peakTensorMb).toBeGreaterThan(0.9);
+      expect(a.peakRssMb).toBeGreaterThan(50);
+      expect(a.backendDetail).toMatch(/simd/);
+      expect(a.kernelMsTotal).toBeGreaterThan(0);
+      expect(Object.keys(a.kernels)).toContain('BatchMatMul');
+    }
+    const train = report.rows[2].agon!;
+    // Random tokens over 512 ids: the loss of a trained model on them is near or above ln 512.
+    expect(train.extra.finalLoss).toBeGreaterThan(4);
+    expect(report.rows[3].agon!.extra.skippedSteps).toBe(0);
+    if (typeof peer === 'string') {
+      expect(report.torch).toEqual({ skipped: peer });
+    } else {
+      expect(report.torch).toMatchObject({ python: peer.python, torch: peer.torch });
+      for (const row of report.rows.slice(0, 3)) {
+        expect(row.torch).toMatchObject({ mode: row.row.kind, config: 'stories260K', batch: row.row.decode?.batch ?? row.row.train?.batch });
+        expect(row.ratio).toBeCloseTo(row.agon!.value / Number(row.torch!.tokens_per_s), 10);
+      }
+      expect(report.rows[3].torch).toBeUndefined();
+      expect(report.rows[3].note).toMatch(/no torch counterpart/);
+    }
+  }, 300_000);
+
+  it('prints a Markdown table with one line per row and the machine', async () => {
+    const r = await bench(['--quick', '--backends', 'wasm', '--models', 'stories260K', '--no-torch', '--inline']);
+    expect(r.code).toBe(0);
+    const table = r.out.filter((l) => l.startsWith('| stories260K | wasm |'));
+    expect(table).toHaveLength(4);
+    expect(r.out.join('\n')).toMatch(/PyTorch peer: none — turned off/);
+    expect(r.out.join('\n')).toMatch(/^machine: \d+ CPUs/m);
+    expect(r.err).toHaveLength(4); // one progress line per row
+  }, 300_000);
+
+  it('rejects an unknown model or an empty backend list with one line', async () => {
+    expect((await bench(['--models', 'gpt5'])).err).toEqual(["agon: bench: --models: unknown model 'gpt5'; known: stories260K, stories15M"]);
+    expect((await bench(['--backends', ','])).err).toEqual(['agon: bench: --backends must name at least one backend, e.g. wasm']);
+  });
+});
+
+describe('bench pieces', () => {
+  it('the synthetic tokenizer is lossless and decodes every id to text', () => {
+    const tok = syntheticTokenizer(32000);
+    const text = 'Once upon a time — über 3 + 4 = 7 🙂';
+    expect(tok.decode(tok.encode(text))).toBe(text);
+    expect(tok.encode('A', { bos: true })).toEqual([1, 65 + 3]);
+    expect(tok.decode([259])).not.toBe('');
+    expect(tok.decode([31999, 1, 2])).toMatch(/^ [a-z]+$/);
+    expect(() => syntheticTokenizer(100)).toThrow(/vocabSize must be an integer >= 259, got 100/);
+  });
+
+  it('the full plan: every workload for each model on wasm, reduced rows on the slow backends', () => {
+    const rows = planRows({ quick: false, backends: ['wasm', 'cpu', 'webgpu'] });
+    const labels = (model: string, backend: string) => rows.filter((r) => r.model === model && r.backend === backend).map((r) => r.label);
+    expect(labels('stories260K', 'wasm')).toEqual(['decode b1', 'decode b32', 'train 8×256', 'lsp N8 G4']);
+    expect(labels('stories15M', 'wasm')).toEqual(['decode b1', 'decode b32', 'train 4×128', 'lsp N8 G4']);
+    expect(labels('stories15M', 'cpu')).toEqual(['decode b1']);
+    expect(labels('stories15M', 'webgpu')).toEqual([]);
+    expect(rows.find((r) => r.label === 'lsp N8 G4')!.lsp).toEqual({ queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 });
+  });
+});
