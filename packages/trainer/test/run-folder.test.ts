@@ -27,7 +27,7 @@ it('writes config, metrics, samples, checkpoints, summary, report and the traine
           queriesPerStep: 2,
           answersPerQuery: 2,
           sampling: { solverMaxNewTokens: 4 },
-          eval: { size: 4, seed: 1, maxNewTokens: 4 },
+          eval: { size: 4, seed: 1, maxNewTokens: 4, every: 1 },
           checkpointEvery: 1,
           keepCheckpoints: 1,
         },
@@ -41,6 +41,9 @@ it('writes config, metrics, samples, checkpoints, summary, report and the traine
 
       const metrics = await readMetrics(dir);
       expect(metrics.map((l) => l.step)).toEqual([1, 2]);
+      // eval.every: 1 → a held-out point after step 1; the last step's is summary.eval.after.
+      expect(typeof metrics[0].metrics['eval/accuracy']).toBe('number');
+      expect(metrics[1].metrics['eval/accuracy']).toBeUndefined();
       for (const l of metrics) {
         expect(typeof l.seconds).toBe('number');
         expect(Object.keys(l.metrics)).toEqual(expect.arrayContaining(['loss', 'lr', 'gradNorm', 'skipped', 'reward/solver/mean', 'zeroStdFraction', 'solver/entropy']));
