@@ -135,7 +135,11 @@ export const trainConfigSchema = z
       .default(null),
     /** The game the roles play. Default: arithmetic with its defaults. */
     game: gameSchema.default({ name: 'arithmetic', options: {} }),
-    /** Where queries come from: absent = the Challenger (self-play); `{ fixed: { size, seed } }` = a fixed prompt set drawn from the game (data-driven GRPO baseline, no Challenger). */
+    /**
+     * Where queries come from: absent = the Challenger (self-play); `{ fixed: { size, seed } }` = a
+     * fixed prompt set drawn from the game's generator (data-driven GRPO baseline, no Challenger),
+     * with every query of the held-out eval set left out.
+     */
     queries: z
       .object({ fixed: z.object({ size: posInt(), seed: z.number().int().min(0) }).strict() })
       .strict()
@@ -143,9 +147,14 @@ export const trainConfigSchema = z
       .default(null),
     /** Rewards R(q, a), summed with their weights. Default: the game's verifier (verifiable games); required for `lsp`. */
     rewards: z.array(rewardSchema).optional(),
-    /** LSP self-reward: the reference model judges each (query, answer) on the 7-point prompt; `weight` scales it (w). null = LSP-Zero. Default null. */
+    /**
+     * LSP self-reward R_Q from the reference model, scaled by `weight` (w). `judge`: `prompt` = the
+     * paper's 7-point judge prompt, answered greedily in at most `maxNewTokens` tokens; `likelihood`
+     * = the reference's mean per-token log-prob of the answer (for models that cannot hold or follow
+     * the judge prompt). null = LSP-Zero. Default null.
+     */
     selfReward: z
-      .object({ weight: finite().min(0).default(1), maxNewTokens: posInt().default(64) })
+      .object({ judge: z.enum(['prompt', 'likelihood']).default('prompt'), weight: finite().min(0).default(1), maxNewTokens: posInt().default(64) })
       .strict()
       .nullable()
       .default(null),

@@ -15,6 +15,7 @@ import type { TrainConfig } from './config.js';
 import { evaluate as evaluateHeldOut, heldOutSet } from './eval/index.js';
 import type { RoleObjectives, GradientContext } from './gradients.js';
 import { likelihoodScorer } from './likelihood-scorer.js';
+import { referenceLikelihoodReward } from './reference-likelihood.js';
 import { challengerQueries, fixedQueries, type QuerySource } from './queries.js';
 import { referenceFor, type Reference } from './reference.js';
 import type { RolloutContext } from './rollout.js';
@@ -127,6 +128,22 @@ export function isVerifiable<Q>(game: Game<Q>): game is VerifiableGame<Q> {
   return typeof g.verify === 'function' && typeof g.evalSet === 'function' && typeof g.formatQuery === 'function';
 }
 
+/**
+ * The GRPO baseline's prompt set: `size` distinct queries from the game's seeded generator, none of
+ * them in the held-out eval set `heldOut` (drawn with extra and filtered, so the baseline never
+ * trains on a test query).
+ *
+ * @example
+ * ```ts
+ * const set = fixedPromptSet(arithmeticGame({ digits: 2 }), { size: 64, seed: 777 }, { size: 64, seed: 1234 });
+ * ```
+ */
+export function fixedPromptSet<Q>(game: VerifiableGame<Q>, fixed: { size: number; seed: number }, heldOut: { size: number; seed: number } | null): Q[] {
+  const held = new Set(heldOut ? heldOutSet(game, heldOut).map((q) => game.formatQuery(q)) : []);
+  const drawn = heldOutSet(game, { size: fixed.size + held.size, seed: fixed.seed }).filter((q) => !held.has(game.formatQuery(q)));
+  return drawn.slice(0, fixed.size);
+}
+
 /** Renders a conversation for a model without a chat template: the user turns, one per line. */
 const plainChat: ChatFormat = {
   render: (messages, { addGenerationPrompt }) => messages.map((m) => m.content).join('\n') + (addGenerationPrompt ? '\n' : ''),
@@ -218,7 +235,10 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
 
   let quality = deps.quality;
   if (quality === undefined) {
-    if (cfg.selfReward) {
+    if (cfg.selfReward?.judge === 'likelihood') {
+      if (!reference) throw new Error('internal: the self-reward needs a reference model');
+      quality = { fn: referenceLikelihoodReward<Q>({ reference, tokenizer, chat, bos, game, microBatchSize: cfg.microBatchSize }), weight: cfg.selfReward.weight };
+    } else if (cfg.selfReward) {
       const ref = reference;
       if (!ref) throw new Error('internal: the self-reward needs a reference model');
       const sampler: Sampler = { generate: (prompts, opts) => ref.run((m) => generate(m, tokenizer, prompts, { ...opts, microBatchSize: cfg.microBatchSize })) };
@@ -250,7 +270,7 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
   if (!queries) {
     if (cfg.queries) {
       if (!verifiable) throw new Error(`config: field queries.fixed: needs a verifiable game (its evalSet draws the prompt set); '${game.name ?? '?'}' is not`);
-      queries = fixedQueries(heldOutSet(game, { size: cfg.queries.fixed.size, seed: cfg.queries.fixed.seed }), { seed: cfg.seed });
+      queries = fixedQueries(fixedPromptSet(game, cfg.queries.fixed, cfg.eval), { seed: cfg.seed });
     } else queries = challengerQueries();
   }
 

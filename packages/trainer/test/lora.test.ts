@@ -1,4 +1,4 @@
-// LoRA from the config: only the adapter factors are trainable (the checkpoint holds nothing else),
+// LoRA + LSP with the likelihood self-reward, from the config: only the adapter factors are trainable (the checkpoint holds nothing else),
 // the reference is the same model with adapters off (KL 0 at step 1, > 0 after), and the adapters
 // are exported in PEFT layout.
 import { readdir } from 'node:fs/promises';
@@ -25,6 +25,7 @@ it('trains LoRA adapters on stories260K against the adapters-off reference', asy
           game: { name: 'lsp', challengerPrompt: 'Once upon a time' },
           rewards: [{ type: 'model', path: STORIES_260K }],
           lora: { r: 4, targetModules: ['q', 'v'] },
+          selfReward: { judge: 'likelihood', weight: 0.1 },
           steps: 2,
           loss: { beta: 0.1 },
           optimizer: { lr: 1e-2 },
@@ -37,6 +38,7 @@ it('trains LoRA adapters on stories260K against the adapters-off reference', asy
       expect(s1.metrics['solver/kl']).toBeCloseTo(0, 6);
       expect(s2.metrics['solver/kl']).toBeGreaterThan(0);
       expect(Number.isFinite(s2.metrics.loss)).toBe(true);
+      expect(s1.metrics['selfReward/mean']).toBeLessThan(0); // LSP with the reference's likelihood as R_Q
 
       const weights = await readSafetensors(join(dir, 'checkpoints', 'step-000002', 'weights.safetensors'));
       const layers = (await loadModel(STORIES_260K)).model;
