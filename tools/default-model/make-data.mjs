@@ -1,0 +1,164 @@
+// Builds the default model's tokenizer (a small BPE trained on the default game's own prompt text)
+// and the tokenized pretraining corpus that pretrain.py reads. Deterministic: no randomness here.
+//
+//   node tools/default-model/make-data.mjs <out-dir> <corpus.json>
+//
+// Writes <out-dir>/tokenizer.json and <out-dir>/tokenizer_config.json, and <corpus.json>.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { hfTokenizer, jinjaChatFormat } from '@agon/models';
+import { game, HELD_OUT } from './game.mjs';
+
+const [outDir, corpusFile] = process.argv.slice(2);
+if (!outDir || !corpusFile) {
+  console.error('usage: node tools/default-model/make-data.mjs <out-dir> <corpus.json>');
+  process.exit(2);
+}
+
+const SPECIALS = ['<unk>', '<s>', '</s>', '<|user|>', '<|assistant|>', '<|system|>'];
+// No BOS in the template: callers add it with encode(text, { bos: true }).
+const CHAT_TEMPLATE =
+  "{% for message in messages %}{% if message['role'] == 'user' %}{{ '<|user|>' + message['content'] }}" +
+  "{% elif message['role'] == 'system' %}{{ '<|system|>' + message['content'] }}" +
+  "{% else %}{{ '<|assistant|>' + message['content'] + eos_token }}{% endif %}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
+
+function writeAtomic(file, text) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+// ---- BPE trained on the words of the game's prompts (Metaspace: a word is "▁" + its characters).
+const DIGIT = /\d/;
+function trainBpe(texts) {
+  const counts = new Map();
+  for (const t of texts) for (const w of t.split(' ')) if (w) counts.set(`▁${w}`, (counts.get(`▁${w}`) ?? 0) + 1);
+  const words = [...counts.entries()].map(([w, c]) => ({ syms: [...w], c }));
+  const alphabet = new Set(['▁', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '*', '=', '?', '.', ',', '\n', '[', ']', ' ']);
+  for (const { syms } of words) for (const s of syms) alphabet.add(s);
+  alphabet.delete(' ');
+  const merges = [];
+  for (;;) {
+    const pairs = new Map();
+    for (const { syms, c } of words) {
+      for (let i = 0; i + 1 < syms.length; i++) {
+        // Digits stay one token each, so every number is spelled digit by digit.
+        if (DIGIT.test(syms[i]) || DIGIT.test(syms[i + 1])) continue;
+        const k = `${syms[i]} ${syms[i + 1]}`;
+        pairs.set(k, (pairs.get(k) ?? 0) + c);
+      }
+    }
+    if (pairs.size === 0) break;
+    // Most frequent pair; ties by text so the result never depends on Map order.
+    const [best] = [...pairs.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0];
+    merges.push(best);
+    const [l, r] = best.split(' ');
+    for (const w of words) {
+      const out = [];
+      for (let i = 0; i < w.syms.length; i++) {
+        if (i + 1 < w.syms.length && w.syms[i] === l && w.syms[i + 1] === r) {
+          out.push(l + r);
+          i++;
+        } else out.push(w.syms[i]);
+      }
+      w.syms = out;
+    }
+  }
+  const vocab = {};
+  SPECIALS.forEach((s, i) => (vocab[s] = i));
+  for (const s of [...alphabet].sort()) vocab[s] = Object.keys(vocab).length;
+  for (const m of merges) {
+    const t = m.replace(' ', '');
+    if (!(t in vocab)) vocab[t] = Object.keys(vocab).length;
+  }
+  return { vocab, merges };
+}
+
+const sample = game.evalSet({ size: 1, seed: 1 })[0];
+const promptTexts = [game.challengerPrompt()[0].content, game.solverPrompt(sample)[0].content];
+const { vocab, merges } = trainBpe(promptTexts);
+const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
+const tokenizerJson = {
+  version: '1.0',
+  truncation: null,
+  padding: null,
+  added_tokens: SPECIALS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+  normalizer: null,
+  pre_tokenizer: metaspace,
+  post_processor: null,
+  decoder: metaspace,
+  model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: false, ignore_merges: false, vocab, merges },
+};
+const tokenizerConfig = {
+  bos_token: '<s>',
+  eos_token: '</s>',
+  unk_token: '<unk>',
+  add_bos_token: true,
+  add_eos_token: false,
+  clean_up_tokenization_spaces: false,
+  model_max_length: 256,
+  tokenizer_class: 'PreTrainedTokenizerFast',
+  chat_template: CHAT_TEMPLATE,
+};
+writeAtomic(join(outDir, 'tokenizer.json'), `${JSON.stringify(tokenizerJson, null, 1)}\n`);
+writeAtomic(join(outDir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig, null, 2)}\n`);
+
+// ---- Corpus: every problem of the game's space except the held-out set, tokenized exactly as the
+// trainer will tokenize it (same tokenizer, same chat template, BOS added by encode).
+const tok = hfTokenizer(JSON.parse(readFileSync(join(outDir, 'tokenizer.json'), 'utf8')), tokenizerConfig, { file: 'tokenizer.json' });
+const chat = jinjaChatFormat(CHAT_TEMPLATE, tokenizerConfig);
+const asst = tok.tokenToId('<|assistant|>');
+const heldOut = new Set(game.evalSet(HELD_OUT).map((q) => game.formatQuery(q)));
+
+/** Prompt ids and reply ids (EOS included) of one chat exchange, split where the reply starts. */
+function exchange(userMessages, reply) {
+  const ids = tok.encode(chat.render([...userMessages, { role: 'assistant', content: reply }], { addGenerationPrompt: false }), { bos: true });
+  const prompt = tok.encode(chat.render(userMessages, { addGenerationPrompt: true }), { bos: true });
+  const cut = ids.lastIndexOf(asst) + 1;
+  if (cut !== prompt.length || prompt.some((id, i) => id !== ids[i])) throw new Error(`prompt of "${reply}" does not prefix its exchange`);
+  return { prompt, reply: ids.slice(cut) };
+}
+
+/**
+ * The Solver's worked answer: units column, tens column (with "+1" when the units carry), result.
+ * The game's verifier reads the last integer, so "4+8=12, 3+5+1=9, 92" answers 34 + 58. Working
+ * column by column makes every token a one-digit lookup, which a tiny model learns quickly.
+ * With `dropCarry` the tens column forgets the carry: the classic error, one token away.
+ */
+function worked(a, b, dropCarry) {
+  const [x, y] = [a.padStart(2, '0'), b.padStart(2, '0')];
+  const units = Number(x[1]) + Number(y[1]);
+  const carry = units >= 10 && !dropCarry ? 1 : 0;
+  const tens = Number(x[0]) + Number(y[0]) + carry;
+  const result = tens * 10 + (units % 10);
+  return `${x[1]}+${y[1]}=${units}, ${x[0]}+${y[0]}${carry ? '+1' : ''}=${tens}, ${result}`;
+}
+
+const challenger = exchange(game.challengerPrompt(), '0 + 0').prompt;
+const problems = [];
+for (let a = 0; a <= 99; a++) {
+  for (let b = 0; b <= 99; b++) {
+    const q = game.parseQuery(`${a} + ${b}`);
+    if ('invalid' in q) throw new Error(`game rejects ${a} + ${b}: ${q.reason}`);
+    const text = game.formatQuery(q);
+    const right = worked(q.a, q.b, false);
+    if (game.verify(q, right) !== 1) throw new Error(`worked answer "${right}" fails the verifier for ${text}`);
+    const wrong = worked(q.a, q.b, true);
+    const solver = exchange(game.solverPrompt(q), right);
+    problems.push({
+      a, b,
+      // Held-out problems are kept only so pretrain.py can report held-out accuracy; never trained on.
+      heldOut: heldOut.has(text),
+      digits: [q.a.length, q.b.length],
+      solverPrompt: solver.prompt,
+      right: solver.reply,
+      wrong: wrong === right ? null : exchange(game.solverPrompt(q), wrong).reply,
+      query: exchange(game.challengerPrompt(), text).reply,
+    });
+  }
+}
+writeAtomic(corpusFile, JSON.stringify({ vocabSize: Object.keys(vocab).length, eosId: tok.eosId, challengerPrompt: challenger, problems }));
+console.log(`vocab ${Object.keys(vocab).length}, merges ${merges.length}, challenger prompt ${challenger.length} tokens, solver prompt ${problems[0].solverPrompt.length} tokens, problems ${problems.length} (held out ${problems.filter((p) => p.heldOut).length})`);
+console.log('challenger prompt decodes to:', JSON.stringify(tok.decode(challenger)).slice(0, 200));
+console.log('example:', JSON.stringify(tok.decode(problems[5858].solverPrompt)), tok.decode(problems[5858].right), problems[5858].right, problems[5858].wrong && tok.decode(problems[5858].wrong));
