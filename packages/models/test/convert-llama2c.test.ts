@@ -92,7 +92,8 @@ await describeEachBackend('llama2.c → HF conversion and saving', (backend) => 
       again.model.dispose();
     }));
 
-  it.each(['qwen2-tiny', 'qwen3-tiny', 'llama3-rope', 'mistral-tiny', 'gpt2-tiny'])('%s: saved as an HF folder, it loads back with equal logits', (name) =>
+  // Saving is backend-independent; on WebGPU (SwiftShader: slow shader compiles) only the stories260K tests run.
+  (backend === 'webgpu' ? it.skip : it).each(['qwen2-tiny', 'qwen3-tiny', 'llama3-rope', 'mistral-tiny', 'gpt2-tiny'])('%s: saved as an HF folder, it loads back with equal logits', (name) =>
     expectNoLeaks(async () => {
       const { buildArchitecture } = await import('@agon/models');
       const hf = await readHfFolder(fixture(name));

