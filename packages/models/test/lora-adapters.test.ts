@@ -34,8 +34,11 @@ const IDS = [
   [1, 66, 355, 95, 279, 9],
 ];
 
-await describeEachBackend('LoRA adapters', () => {
-  it('a fresh adapter (B = 0) leaves stories260K logits unchanged; only A and B are trainable', () =>
+await describeEachBackend('LoRA adapters', (backend) => {
+  // SwiftShader (webgpu on a CPU) takes seconds per forward pass: on webgpu only the numerics
+  // against torch run; the adapter bookkeeping is backend-independent and covered on cpu and wasm.
+  const logicIt = backend === 'webgpu' ? it.skip : it;
+  logicIt('a fresh adapter (B = 0) leaves stories260K logits unchanged; only A and B are trainable', () =>
     expectNoLeaks(async () => {
       const { model } = await loadModel(STORIES_260K);
       const base = await logitsOf(model, IDS);
@@ -61,7 +64,7 @@ await describeEachBackend('LoRA adapters', () => {
       lora.dispose();
     }));
 
-  it('withAdapters(false) is the base model sharing its variables (no new tensors), and trains nothing', () =>
+  logicIt('withAdapters(false) is the base model sharing its variables (no new tensors), and trains nothing', () =>
     expectNoLeaks(async () => {
       const { model } = await loadModel(STORIES_260K);
       const base = await logitsOf(model, IDS);
@@ -106,7 +109,7 @@ await describeEachBackend('LoRA adapters', () => {
       }));
   }
 
-  it('dropout is active only in training mode, and seeded', () =>
+  logicIt('dropout is active only in training mode, and seeded', () =>
     expectNoLeaks(async () => {
       const ids = [[1, 5, 9, 3, 7, 2, 11, 4]];
       const run = async (dropout: number, training: boolean) => {

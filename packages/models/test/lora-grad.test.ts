@@ -36,9 +36,12 @@ async function value(f: () => tf.Scalar): Promise<number> {
   return v;
 }
 
-await describeEachBackend('LoRA gradients', () => {
-  for (const name of ['llama-tiny', 'gpt2-tiny']) {
-    it(`${name}: gradients reach only A and B, and match finite differences`, () =>
+await describeEachBackend('LoRA gradients', (backend) => {
+  // SwiftShader (webgpu on a CPU) takes seconds per forward pass: on webgpu one model checks where
+  // gradients go; the finite differences and the optimizer step run on cpu and wasm.
+  const gpu = backend === 'webgpu';
+  for (const name of gpu ? ['llama-tiny'] : ['llama-tiny', 'gpt2-tiny']) {
+    it(`${name}: gradients reach only A and B${gpu ? '' : ', and match finite differences'}`, () =>
       expectNoLeaks(async () => {
         const lora = await adapted(name);
         const V = lora.config.vocabSize;
@@ -52,7 +55,7 @@ await describeEachBackend('LoRA gradients', () => {
         // cancels, so h can be large enough that float32 rounding (∝ 1/h) stays small.
         const h = 4e-2;
         let worst = 0;
-        const picked = [...lora.adapters.values()].filter((_, i) => i % 3 === 0);
+        const picked = gpu ? [] : [...lora.adapters.values()].filter((_, i) => i % 3 === 0);
         for (const { A, B } of picked) {
           for (const variable of [A, B]) {
             const g = await grads[variable.name].data();
@@ -71,14 +74,14 @@ await describeEachBackend('LoRA gradients', () => {
             }
           }
         }
-        console.log(`${name}: worst finite-difference error ${worst.toExponential(2)}`);
+        if (!gpu) console.log(`${name}: worst finite-difference error ${worst.toExponential(2)} on ${backend}`);
         expect(worst).toBeLessThan(1e-2);
         tf.dispose([v0, R, ...Object.values(grads)]);
         lora.dispose();
       }));
   }
 
-  it('an optimizer step changes the adapters and the loss, never the base weights', () =>
+  (gpu ? it.skip : it)('an optimizer step changes the adapters and the loss, never the base weights', () =>
     expectNoLeaks(async () => {
       const lora = await adapted('llama-tiny');
       const R = tf.randomNormal([2, 6, lora.config.vocabSize], 0, 1, 'float32', 8);
