@@ -1,0 +1,2 @@
+export { fusedAttention } from './op.js';
+export { registerAttentionKernels, ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL } from './kernels.js';

@@ -1,0 +1,86 @@
+/**
+ * The fused attention kernels for the CPU-side backends: `AgonAttention` (outputs o and lse) and
+ * `AgonAttentionGrad` (dq, dk, dv), run on host memory by math.ts. On wasm they read and write
+ * the backend's heap in place (no copies); on cpu they use its arrays.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { attentionBackward, attentionForward, type AttentionDims } from './math.js';
+
+/** Name of the forward kernel: inputs q, k, v (, mask); attr scale; outputs o, lse. */
+export const ATTENTION_KERNEL = 'AgonAttention';
+/** Name of the backward kernel: inputs dy, q, k, v, o, lse (, mask); attr scale; outputs dq, dk, dv. */
+export const ATTENTION_GRAD_KERNEL = 'AgonAttentionGrad';
+/** Backends that have these kernels. */
+export const ATTENTION_BACKENDS = ['cpu', 'wasm'] as const;
+
+/** The slices of the cpu and wasm backends the kernels use. */
+interface HostBackend {
+  readSync(dataId: tf.DataId): ArrayLike<number>;
+  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
+  makeTensorInfo?(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+
+/** Allocates outputs first (growing the wasm heap detaches views taken before), then views inputs. */
+function hostArrays(backend: HostBackend, inputs: (tf.TensorInfo | undefined)[], outShapes: number[][]) {
+  if (backend.makeOutput && backend.typedArrayFromHeap) {
+    const outs = outShapes.map((s) => backend.makeOutput!(s, 'float32'));
+    return {
+      ins: inputs.map((t) => (t ? backend.typedArrayFromHeap!(t) : undefined)),
+      outArrays: outs.map((t) => backend.typedArrayFromHeap!(t)),
+      finish: () => outs,
+    };
+  }
+  const outArrays = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
+  return {
+    ins: inputs.map((t) => (t ? asFloat32(backend.readSync(t.dataId)) : undefined)),
+    outArrays,
+    finish: () => outArrays.map((a, i) => backend.makeTensorInfo!(outShapes[i], 'float32', a)),
+  };
+}
+
+function asFloat32(a: ArrayLike<number>): Float32Array {
+  return a instanceof Float32Array ? a : Float32Array.from(a);
+}
+
+function dims(q: tf.TensorInfo, k: tf.TensorInfo, mask: tf.TensorInfo | undefined): AttentionDims {
+  const [B, T, H, D] = q.shape;
+  const [, Hkv, Tk] = k.shape;
+  return { B, T, H, Hkv, Tk, D, Bm: mask ? mask.shape[0] : 0, Hm: mask ? mask.shape[1] : 0 };
+}
+
+function forwardKernel({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo[] {
+  const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const d = dims(q!, k!, mask);
+  const io = hostArrays(backend as HostBackend, [q, k, v, mask], [q!.shape, [d.B, d.H, d.T]]);
+  const [qa, ka, va, ma] = io.ins;
+  attentionForward(d, qa!, ka!, va!, ma, (attrs as { scale: number }).scale, io.outArrays[0], io.outArrays[1]);
+  return io.finish();
+}
+
+function gradKernel({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo[] {
+  const { dy, q, k, v, o, lse, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
+  const d = dims(q!, k!, mask);
+  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, mask], [q!.shape, k!.shape, v!.shape]);
+  const [dya, qa, ka, va, oa, la, ma] = io.ins;
+  const [dq, dk, dv] = io.outArrays;
+  attentionBackward(d, qa!, ka!, va!, ma, (attrs as { scale: number }).scale, oa!, la!, dya!, dq, dk, dv);
+  return io.finish();
+}
+
+/**
+ * Registers both kernels on cpu and wasm (idempotent; a backend not loaded yet is fine: tfjs keys
+ * kernels by name).
+ *
+ * @example
+ * ```ts
+ * registerAttentionKernels();
+ * tf.getKernel('AgonAttention', 'wasm'); // defined
+ * ```
+ */
+export function registerAttentionKernels(): void {
+  for (const backendName of ATTENTION_BACKENDS) {
+    if (!tf.getKernel(ATTENTION_KERNEL, backendName)) tf.registerKernel({ kernelName: ATTENTION_KERNEL, backendName, kernelFunc: forwardKernel as unknown as tf.KernelFunc });
+    if (!tf.getKernel(ATTENTION_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: ATTENTION_GRAD_KERNEL, backendName, kernelFunc: gradKernel as unknown as tf.KernelFunc });
+  }
+}
