@@ -23,19 +23,18 @@ interface HostBackend {
 
 /** Allocates outputs first (growing the wasm heap detaches views taken before), then views inputs. */
 function hostArrays(backend: HostBackend, inputs: (tf.TensorInfo | undefined)[], outShapes: number[][]) {
-  if (backend.makeOutput && backend.typedArrayFromHeap) {
-    const outs = outShapes.map((s) => backend.makeOutput!(s, 'float32'));
-    return {
-      ins: inputs.map((t) => (t ? backend.typedArrayFromHeap!(t) : undefined)),
-      outArrays: outs.map((t) => backend.typedArrayFromHeap!(t)),
-      finish: () => outs,
-    };
+  const { makeOutput, typedArrayFromHeap, makeTensorInfo } = backend;
+  if (makeOutput && typedArrayFromHeap) {
+    const outs = outShapes.map((s) => makeOutput.call(backend, s, 'float32'));
+    const view = (t: tf.TensorInfo) => typedArrayFromHeap.call(backend, t);
+    return { ins: inputs.map((t) => (t ? view(t) : undefined)), outArrays: outs.map(view), finish: () => outs };
   }
+  if (!makeTensorInfo) throw new Error('AgonAttention: the backend is neither cpu nor wasm');
   const outArrays = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
   return {
     ins: inputs.map((t) => (t ? asFloat32(backend.readSync(t.dataId)) : undefined)),
     outArrays,
-    finish: () => outArrays.map((a, i) => backend.makeTensorInfo!(outShapes[i], 'float32', a)),
+    finish: () => outArrays.map((a, i) => makeTensorInfo.call(backend, outShapes[i], 'float32', a)),
   };
 }
 
@@ -49,22 +48,32 @@ function dims(q: tf.TensorInfo, k: tf.TensorInfo, mask: tf.TensorInfo | undefine
   return { B, T, H, Hkv, Tk, D, Bm: mask ? mask.shape[0] : 0, Hm: mask ? mask.shape[1] : 0 };
 }
 
-function forwardKernel({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo[] {
-  const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const d = dims(q!, k!, mask);
-  const io = hostArrays(backend as HostBackend, [q, k, v, mask], [q!.shape, [d.B, d.H, d.T]]);
-  const [qa, ka, va, ma] = io.ins;
-  attentionForward(d, qa!, ka!, va!, ma, (attrs as { scale: number }).scale, io.outArrays[0], io.outArrays[1]);
+/** Input `name` of a kernel call, which must be there. */
+function need<T>(x: T | undefined, name: string): T {
+  if (x === undefined) throw new Error(`AgonAttention: missing input '${name}'`);
+  return x;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+
+function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+  const ins = inputs as Record<string, tf.TensorInfo | undefined>;
+  const [q, k, v] = (['q', 'k', 'v'] as const).map((n) => need(ins[n], n));
+  const d = dims(q, k, ins.mask);
+  const io = hostArrays(backend as HostBackend, [q, k, v, ins.mask], [q.shape, [d.B, d.H, d.T]]);
+  const [qa, ka, va] = [0, 1, 2].map((i) => need(io.ins[i], 'q/k/v'));
+  attentionForward(d, qa, ka, va, io.ins[3], (attrs as { scale: number }).scale, io.outArrays[0], io.outArrays[1]);
   return io.finish();
 }
 
-function gradKernel({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo[] {
-  const { dy, q, k, v, o, lse, mask } = inputs as Record<string, tf.TensorInfo | undefined>;
-  const d = dims(q!, k!, mask);
-  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, mask], [q!.shape, k!.shape, v!.shape]);
-  const [dya, qa, ka, va, oa, la, ma] = io.ins;
+function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+  const ins = inputs as Record<string, tf.TensorInfo | undefined>;
+  const [dy, q, k, v, o, lse] = (['dy', 'q', 'k', 'v', 'o', 'lse'] as const).map((n) => need(ins[n], n));
+  const d = dims(q, k, ins.mask);
+  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, ins.mask], [q.shape, k.shape, v.shape]);
+  const [dya, qa, ka, va, oa, la] = [0, 1, 2, 3, 4, 5].map((i) => need(io.ins[i], 'dy/q/k/v/o/lse'));
   const [dq, dk, dv] = io.outArrays;
-  attentionBackward(d, qa!, ka!, va!, ma, (attrs as { scale: number }).scale, oa!, la!, dya!, dq, dk, dv);
+  attentionBackward(d, qa, ka, va, io.ins[6], (attrs as { scale: number }).scale, oa, la, dya, dq, dk, dv);
   return io.finish();
 }
 
