@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@agon/core';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';
-import { attachLora, buildArchitecture, loadLoraAdapters, loadModel, readHfFolder, STORIES_260K, type LoraModel } from '@agon/models';
+import { attachLora, buildArchitecture, emptyKVCache, loadLoraAdapters, loadModel, readHfFolder, STORIES_260K, type LoraModel } from '@agon/models';
 import { expectedOf, fixtureDir, worstRelativeError } from './fixtures/expected.js';
 
 const ALL = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
@@ -108,6 +108,29 @@ await describeEachBackend('LoRA adapters', (backend) => {
         merged.dispose();
       }));
   }
+
+  logicIt('the KV cache carries the adapters: prefix + one cached step equals one full forward pass', () =>
+    expectNoLeaks(async () => {
+      const lora = attachLora((await loadModel(STORIES_260K)).model, { r: 4, targetModules: ALL, seed: 2 });
+      randomizeB(lora, 9);
+      const full = await logitsOf(lora, IDS);
+      const V = lora.config.vocabSize;
+      const T = IDS[0].length;
+      const step = tf.tidy(() => {
+        const first = lora.forward(tf.tensor2d(IDS.map((r) => r.slice(0, -1)), undefined, 'int32'), { cache: emptyKVCache() });
+        const next = lora.forward(tf.tensor2d(IDS.map((r) => r.slice(-1)), undefined, 'int32'), { cache: first.cache });
+        first.cache?.dispose();
+        next.cache?.dispose();
+        return next.logits; // [2, 1, V]
+      });
+      const got = await step.data();
+      step.dispose();
+      for (let b = 0; b < 2; b++) {
+        const want = full.subarray((b * T + T - 1) * V, (b * T + T) * V);
+        expect(worstRelativeError(got.subarray(b * V, (b + 1) * V), want)).toBeLessThan(1e-5);
+      }
+      lora.dispose();
+    }));
 
   logicIt('dropout is active only in training mode, and seeded', () =>
     expectNoLeaks(async () => {
