@@ -11,7 +11,7 @@ import type { CausalLM, Objective } from '@agon/core';
 import { tokenLogprobs } from '@agon/tensor';
 import { meanTokenEntropy } from '@agon/objectives';
 import type { Reference } from './reference.js';
-import { sequenceTensors, type Sequence } from './sequences.js';
+import { lossWindow, sequenceTensors, type Sequence } from './sequences.js';
 
 /**
  * The loss of each role, as objects (REINFORCE, PPO-clip or a fork's own), and α_Ch.
@@ -72,12 +72,12 @@ export async function accumulateGradients(
       try {
         if (ctx.objectives.needsReference) {
           if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
-          ref = await ctx.reference.run((m) => tf.tidy(() => tokenLogprobs(m.forward(t.inputs).logits, t.targets) as tf.Tensor2D));
+          ref = await ctx.reference.run((m) => tf.tidy(() => tokenLogprobs(lossWindow(m.forward(t.inputs).logits, t.offset), t.targets) as tf.Tensor2D));
         }
         const kept: tf.Scalar[] = [];
         const names: string[] = [];
         const { value, grads } = tf.variableGrads(() => {
-          const logits = ctx.model.forward(t.inputs).logits;
+          const logits = lossWindow(ctx.model.forward(t.inputs).logits, t.offset);
           const logprobs = tokenLogprobs(logits, t.targets) as tf.Tensor2D;
           const out = objective.loss({ logprobs, refLogprobs: ref, oldLogprobs: t.oldLogprobs, advantages: t.advantages, mask: t.mask });
           names.push('entropy', ...Object.keys(out.metrics));

@@ -20,16 +20,36 @@ export interface Sequence {
   advantage: number;
 }
 
-/** The [B, T] tensors of a micro-batch (caller disposes). */
+/** The tensors of a micro-batch (caller disposes). */
 export interface SequenceTensors {
-  /** (prompt + completion)[:-1], right-padded with `padId`. */
+  /** [B, T] (prompt + completion)[:-1], right-padded with `padId`. */
   inputs: tf.Tensor2D;
-  /** (prompt + completion)[1:], right-padded; int32. */
+  /**
+   * First position whose prediction is a completion token in some row: the loss only needs logits
+   * from here on, so `targets`, `mask` and `oldLogprobs` are [B, T − offset] (a long shared prompt
+   * costs no log-softmax).
+   */
+  offset: number;
+  /** [B, T − offset] (prompt + completion)[1:] from `offset`, right-padded; int32. */
   targets: tf.Tensor2D;
   /** 1 on completion tokens, 0 on prompt tokens and padding. */
   mask: tf.Tensor2D;
   oldLogprobs: tf.Tensor2D;
   advantages: tf.Tensor1D;
+}
+
+/**
+ * The loss window of `logits` [B, T, V]: positions from `offset` on, [B, T − offset, V].
+ *
+ * @example
+ * ```ts
+ * const lp = tokenLogprobs(lossWindow(model.forward(t.inputs).logits, t.offset), t.targets);
+ * ```
+ */
+export function lossWindow(logits: tf.Tensor3D, offset: number): tf.Tensor3D {
+  if (offset === 0) return logits;
+  const [B, T, V] = logits.shape;
+  return tf.slice(logits, [0, offset, 0], [B, T - offset, V]);
 }
 
 /**
@@ -39,35 +59,42 @@ export interface SequenceTensors {
  * @example
  * ```ts
  * const t = sequenceTensors([{ prompt: [1, 4], completion: [5, 2], oldLogprobs: [-1, -1], advantage: 1 }], 0);
- * // t.inputs [[1, 4, 5]], t.targets [[4, 5, 2]], t.mask [[0, 1, 1]]
+ * // t.inputs [[1, 4, 5]], t.offset 1, t.targets [[5, 2]], t.mask [[1, 1]]
  * ```
  */
 export function sequenceTensors(seqs: readonly Sequence[], padId: number): SequenceTensors {
   if (seqs.length === 0) throw new Error('sequenceTensors: no sequences');
-  const T = Math.max(...seqs.map((s) => s.prompt.length + s.completion.length - 1));
-  const B = seqs.length;
-  const inputs = new Int32Array(B * T).fill(padId);
-  const targets = new Int32Array(B * T).fill(padId);
-  const mask = new Float32Array(B * T);
-  const old = new Float32Array(B * T);
   seqs.forEach((s, b) => {
     if (s.prompt.length === 0 || s.completion.length === 0) throw new Error(`sequenceTensors: sequence ${b} has an empty prompt or completion`);
+  });
+  const T = Math.max(...seqs.map((s) => s.prompt.length + s.completion.length - 1));
+  const offset = Math.min(...seqs.map((s) => s.prompt.length - 1));
+  const W = T - offset; // width of the loss window
+  const B = seqs.length;
+  const inputs = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * W).fill(padId);
+  const mask = new Float32Array(B * W);
+  const old = new Float32Array(B * W);
+  seqs.forEach((s, b) => {
     const full = [...s.prompt, ...s.completion];
     for (let t = 0; t < full.length - 1; t++) {
       inputs[b * T + t] = full[t];
-      targets[b * T + t] = full[t + 1];
+      if (t < offset) continue;
+      const w = b * W + t - offset;
+      targets[w] = full[t + 1];
       const k = t + 1 - s.prompt.length; // index in the completion of the token predicted at t
       if (k >= 0) {
-        mask[b * T + t] = 1;
-        old[b * T + t] = s.oldLogprobs[k] ?? 0;
+        mask[w] = 1;
+        old[w] = s.oldLogprobs[k] ?? 0;
       }
     }
   });
   return {
     inputs: tf.tensor2d(inputs, [B, T], 'int32'),
-    targets: tf.tensor2d(targets, [B, T], 'int32'),
-    mask: tf.tensor2d(mask, [B, T]),
-    oldLogprobs: tf.tensor2d(old, [B, T]),
+    offset,
+    targets: tf.tensor2d(targets, [B, W], 'int32'),
+    mask: tf.tensor2d(mask, [B, W]),
+    oldLogprobs: tf.tensor2d(old, [B, W]),
     advantages: tf.tensor1d(seqs.map((s) => s.advantage)),
   };
 }

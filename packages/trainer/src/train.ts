@@ -114,6 +114,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       state.evalBefore = await evaluateLogged(run.evaluate, run.model, 'before', log);
     }
 
+    const tLoop = clock(); // the ETA counts training steps only, not the first evaluation
     let final: Record<string, number> = history[history.length - 1] ?? {};
     let stopped = false;
     const firstStep = state.step;
@@ -159,7 +160,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       }
       sink.write(state.step, metrics, samples);
       final = metrics;
-      progress.step(state.step, metrics, clock() - t0, firstStep);
+      progress.step(state.step, metrics, clock() - tLoop, firstStep);
 
       const aborted = deps.signal?.aborted === true;
       if ((cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0) || state.step === cfg.steps || aborted) {
