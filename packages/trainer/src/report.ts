@@ -23,7 +23,7 @@ function tick(x: number): string {
 }
 
 /** An SVG line chart of `series` (each point drawn, so one-step runs still show). */
-function chart(title: string, series: Series[]): string {
+function chart(title: string, series: Series[], empty = 'no data in this run'): string {
   const W = 460;
   const H = 230;
   const L = 56;
@@ -31,7 +31,9 @@ function chart(title: string, series: Series[]): string {
   const T = 28;
   const B = 36;
   const pts = series.flatMap((s) => s.points);
-  if (!pts.length) return `<figure><svg width="${W}" height="${H}" role="img"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#888">${esc(title)}: no data in this run</text></svg></figure>`;
+  if (!pts.length) {
+    return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12" fill="#888">${esc(empty)}</text></svg></figure>`;
+  }
   let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
   let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
@@ -42,8 +44,10 @@ function chart(title: string, series: Series[]): string {
   for (let k = 0; k <= 4; k++) {
     const y = y0 + ((y1 - y0) * k) / 4;
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${L - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${tick(y)}</text>`);
-    // Steps are whole numbers: label whole steps once the axis spans a few.
-    const x = x1 - x0 >= 4 ? Math.round(x0 + ((x1 - x0) * k) / 4) : x0 + ((x1 - x0) * k) / 4;
+  }
+  // Steps are whole numbers: label whole steps only, at most about five of them.
+  const every = Math.max(1, Math.ceil((x1 - x0) / 4));
+  for (let x = Math.ceil(x0); x <= x1; x += every) {
     parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tick(x)}</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">step</text>`);
@@ -97,8 +101,8 @@ export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): s
   ];
   const charts = [
     chart('Reward per role', [series(lines, 'reward/solver/mean', 'solver'), series(lines, 'reward/challenger/mean', 'challenger')]),
-    chart('Held-out accuracy', [evalSeries]),
-    chart('KL to the reference (token mean)', [series(lines, 'solver/kl', 'solver'), series(lines, 'challenger/kl', 'challenger')]),
+    chart('Held-out accuracy', [evalSeries], 'no evaluation (the game has no verifier, or eval is off)'),
+    chart('KL to the reference (token mean)', [series(lines, 'solver/kl', 'solver'), series(lines, 'challenger/kl', 'challenger')], 'not measured (β = 0 runs no reference pass)'),
     chart('Policy entropy (nats per token)', [series(lines, 'solver/entropy', 'solver'), series(lines, 'challenger/entropy', 'challenger')]),
     chart('Challenger query difficulty (fraction of answers wrong)', [series(lines, 'challenger/difficulty', 'difficulty'), series(lines, 'invalidQueryFraction', 'invalid fraction')]),
     chart('Challenger query length (tokens)', [series(lines, 'challenger/queryLength', 'query length')]),

@@ -55,6 +55,6 @@ describe('renderReport', () => {
     expect(html).toContain('<li>careful</li>');
     expect(html.match(/<svg/g)).toHaveLength(8);
     expect(html).toContain('KL to the reference');
-    expect(html).toContain('Policy entropy (nats per token): no data in this run');
+    expect(html).toContain('<figcaption>Policy entropy (nats per token)</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="460" height="230" role="img"><text x="230" y="115" text-anchor="middle" font-size="12" fill="#888">no data in this run</text>');
   });
 });
