@@ -11,6 +11,15 @@ llama3 scaling, GQA, SwiGLU, q/k norm, qkv bias; GPT-2's LayerNorm, GELU-tanh, C
 weights exactly as stored (after the F16/BF16 rounding). It also writes dtypes/ (F16/BF16/int
 conversions as torch does them) and tokenizers' expected ids from a plain-Python BPE.
 
+Appended (each with its own seed, so the fixtures above keep their bytes):
+- lora-llama/, lora-gpt2/: PEFT adapter folders (adapter_config.json + adapter_model.safetensors,
+  keys base_model.model.<module>.lora_A/B.weight) for llama-tiny and gpt2-tiny, and the logits of
+  the merged weights W + (alpha/r)·B·A (GPT-2's Conv1D [in, out]: the transpose).
+- llama-seqcls/, qwen2-seqcls/, qwen3-seqcls/: *ForSequenceClassification checkpoints (no lm_head,
+  a `score` head [num_labels, C]) with a chat template, and expected label logits read where
+  transformers reads them (rightmost non-pad token; last token without pad_token_id), for raw id
+  rows and for chat-formatted (query, answer) pairs (text, ids, scores).
+
 The safetensors layout follows the reference writer: `__metadata__` first, compact JSON in
 (dtype, shape, data_offsets) field order, tensors sorted by dtype (widest first) then name, header
 padded with spaces to a multiple of 8 bytes. Checked: `safetensors.torch.save` 0.8.0 rewrites
