@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache } from '@agon/core';
+import { fusedAttention } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import type { HostTensor, WeightSource } from '../weights.js';
@@ -170,24 +171,18 @@ export class DecoderModel implements CausalLM, HfExportable {
       q = this.rmsNorm(q, `${p}q_norm.weight`);
       k = this.rmsNorm(k, `${p}k_norm.weight`);
     }
-    q = applyRope(q, angles, this.config.ropeLayout);
-    k = applyRope(k, angles, this.config.ropeLayout);
+    q = applyRope(q, angles);
+    k = applyRope(k, angles);
     let kAll = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B,Hkv,T,D]
     let vAll = tf.transpose(vNew, [0, 2, 1, 3]) as tf.Tensor4D;
     if (past) {
       kAll = tf.concat([past.k, kAll], 2); // [B,Hkv,Tk,D]
       vAll = tf.concat([past.v, vAll], 2);
     }
-    const Tk = kAll.shape[2];
-    const rep = H / Hkv; // query head h reads KV head floor(h / rep)
-    // 1/√D is applied to q ([B,T,H,D]) rather than to the larger scores ([B,H,T,Tk]).
-    const qg = tf.reshape(tf.transpose(tf.mul(q, 1 / Math.sqrt(D)), [0, 2, 1, 3]), [B, Hkv, rep * T, D]); // [B,Hkv,rep·T,D]
-    const kT = cpuLike() ? tf.transpose(kAll, [0, 1, 3, 2]) : undefined; // as in matMulT: transposeB is slow on cpu/wasm
-    let scores = tf.reshape(kT ? tf.matMul(qg, kT) : tf.matMul(qg, kAll, false, true), [B, H, T, Tk]);
-    if (mask) scores = tf.add(scores, mask);
-    const probs = tf.reshape(tf.softmax(scores), [B, Hkv, rep * T, Tk]);
-    const att = tf.reshape(tf.matMul(probs, vAll), [B, H, T, D]); // [B,H,T,D]
-    const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [B * T, H * D]) as tf.Tensor2D;
+    // softmax(q·kᵀ/√D + mask)·v over grouped KV heads, [B,T,H,D] in and out: on cpu/wasm one fused
+    // kernel whose gradient recomputes the probabilities, so no [B,H,T,Tk] tensor is kept for backward.
+    const att = fusedAttention(q, kAll, vAll, mask); // [B,T,H,D]
+    const merged = tf.reshape(att, [B * T, H * D]) as tf.Tensor2D;
     const y = tf.reshape(this.linear(merged, `${p}o_proj`, this.config.oBias), [B, T, C]) as tf.Tensor3D;
     return { y, kv: { k: kAll, v: vAll } };
   }
@@ -288,6 +283,6 @@ export class DecoderModel implements CausalLM, HfExportable {
     this.disposed = true;
     for (const v of this.weights.values()) v.dispose();
     const r = this.rope;
-    tf.dispose([r.cosLo, r.sinLo, r.cosHi, r.sinHi, r.sign]);
+    tf.dispose([r.cosLo, r.sinLo, r.cosHi, r.sinHi, r.sign, r.swap]);
   }
 }
