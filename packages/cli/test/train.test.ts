@@ -1,6 +1,6 @@
 // `agon train` and `agon eval` through main(): flag and config errors are one clear line before any
 // work; a real run on stories260K writes its folder, prints both accuracies and resumes.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIO } from '@agon/cli';
@@ -78,6 +78,12 @@ describe('agon train', () => {
     expect(again.outLines[0]).toBe(`agon train: resuming ${out}/config.json → ${out}`);
     const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
+
+    // A fresh run into the same folder replaces it: old checkpoints cannot be resumed by mistake.
+    const fresh = capture();
+    expect(await main(['train', '--config', file, '--out', out, '--seed', '5'], fresh)).toBe(0);
+    expect(await readdir(join(out, 'checkpoints'))).toEqual(['step-000001']);
+    expect((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(1);
   }, 120_000);
 });
 

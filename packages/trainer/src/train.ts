@@ -5,7 +5,7 @@
  * or the gradient is not finite (then the step is skipped and counted).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CausalLM, Game } from '@agon/core';
 import { AdamW } from './adamw.js';
@@ -103,7 +103,9 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       await truncateLogs(out, state.step);
       log(`resumed ${out} at step ${state.step}`);
     } else {
+      // A fresh run in a used folder replaces the old run: a stale checkpoint must never be resumed.
       await truncateLogs(out, 0);
+      for (const stale of ['checkpoints', 'model', 'adapter', 'summary.json', 'report.html']) await rm(join(out, stale), { recursive: true, force: true });
     }
     await writeJson(out, 'config.json', cfg);
     const sink = runFolderSink(out, () => state.elapsedSeconds + clock() - t0);
