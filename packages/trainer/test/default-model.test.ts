@@ -107,3 +107,11 @@ it('reproduces the committed "before" accuracy on the held-out set, answer by an
     }
   });
 }, 120_000);
+
+it('checks the held-out set request and scores an empty set as 0 of 0', async () => {
+  expect(() => heldOutSet(game, { size: 0, seed: 1 })).toThrow(/field 'size' must be an integer >= 1, got 0/);
+  expect(() => heldOutSet(game, { size: 5, seed: 1.5 })).toThrow(/field 'seed' must be an integer, got 1.5/);
+  expect(heldOutSet(game, { size: 30, seed: 9 })).toEqual(game.evalSet({ size: 30, seed: 9 }));
+  const empty = await expectNoLeaks(() => evaluate(loaded.model, loaded.tokenizer, loaded.chat, game, []));
+  expect(empty).toEqual({ accuracy: 0, n: 0, correct: 0, finishedByLength: 0, rows: [] });
+});
