@@ -16,6 +16,10 @@ for (const name of ['core', 'tensor', 'backend-gpujs', 'models', 'game', 'object
 module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
+  // Jest 30 "soft-deletes" globals a test file left behind before the next file in the same
+  // worker; tfjs keeps its engine and backends on the global object, and the access-warning
+  // proxies then recurse (RangeError) or hide the initialised backend. Jest 29 behaviour.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   extensionsToTreatAsEsm: ['.ts'],

@@ -146,13 +146,15 @@ export async function describeEachBackend(title: string, body: (backend: string)
       g.beforeAll(async () => {
         await initBackend({ backend: name, allowSoftwareGpu: true });
       });
+      body(name);
+      // Declared after the body: jest runs afterAll hooks in declaration order, and the body's own
+      // afterAll (disposing a model, counting tensors) needs the backend still selected.
       if (getBackendProvider(name)?.release) {
         g.afterAll(async () => {
           await releaseBackend(name);
           probes.delete(name);
         });
       }
-      body(name);
     });
   }
 }
