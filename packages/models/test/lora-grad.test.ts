@@ -29,6 +29,17 @@ function lossFn(lora: LoraModel, R: tf.Tensor): () => tf.Scalar {
     });
 }
 
+/** The same loss with the weighted sum taken in float64 on the host (less rounding noise for finite differences). */
+async function loss64(lora: LoraModel, R: Float32Array): Promise<number> {
+  const x = tf.tensor2d(IDS, undefined, 'int32');
+  const { logits } = lora.forward(x);
+  const l = await logits.data();
+  tf.dispose([x, logits]);
+  let sum = 0;
+  for (let i = 0; i < l.length; i++) sum += l[i] * R[i];
+  return sum;
+}
+
 async function value(f: () => tf.Scalar): Promise<number> {
   const s = f();
   const v = (await s.data())[0];
@@ -46,6 +57,7 @@ await describeEachBackend('LoRA gradients', (backend) => {
         const lora = await adapted(name);
         const V = lora.config.vocabSize;
         const R = tf.randomNormal([2, 6, V], 0, 1, 'float32', 7);
+        const rHost = (await R.data()) as Float32Array;
         const f = lossFn(lora, R);
         const { value: v0, grads } = tf.variableGrads(f);
         const names = Object.keys(grads).sort();
@@ -65,7 +77,7 @@ await describeEachBackend('LoRA gradients', (backend) => {
                 const w = orig.slice();
                 w[idx] += delta;
                 tf.tidy(() => variable.assign(tf.tensor(w, variable.shape)));
-                return value(f);
+                return loss64(lora, rHost);
               };
               const central = async (step: number) => ((await at(step)) - (await at(-step))) / (2 * step);
               const fd = (4 * (await central(h / 2)) - (await central(h))) / 3;
@@ -75,7 +87,7 @@ await describeEachBackend('LoRA gradients', (backend) => {
           }
         }
         if (!gpu) console.log(`${name}: worst finite-difference error ${worst.toExponential(2)} on ${backend}`);
-        expect(worst).toBeLessThan(1e-2);
+        expect(worst).toBeLessThan(5e-3);
         tf.dispose([v0, R, ...Object.values(grads)]);
         lora.dispose();
       }));

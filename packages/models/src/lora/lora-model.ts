@@ -202,8 +202,9 @@ export class LoraModel implements CausalLM {
         const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', s.config.seed * 7919 + ++s.dropoutCalls), p), 'float32');
         h = tf.mul(x, tf.mul(keep, 1 / (1 - p)));
       }
-      // x [N, in] · Aᵀ [in, r] · Bᵀ [r, out] → [N, out]
-      return tf.mul(tf.matMul(tf.matMul(h, a.A, false, true), a.B, false, true), s.scale) as tf.Tensor2D;
+      // x [N, in] · Aᵀ [in, r] → [N, r], scaled there (r ≪ out), · Bᵀ [r, out] → [N, out]. The
+      // small factors are transposed explicitly: matMul's transposeB is slower on cpu/wasm.
+      return tf.matMul(tf.mul(tf.matMul(h, tf.transpose(a.A)), s.scale), tf.transpose(a.B)) as tf.Tensor2D;
     };
   }
 
