@@ -12,6 +12,7 @@ export { entropyFromLogits } from './numerics/entropy.js';
 export { maskedSum, maskedMean } from './numerics/masked.js';
 export { attentionMask } from './numerics/attention-mask.js';
 export { fusedAttention, registerAttentionKernels } from './kernels/attention/index.js';
+export { linear } from './kernels/linear/op.js';
 export type { AttentionMaskOptions } from './numerics/attention-mask.js';
 export { createRng, sampleCategorical, sampleLogits } from './rng.js';
 export type { Rng, RngSeed } from './rng.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache } from '@agon/core';
-import { fusedAttention } from '@agon/tensor';
+import { fusedAttention, linear } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import type { HostTensor, WeightSource } from '../weights.js';
@@ -50,15 +50,9 @@ export function decoderWeightShapes(cfg: DecoderConfig, lmHead = true): [string,
   return out;
 }
 
-/** x [N, in] · W[out, in]ᵀ, transposing W first where that is faster (see DecoderModel.linear). */
+/** x [N, in] · W[out, in]ᵀ; on cpu/wasm with plain matMuls only, forward and backward (see @agon/tensor linear). */
 function matMulT(x: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {
-  return (x.shape[0] >= 64 && cpuLike() ? tf.matMul(x, tf.transpose(W)) : tf.matMul(x, W, false, true)) as tf.Tensor2D;
-}
-
-/** Backends whose matMul with transposeB is slower than transpose + matMul (not the GPU ones). */
-function cpuLike(): boolean {
-  const b = tf.getBackend();
-  return b === 'cpu' || b === 'wasm';
+  return linear(x, W as tf.Tensor2D);
 }
 
 /** Keys some exporters add that carry no weights (recomputed here) or repeat a tied table. */
@@ -144,9 +138,9 @@ export class DecoderModel implements CausalLM, HfExportable {
   }
 
   /**
-   * x [N, in] · W[out, in]ᵀ (+ bias) → [N, out]. For many rows on the CPU backends the weight is
-   * transposed first: their matMul with transposeB is about 2× slower than a transpose + plain
-   * matMul (measured on wasm at N = 8192); GPU backends transpose for free.
+   * x [N, in] · W[out, in]ᵀ (+ bias) → [N, out]. On the CPU backends every product, forward and
+   * backward, is an untransposed matMul (wasm's transposed forms are 8–20× slower; see linear in
+   * @agon/tensor); GPU backends transpose for free.
    */
   private linear(x: tf.Tensor2D, key: string, bias: boolean): tf.Tensor2D {
     const y = matMulT(x, this.w(`${key}.weight`));

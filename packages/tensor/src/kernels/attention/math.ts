@@ -27,17 +27,50 @@ export interface AttentionDims {
 /** Additive mask values at or below this hide a key (the decoder uses −1e9, tfjs users −∞). */
 export const HIDDEN = -1e8;
 
-/** Offset of the mask row of (b, h, i), or -1 without a mask. */
-function maskRow(d: AttentionDims, b: number, h: number, i: number): number {
-  if (d.Bm === 0) return -1;
-  return (((d.Bm === 1 ? 0 : b) * d.Hm + (d.Hm === 1 ? 0 : h)) * d.T + i) * d.Tk;
+/**
+ * For every mask row, the span [from, to) of its visible keys and whether every key in the span
+ * is visible (then the inner loops need no per-key test). A row with no visible key gets
+ * from = to = 0. Without a mask: one row spanning every key.
+ */
+interface Spans {
+  from: Int32Array;
+  to: Int32Array;
+  dense: Uint8Array;
 }
 
-/** Whether mask row `m` (offset) has a visible key; −1 (no mask) counts as visible. */
-function anyVisible(mask: Float32Array | undefined, m: number, Tk: number): boolean {
-  if (!mask || m < 0) return true;
-  for (let j = 0; j < Tk; j++) if (mask[m + j] > HIDDEN) return true;
-  return false;
+function spans(d: AttentionDims, mask: Float32Array | undefined): Spans {
+  const rows = mask ? d.Bm * d.Hm * d.T : 1;
+  const out: Spans = { from: new Int32Array(rows), to: new Int32Array(rows), dense: new Uint8Array(rows) };
+  for (let r = 0; r < rows; r++) {
+    if (!mask) {
+      out.to[r] = d.Tk;
+      out.dense[r] = 1;
+      continue;
+    }
+    const m = r * d.Tk;
+    let from = -1;
+    let to = 0;
+    let hidden = 0;
+    for (let j = 0; j < d.Tk; j++) {
+      if (mask[m + j] > HIDDEN) {
+        if (from < 0) from = j;
+        to = j + 1;
+      } else if (from >= 0) hidden++;
+    }
+    // Hidden keys counted after the first visible one but before the last make the span sparse.
+    let inner = 0;
+    for (let j = to; j < d.Tk; j++) if (mask[m + j] <= HIDDEN) inner++;
+    out.from[r] = Math.max(from, 0);
+    out.to[r] = to;
+    out.dense[r] = hidden - inner === 0 ? 1 : 0;
+  }
+  return out;
+}
+
+/** Index of the mask row of (b, h, i) in {@link spans}; its offset in the mask is that × Tk. */
+function rowOf(d: AttentionDims, b: number, h: number, i: number): number {
+  if (d.Bm === 0) return 0;
+  return ((d.Bm === 1 ? 0 : b) * d.Hm + (d.Hm === 1 ? 0 : h)) * d.T + i;
 }
 
 /** o[qi..] = mean over the Tk value rows starting at kv0. */
@@ -69,44 +102,51 @@ export function attentionForward(
 ): void {
   const { B, T, H, Hkv, Tk, D } = d;
   const rep = H / Hkv;
+  const sp = spans(d, mask);
   const s = new Float64Array(Tk);
   const acc = new Float64Array(D);
+  const qs = new Float64Array(D);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const kv0 = (b * Hkv + Math.floor(h / rep)) * Tk * D;
+      const kv0 = (b * Hkv + ((h / rep) | 0)) * Tk * D;
       for (let i = 0; i < T; i++) {
         const qi = ((b * T + i) * H + h) * D;
-        const m = maskRow(d, b, h, i);
-        if (!anyVisible(mask, m, Tk)) {
+        const r = rowOf(d, b, h, i);
+        const from = sp.from[r];
+        const to = sp.to[r];
+        if (to === 0) {
           meanRow(v, kv0, Tk, D, o, qi);
           lse[(b * H + h) * T + i] = 0;
           continue;
         }
-        const skip = m >= 0;
+        const dense = sp.dense[r] === 1;
+        const m = r * Tk;
+        for (let e = 0; e < D; e++) qs[e] = q[qi + e] * scale;
         let max = -Infinity;
-        for (let j = 0; j < Tk; j++) {
-          const bias = m >= 0 && mask ? mask[m + j] : 0;
-          if (skip && bias <= HIDDEN) {
+        for (let j = from; j < to; j++) {
+          const bias = mask ? mask[m + j] : 0;
+          if (!dense && bias <= HIDDEN) {
             s[j] = -Infinity;
             continue;
           }
-          const kj = kv0 + j * D;
-          let dot = 0;
-          for (let e = 0; e < D; e++) dot += q[qi + e] * k[kj + e];
-          const x = dot * scale + bias;
-          s[j] = x;
-          if (x > max) max = x;
+          let kj = kv0 + j * D;
+          let dot = bias;
+          for (let e = 0; e < D; e++) dot += qs[e] * k[kj++];
+          s[j] = dot;
+          if (dot > max) max = dot;
         }
         acc.fill(0);
         let sum = 0;
-        for (let j = 0; j < Tk; j++) {
-          if (s[j] === -Infinity) continue;
-          const p = Math.exp(s[j] - max);
+        for (let j = from; j < to; j++) {
+          const x = s[j];
+          if (x === -Infinity) continue;
+          const p = Math.exp(x - max);
           sum += p;
-          const vj = kv0 + j * D;
-          for (let e = 0; e < D; e++) acc[e] += p * v[vj + e];
+          let vj = kv0 + j * D;
+          for (let e = 0; e < D; e++) acc[e] += p * v[vj++];
         }
-        for (let e = 0; e < D; e++) o[qi + e] = acc[e] / sum;
+        const inv = 1 / sum;
+        for (let e = 0; e < D; e++) o[qi + e] = acc[e] * inv;
         lse[(b * H + h) * T + i] = max + Math.log(sum);
       }
     }
@@ -139,45 +179,55 @@ export function attentionBackward(
 ): void {
   const { B, T, H, Hkv, Tk, D } = d;
   const rep = H / Hkv;
+  const sp = spans(d, mask);
   dq.fill(0);
   dk.fill(0);
   dv.fill(0);
   const gq = new Float64Array(D);
+  const qs = new Float64Array(D);
+  const g = new Float64Array(D);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const kv0 = (b * Hkv + Math.floor(h / rep)) * Tk * D;
+      const kv0 = (b * Hkv + ((h / rep) | 0)) * Tk * D;
       for (let i = 0; i < T; i++) {
         const qi = ((b * T + i) * H + h) * D;
-        const m = maskRow(d, b, h, i);
-        if (!anyVisible(mask, m, Tk)) {
+        const r = rowOf(d, b, h, i);
+        const from = sp.from[r];
+        const to = sp.to[r];
+        if (to === 0) {
           // o = mean(v): dv gets dO/Tk; q and k do not move it.
           for (let j = 0; j < Tk; j++) for (let e = 0; e < D; e++) dv[kv0 + j * D + e] += dO[qi + e] / Tk;
           continue;
         }
-        const skip = m >= 0;
+        const dense = sp.dense[r] === 1;
+        const m = r * Tk;
         const L = lse[(b * H + h) * T + i];
         let delta = 0;
-        for (let e = 0; e < D; e++) delta += dO[qi + e] * o[qi + e];
+        for (let e = 0; e < D; e++) {
+          delta += dO[qi + e] * o[qi + e];
+          qs[e] = q[qi + e] * scale;
+          g[e] = dO[qi + e];
+        }
         gq.fill(0);
-        for (let j = 0; j < Tk; j++) {
-          const bias = m >= 0 && mask ? mask[m + j] : 0;
-          if (skip && bias <= HIDDEN) continue;
+        for (let j = from; j < to; j++) {
+          const bias = mask ? mask[m + j] : 0;
+          if (!dense && bias <= HIDDEN) continue;
           const kj = kv0 + j * D;
-          let dot = 0;
+          let dot = bias;
           let dp = 0;
           for (let e = 0; e < D; e++) {
-            dot += q[qi + e] * k[kj + e];
-            dp += dO[qi + e] * v[kj + e];
+            dot += qs[e] * k[kj + e];
+            dp += g[e] * v[kj + e];
           }
-          const p = Math.exp(dot * scale + bias - L);
-          const ds = p * (dp - delta) * scale;
+          const p = Math.exp(dot - L);
+          const ds = p * (dp - delta);
           for (let e = 0; e < D; e++) {
-            dv[kj + e] += p * dO[qi + e];
+            dv[kj + e] += p * g[e];
             gq[e] += ds * k[kj + e];
-            dk[kj + e] += ds * q[qi + e];
+            dk[kj + e] += ds * qs[e];
           }
         }
-        for (let e = 0; e < D; e++) dq[qi + e] = gq[e];
+        for (let e = 0; e < D; e++) dq[qi + e] = gq[e] * scale;
       }
     }
   }
