@@ -79,7 +79,8 @@ export function buildArchitecture(config: HfConfigJson, weights: WeightSource, c
   }
   const builder = registry.get(name);
   if (!builder) {
-    throw new Error(`${configFile}: unsupported architectures value '${name}'; supported: ${supported}`);
+    const hint = name.endsWith('ForSequenceClassification') ? ' (a reward/classifier checkpoint: load it with loadRewardModel)' : '';
+    throw new Error(`${configFile}: unsupported architectures value '${name}'; supported: ${supported}${hint}`);
   }
   return builder(config, weights, { configFile });
 }

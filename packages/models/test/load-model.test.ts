@@ -45,6 +45,9 @@ describe('loadModel: finding files', () => {
     expect(() => buildArchitecture({ architectures: ['PhiForCausalLM'] }, none, 'phi/config.json')).toThrow(
       "phi/config.json: unsupported architectures value 'PhiForCausalLM'; supported: GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM",
     );
+    expect(() => buildArchitecture({ architectures: ['LlamaForSequenceClassification'] }, none, 'rm/config.json')).toThrow(
+      /rm\/config\.json: unsupported architectures value 'LlamaForSequenceClassification'; supported: .* \(a reward\/classifier checkpoint: load it with loadRewardModel\)/,
+    );
     expect(() => buildArchitecture({}, none, 'x/config.json')).toThrow(/x\/config\.json: field 'architectures' must be a non-empty list of strings \(found undefined\)/);
   });
 });
