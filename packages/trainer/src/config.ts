@@ -193,9 +193,15 @@ export const trainConfigSchema = z
         invalidQueries: finite().min(0).max(1).default(0.5),
         /** Warn when more than this fraction of answers hit the token limit. Default 0.5. */
         truncated: finite().min(0).max(1).default(0.5),
+        /**
+         * Measure KL to the reference even when β = 0 (a monitor, not in the loss): one extra forward
+         * pass of the reference per micro-batch, and a snapshot of the initial weights unless LoRA
+         * provides the reference. Set false to save both. Default true.
+         */
+        measureKl: z.boolean().default(true),
       })
       .strict()
-      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5 }),
+      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5, measureKl: true }),
   })
   .strict();
 

@@ -37,6 +37,8 @@ export interface GradientContext {
   objectives: RoleObjectives;
   microBatchSize: number;
   padId: number;
+  /** Pass reference log-probs even when the losses do not need them, so they report KL (a monitor). */
+  measureKl?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function accumulateGradients(
       const t = sequenceTensors(chunk, ctx.padId);
       let ref: tf.Tensor2D | undefined;
       try {
-        if (ctx.objectives.needsReference) {
+        if (ctx.objectives.needsReference || (ctx.measureKl && ctx.reference)) {
           if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
           ref = await ctx.reference.run((m) => tf.tidy(() => tokenLogprobs(lossWindow(m.forward(t.inputs).logits, t.offset), t.targets) as tf.Tensor2D));
         }

@@ -226,7 +226,7 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
     reward = parts.length === 1 && parts[0].weight === 1 ? parts[0].reward : weightedSum(parts);
   }
 
-  const needsReference = cfg.loss.beta > 0 || (deps.quality === undefined && cfg.selfReward !== null);
+  const needsReference = cfg.loss.beta > 0 || cfg.diagnostics.measureKl || (deps.quality === undefined && cfg.selfReward !== null);
   let reference: Reference | null = deps.reference ?? null;
   if (!reference && needsReference) {
     reference = referenceFor(model);
@@ -320,7 +320,7 @@ export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promi
       invalidReward: cfg.loss.invalidReward,
       queryText: (q) => queryText(game, q),
     },
-    gradients: { model, reference, objectives, microBatchSize: cfg.microBatchSize, padId: tokenizer.eosId },
+    gradients: { model, reference, objectives, microBatchSize: cfg.microBatchSize, padId: tokenizer.eosId, measureKl: cfg.diagnostics.measureKl },
     evaluate,
     exportModel,
     dispose() {
