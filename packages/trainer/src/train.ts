@@ -35,7 +35,7 @@ export interface TrainResult {
   eval?: { before: number; after: number };
   /** Optimizer steps completed. */
   steps: number;
-  /** Wall-clock seconds of training (resumed runs add the seconds before the resume). */
+  /** Wall-clock seconds of the run from the first evaluation to the last (resumed runs add the seconds before the resume). */
   seconds: number;
   /** Steps skipped by the non-finite guard. */
   skippedSteps: number;
@@ -122,7 +122,8 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     const firstStep = state.step;
     while (state.step < cfg.steps) {
       const step = state.step; // 0-based index of the step being run
-      const metrics: Record<string, number> = {};
+      const sums: Record<string, number> = {};
+      const counts: Record<string, number> = {};
       const samples = [];
       const acc: Record<string, tf.Tensor> = {};
       let nonFinite = false;
@@ -133,8 +134,13 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
         nonFinite ||= r.nonFinite;
         let g: Record<string, number> = {};
         if (!r.nonFinite) g = await accumulateGradients(run.gradients, { solver: r.solver, challenger: r.challenger }, acc, 1 / K);
-        for (const [name, v] of Object.entries({ ...r.metrics, ...g })) metrics[name] = (metrics[name] ?? 0) + v / K;
+        // Averaged over the rollouts that report each metric (a rollout with no valid query has no Solver loss).
+        for (const [name, v] of Object.entries({ ...r.metrics, ...g })) {
+          sums[name] = (sums[name] ?? 0) + v;
+          counts[name] = (counts[name] ?? 0) + 1;
+        }
       }
+      const metrics: Record<string, number> = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / counts[k]]));
       zeroFill(acc, vars);
       const norm = nonFinite ? Number.NaN : await globalNorm(acc);
       const lr = learningRate(step, cfg.optimizer, cfg.steps);
@@ -177,12 +183,12 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     await sink.close();
     progress.done();
 
-    const seconds = state.elapsedSeconds + clock() - t0;
     let evalResult: TrainResult['eval'];
     if (!stopped && run.evaluate && state.evalBefore !== undefined) {
       const after = await evaluateLogged(run.evaluate, run.model, 'after', log);
       evalResult = { before: state.evalBefore, after };
     }
+    const seconds = state.elapsedSeconds + clock() - t0; // both evaluations included
     const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out };
     if (!stopped) {
       await writeJson(out, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
