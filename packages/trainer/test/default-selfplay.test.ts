@@ -19,7 +19,7 @@ it('runs two self-play steps of the default recipe: finite loss, valid queries, 
   try {
     await expectNoLeaks(async () => {
       const before = policy.model.trainableVariables().map((v) => v.dataSync().slice());
-      const result = await train({ ...raw, steps: 2, eval: null, checkpointEvery: 0 }, { out: dir, policy, progress: captureProgress() });
+      const result = await train({ ...raw, steps: 2, queriesPerStep: 4, eval: null, checkpointEvery: 0 }, { out: dir, policy, progress: captureProgress() });
       expect(result.steps).toBe(2);
       expect(result.skippedSteps).toBe(0);
       const lines = await readMetrics(dir);
