@@ -157,6 +157,16 @@ export function modelPath(model: string): string {
 /** Builds the run's objects from `cfg`, preferring anything in `deps`. */
 export async function resolveRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>): Promise<ResolvedRun<Q>> {
   const owned: { dispose(): void }[] = [];
+  try {
+    return await buildRun(cfg, deps, owned);
+  } catch (e) {
+    // A piece failed to load (e.g. the reward model): free what was already loaded.
+    for (const o of owned.reverse()) o.dispose();
+    throw e;
+  }
+}
+
+async function buildRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>, owned: { dispose(): void }[]): Promise<ResolvedRun<Q>> {
   const game = (deps.game ?? gameFromConfig(cfg.game)) as Game<Q>;
   const verifiable = isVerifiable(game);
   if (!deps.reward && !cfg.rewards && !verifiable) {

@@ -1,6 +1,9 @@
 // Config validation at the edge: bad values are clear errors naming the field, before any work.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { STORIES_260K } from '@agon/models';
+import { initBackend } from '@agon/tensor';
+import { expectNoLeaks } from '@agon/tensor/testing';
 import { parseTrainConfig, RECIPES_DIR, train, loadRecipe } from '@agon/trainer';
 
 const fails = (input: unknown) => {
@@ -47,6 +50,17 @@ describe('parseTrainConfig', () => {
       /config: field game.options: arithmetic: option digits must be an integer in 1..30, got 0/,
     );
   });
+});
+
+describe('a piece that fails to load', () => {
+  it('names the field and frees what was already loaded', async () => {
+    await initBackend({ backend: 'wasm' });
+    await expectNoLeaks(async () => {
+      await expect(
+        train({ model: STORIES_260K, backend: 'wasm', game: { name: 'lsp', challengerPrompt: 'Once' }, rewards: [{ type: 'model', path: '/nonexistent/rm' }] }, { out: '/nonexistent/out' }),
+      ).rejects.toThrow(/^config: field rewards\[\]\.path: \/nonexistent\/rm: neither a llama2.c checkpoint file nor a Hugging Face folder/);
+    });
+  }, 30_000);
 });
 
 describe('recipes', () => {
