@@ -1,6 +1,7 @@
 /**
- * Recipes: JSON training configs shipped in the repository's `recipes/` folder. `loadRecipe` reads
- * one (by file path, or by name from `recipes/`) and validates it, naming the file in every error.
+ * Recipes: JSON training configs shipped inside this package (`recipes/`, also reachable as the
+ * repository's root `recipes/` link), so `agon train` works from an npm install too. `loadRecipe`
+ * reads one (by file path, or by name) and validates it, naming the file in every error.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -9,14 +10,14 @@ import { join } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from './config.js';
 
 /**
- * The repository's recipes folder (`recipes/` at the workspace root).
+ * The recipes folder shipped with `@agon/trainer` (the repository's root `recipes/` links to it).
  *
  * @example
  * ```ts
  * const file = join(RECIPES_DIR, 'default.json');
  * ```
  */
-export const RECIPES_DIR: string = fileURLToPath(new URL('../../../recipes', import.meta.url));
+export const RECIPES_DIR: string = fileURLToPath(new URL('../recipes', import.meta.url));
 
 /**
  * Reads and validates a recipe: a path to a JSON file, or a name in {@link RECIPES_DIR}
