@@ -5,7 +5,7 @@ import type { Game } from '@agon/core';
  * self-play can be measured on a seeded held-out set rather than guessed.
  *
  * `parseQuery` is also the rule-based analogue of the self-judge's query criteria: it returns
- * `Invalid` (from `@agon/core`) (with a reason) for a query that is not a well-formed, in-range, non-leaking
+ * an `Invalid` (from `@agon/core`, with a reason) for a query that is not a well-formed, in-range, non-leaking
  * instance of the task.
  *
  * @example
