@@ -6,7 +6,7 @@ import { main, type CliIO } from '@agon/cli';
 import { initBackend } from '@agon/tensor';
 import { findTorchPeer } from '../src/bench/torch.js';
 import { syntheticTokenizer } from '../src/bench/synthetic-tokenizer.js';
-import { planRows } from '../src/bench/plan.js';
+import { planRows, planScaling } from '../src/bench/plan.js';
 import type { BenchReport } from '../src/bench/run.js';
 
 async function bench(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -98,6 +98,11 @@ describe('bench pieces', () => {
     expect(labels('stories15M', 'wasm')).toEqual(['decode b1', 'decode b32', 'train 4×128', 'lsp N8 G4']);
     expect(labels('stories15M', 'cpu')).toEqual(['decode b1']);
     expect(labels('stories15M', 'webgpu')).toEqual([]);
-    expect(rows.find((r) => r.label === 'lsp N8 G4')!.lsp).toEqual({ queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 });
+    expect(rows.find((r) => r.label === 'lsp N8 G4')?.lsp).toEqual({ queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 });
+  });
+
+  it('the scaling plan varies one of N, G and L at a time around N 8, G 4, L 32', () => {
+    expect(planScaling('wasm').map((r) => r.label)).toEqual(['lsp N4 G4 L32', 'lsp N8 G4 L32', 'lsp N16 G4 L32', 'lsp N8 G2 L32', 'lsp N8 G8 L32', 'lsp N8 G4 L16', 'lsp N8 G4 L64']);
+    expect(planScaling('cpu', 'stories15M').every((r) => r.backend === 'cpu' && r.model === 'stories15M' && r.kind === 'lsp')).toBe(true);
   });
 });

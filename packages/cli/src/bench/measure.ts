@@ -225,7 +225,8 @@ export async function measureLsp(policy: LoadedModel, shape: LspShape, seed = 0)
         steps: 1,
         queriesPerStep: shape.queries,
         answersPerQuery: shape.answers,
-        microBatchSize: shape.queries * shape.answers,
+        // 8 sequences per forward/backward pass: with a 32000-word vocabulary all 32 at once need > 2 GB of logits and gradients, past the wasm heap.
+        microBatchSize: 8,
         sampling: { temperature: 1, challengerMaxNewTokens: shape.challengerTokens, solverMaxNewTokens: shape.solverTokens },
         loss: { beta: 0.05 },
         selfReward: null,

@@ -86,3 +86,21 @@ export function planRows(opts: { quick: boolean; backends: readonly string[]; mo
   }
   return rows;
 }
+
+/**
+ * The scaling study: one LSP iteration on stories260K (wasm unless given), varying one of N, G and
+ * the tokens each role samples (L) around N 8, G 4, L 32; model size is the main table's two models.
+ *
+ * @example
+ * ```ts
+ * planScaling('wasm').map((r) => r.label); // ['lsp N4 G4 L32', 'lsp N8 G4 L32', …]
+ * ```
+ */
+export function planScaling(backend: string, model: BenchModelName = 'stories260K'): BenchRow[] {
+  const shapes: LspShape[] = [];
+  const at = (N: number, G: number, L: number): LspShape => ({ queries: N, answers: G, challengerTokens: L, solverTokens: L });
+  for (const N of [4, 8, 16]) shapes.push(at(N, 4, 32));
+  for (const G of [2, 8]) shapes.push(at(8, G, 32));
+  for (const L of [16, 64]) shapes.push(at(8, 4, L));
+  return shapes.map((lsp) => ({ model, backend, kind: 'lsp', label: `lsp N${lsp.queries} G${lsp.answers} L${lsp.solverTokens}`, lsp }));
+}

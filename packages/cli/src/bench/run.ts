@@ -9,7 +9,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { getBackendProvider, registerBuiltinProviders } from '@agon/tensor';
 import { torchModelArgs, type BenchModelName } from './models.js';
-import { planRows, REDUCED_BACKENDS, type BenchRow } from './plan.js';
+import { planRows, planScaling, REDUCED_BACKENDS, type BenchRow } from './plan.js';
 import { runRowInProcess, type AgonResult } from './run-row.js';
 import { benchEnv, findTorchPeer, runTorchRef, type TorchPeer } from './torch.js';
 
@@ -28,6 +28,8 @@ export interface BenchOptions {
   backends?: readonly string[];
   /** Models; default stories260K and stories15M. */
   models?: readonly BenchModelName[];
+  /** Run the scaling study (LSP iteration vs N, G, tokens per role) instead of the main table. */
+  scaling?: boolean;
   /** Run the PyTorch peer; default true. */
   torch?: boolean;
   /** Python to use for the peer; default the first of PYTHON_CANDIDATES that imports torch. */
@@ -172,7 +174,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   };
 
   const rows: RowReport[] = [];
-  for (const row of planRows({ quick, backends, models: opts.models })) {
+  const plan = opts.scaling ? backends.flatMap((b) => planScaling(b, opts.models?.[0])) : planRows({ quick, backends, models: opts.models });
+  for (const row of plan) {
     const report: RowReport = { row };
     try {
       report.agon = isolated ? await runRowInChild(row) : await runRowInProcess(row);

@@ -21,6 +21,7 @@ export const BENCH_HELP = [
   '  --backends LIST    comma-separated, default wasm,cpu,webgpu (those present)',
   `  --models LIST      comma-separated of ${BENCH_MODELS.join(', ')} (default both)`,
   '  --profile          also print per-kernel times of each row\'s profiled warm-up pass',
+  '  --scaling          LSP iteration time vs N, G and tokens per role (first of --models, on --backends)',
   '  --no-torch         skip the PyTorch column',
   '  --python PATH      python with torch (default /opt/torch2/bin/python, then /usr/bin/python3)',
   '  --torch-ref PATH   torch_ref.py (default ../shared/bench/torch_ref.py from the repository)',
@@ -34,6 +35,7 @@ const FLAGS = {
   backends: { type: 'string' },
   models: { type: 'string' },
   profile: { type: 'boolean' },
+  scaling: { type: 'boolean' },
   'no-torch': { type: 'boolean' },
   python: { type: 'string' },
   'torch-ref': { type: 'string' },
@@ -71,10 +73,11 @@ export async function runBenchCommand(args: readonly string[], io: CliIO): Promi
   for (const m of models ?? []) {
     if (!(BENCH_MODELS as readonly string[]).includes(m)) throw new UsageError(`bench: --models: unknown model '${m}'; known: ${BENCH_MODELS.join(', ')}`);
   }
-  const backends = list(f.backends);
+  const backends = list(f.backends) ?? (f.scaling ? ['wasm'] : undefined);
   if (backends && backends.length === 0) throw new UsageError('bench: --backends must name at least one backend, e.g. wasm');
   const report = await runBench({
     quick: f.quick === true,
+    scaling: f.scaling === true,
     backends,
     models: models as BenchModelName[] | undefined,
     torch: f['no-torch'] !== true,
