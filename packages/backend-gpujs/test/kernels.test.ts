@@ -380,6 +380,16 @@ describe('softmax and addN kernels', () => {
     }),
   );
 
+  it('softmax of a row masked with -1e9 everywhere is uniform (large max, exact sum)', () =>
+    onGpu(async () => {
+      // A log-sum-exp formulation rounds -1e9 + log(3) back to -1e9 in float32 and gives 1s.
+      const t = tf.tensor2d([[-1e9, -1e9, -1e9], [0.25, -1e9, -1e9]]);
+      const y = tf.softmax(t);
+      expectClose(await y.data(), [1 / 3, 1 / 3, 1 / 3, 1, 0, 0], 1e-7, 1e-6, 'masked softmax');
+      tf.dispose([t, y]);
+    }),
+  );
+
   it('addN sums up to 8 tensors in one kernel', () =>
     onGpu(async () => {
       const xs = [1, 2, 3, 4, 5].map((s) => rand(12, 80 + s));
