@@ -56,7 +56,7 @@ export { Gpt2Model, buildGpt2, gpt2WeightShapes } from './arch/gpt2.js';
 export { parseGpt2Config, gpt2ConfigToHf } from './arch/gpt2-config.js';
 export type { Gpt2Config, Gpt2Activation } from './arch/gpt2-config.js';
 // The batched sampler (lead's module).
-export { generate, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
+export { generate, createSampler, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
 export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';
 // LoRA adapters and reward-model heads (helper F's modules).
 export { attachLora, LoraModel, saveLoraAdapters, loadLoraAdapters, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora/index.js';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions } from '@agon/core';
 import { initBackend, tokenLogprobs } from '@agon/tensor';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';
-import { generate, loadModel, STORIES_260K, type LoadedModel } from '@agon/models';
+import { createSampler, generate, loadModel, STORIES_260K, type LoadedModel } from '@agon/models';
 
 const greedy64 = readFileSync(new URL('./llama2c-golden/greedy64-once.txt', import.meta.url), 'utf8');
 
@@ -128,6 +128,13 @@ describe('generate: bounded memory and bad options', () => {
     const small = await peak(4);
     const large = await peak(16);
     expect(large).toBeLessThanOrEqual(small * 1.05);
+  });
+
+  it('createSampler is the core Sampler over generate (same tokens for the same seed)', async () => {
+    const p = [m.tokenizer.encode('The cat', { bos: true })];
+    const opts = { maxNewTokens: 6, temperature: 1, seed: 4, stopIds: m.eosIds };
+    const viaSampler = await createSampler(m.model, m.tokenizer, { microBatchSize: 1 }).generate(p, opts);
+    expect(viaSampler).toEqual(await generate(m.model, m.tokenizer, p, opts));
   });
 
   it('rejects bad options with the option name and the expected range', async () => {

@@ -4,7 +4,7 @@
  * model's own distribution (what the loss needs) and under the distribution sampled from.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, Completion, KVCache, SamplingOptions, Tokenizer } from '@agon/core';
+import type { CausalLM, Completion, KVCache, Sampler, SamplingOptions, Tokenizer } from '@agon/core';
 import { createRng, sampleCategorical, type Rng } from '@agon/tensor';
 import { emptyKVCache } from '../kv-cache.js';
 import { checkDistributionOptions, logProbOf, samplingProbs } from './distribution.js';
@@ -207,4 +207,23 @@ function argMax(l: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
   return best;
+}
+
+/**
+ * A core {@link Sampler} over one model and tokenizer, for code that takes the interface (the
+ * self-judge reward, a trainer): `generate` with fixed memory and padding options.
+ *
+ * @example
+ * ```ts
+ * const { model, tokenizer, eosIds } = await loadModel(STORIES_260K);
+ * const sampler = createSampler(model, tokenizer, { microBatchSize: 8 });
+ * const [c] = await sampler.generate([[1]], { maxNewTokens: 16, temperature: 0, stopIds: eosIds });
+ * ```
+ */
+export function createSampler(
+  model: CausalLM,
+  tokenizer: Tokenizer,
+  defaults: Pick<GenerateOptions, 'microBatchSize' | 'padId'> = {},
+): Sampler {
+  return { generate: (prompts, opts) => generate(model, tokenizer, prompts, { ...defaults, ...opts }) };
 }

@@ -1,4 +1,4 @@
-export { generate } from './generate.js';
+export { generate, createSampler } from './generate.js';
 export type { GenerateOptions } from './generate.js';
 export { samplingProbs, logProbOf } from './distribution.js';
 export type { DistributionOptions } from './distribution.js';
