@@ -44,22 +44,40 @@ export interface Measured {
   extra: Record<string, number>;
 }
 
-/** Runs `f` under tf.profile; returns its result with peak bytes and per-kernel times. */
+/**
+ * Runs `f` under tf.profile; returns its result with peak bytes and per-kernel times. Peak bytes
+ * come from a hook on the engine's tensor registration (tf.profile's own peak spreads every kernel
+ * record into Math.max and overflows the stack past ~100k kernels, as a large LSP iteration has);
+ * in that case the kernel table is empty.
+ */
 async function profiled<T>(f: () => Promise<T> | T): Promise<{ result: T; peakBytes: number; kernels: KernelTimes }> {
-  const before = tf.memory().numBytes;
+  const engine = tf.engine() as unknown as { trackTensor(...a: unknown[]): void; state: { numBytes: number } };
+  const track = engine.trackTensor;
+  let peakBytes = tf.memory().numBytes;
+  engine.trackTensor = function (this: typeof engine, ...a: unknown[]) {
+    track.apply(this, a);
+    if (this.state.numBytes > peakBytes) peakBytes = this.state.numBytes;
+  };
   let result!: T;
-  const info = await tf.profile(async () => {
-    result = await f();
-    return [] as tf.Tensor[];
-  });
+  let done = false;
   const kernels: KernelTimes = {};
-  for (const k of info.kernels) {
-    const e = (kernels[k.name] ??= { calls: 0, ms: 0 });
-    e.calls += 1;
-    e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+  try {
+    const info = await tf.profile(async () => {
+      result = await f();
+      done = true;
+      return [] as tf.Tensor[];
+    });
+    for (const k of info.kernels) {
+      const e = (kernels[k.name] ??= { calls: 0, ms: 0 });
+      e.calls += 1;
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    }
+  } catch (e) {
+    if (!(done && e instanceof RangeError)) throw e;
+  } finally {
+    engine.trackTensor = track;
   }
-  // peakBytes is -Infinity when no kernel ran; the tensors alive before count too.
-  return { result, peakBytes: Math.max(before, info.peakBytes), kernels };
+  return { result, peakBytes, kernels };
 }
 
 function randomIds(rng: Rng, rows: number, cols: number, vocab: number): number[][] {

@@ -22,7 +22,7 @@ export interface AgonResult {
   unit: 'tokens/s' | 's';
   /** Peak resident memory of the process (MiB) when the row finished. */
   peakRssMb: number;
-  /** Peak bytes held by tensors during the profiled warm-up (MiB). */
+  /** Peak bytes held by tensors during the warm-up pass (MiB). */
   peakTensorMb: number;
   /** initBackend's reason line (SIMD, threads, adapter). */
   backendDetail: string;
