@@ -165,7 +165,7 @@ export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed 
   const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
   const rng = createRng(seed);
   const V = model.config.vocabSize;
-  const step = (): number => {
+  const step = async (): Promise<number> => {
     const rows = randomIds(rng, shape.batch, shape.seq + 1, V);
     const input = tf.tensor2d(rows.map((r) => r.slice(0, -1)), [shape.batch, shape.seq], 'int32');
     const target = tf.tensor2d(rows.map((r) => r.slice(1)), [shape.batch, shape.seq], 'int32');
@@ -174,18 +174,19 @@ export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed 
       return tf.neg(tf.mean(tokenLogprobs(logits, target))) as tf.Scalar;
     }, vars);
     opt.apply(grads, 1e-4);
-    const loss = value.dataSync()[0]; // waits for the step (GPU backends run asynchronously)
+    // Waits for the step (GPU backends run asynchronously; webgpu in Node has no synchronous read).
+    const loss = (await value.data())[0];
     tf.dispose([input, target, value, ...Object.values(grads)]);
     return loss;
   };
   try {
     const warm = await profiled(step);
-    for (let i = 1; i < shape.warmup; i++) step();
+    for (let i = 1; i < shape.warmup; i++) await step();
     const times: number[] = [];
     let loss = warm.result;
     for (let i = 0; i < shape.steps; i++) {
       const t0 = performance.now();
-      loss = step();
+      loss = await step();
       times.push(performance.now() - t0);
     }
     const total = times.reduce((a, b) => a + b, 0);

@@ -41,7 +41,7 @@ const QUICK = {
  * tfjs' plain-JS cpu backend are 10–100× slower than wasm, and the full set would take hours.
  */
 export const REDUCED_BACKENDS: Record<string, string> = {
-  webgpu: 'software adapter (SwiftShader) here: stories260K only, decode b1 and train at 2×64',
+  webgpu: 'software adapter (SwiftShader) here: stories260K only, decode b1 of 16 tokens and train at 2×64',
   cpu: 'plain-JS kernels: stories15M runs decode b1 only',
 };
 
@@ -72,7 +72,7 @@ export function planRows(opts: { quick: boolean; backends: readonly string[]; mo
         lspRow(QUICK.lsp);
       } else if (backend === 'webgpu') {
         if (model !== 'stories260K') continue;
-        decode(1);
+        add({ kind: 'decode', label: 'decode b1', decode: { batch: 1, promptLen: 16, newTokens: 16 } });
         trainRow({ batch: 2, seq: 64, steps: 2, warmup: 1 });
       } else if (backend === 'cpu' && model !== 'stories260K') {
         decode(1);
