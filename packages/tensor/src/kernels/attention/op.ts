@@ -1,7 +1,7 @@
 /**
  * `fusedAttention`: softmax(scale·q·kᵀ + mask)·v with grouped-query heads, in the layouts a
  * decoder already has (q [B, T, H, D], k/v [B, Hkv, Tk, D] as in the KV cache), returning
- * [B, T, H, D]. On cpu and wasm, when the [B, H, T, Tk] scores would be large, it runs one fused
+ * [B, T, H, D]. On cpu, and on wasm when the [B, H, T, Tk] scores would be large, it runs one fused
  * kernel with a hand-written gradient that never stores them (3.5× less peak memory when training
  * stories260K at 8×256); below that size, and on GPU backends, it composes tfjs ops, which are
  * faster there (wasm's matMuls beat the scalar JS kernel: 1749 vs 2123 ms CPU per training step).
@@ -33,8 +33,8 @@ function composed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tenso
     const rep = H / Hkv;
     const qg = tf.reshape(tf.transpose(tf.mul(q, scale), [0, 2, 1, 3]), [B, Hkv, rep * T, D]);
     // wasm's transposed matMul is the slow form: transpose k explicitly there.
-    const cpuSide = (ATTENTION_BACKENDS as readonly string[]).includes(tf.getBackend());
-    let scores = tf.reshape(cpuSide ? tf.matMul(qg, tf.transpose(k, [0, 1, 3, 2])) : tf.matMul(qg, k, false, true), [B, H, T, Tk]);
+    const wasm = tf.getBackend() === 'wasm';
+    let scores = tf.reshape(wasm ? tf.matMul(qg, tf.transpose(k, [0, 1, 3, 2])) : tf.matMul(qg, k, false, true), [B, H, T, Tk]);
     if (mask) scores = tf.add(scores, mask);
     const probs = tf.reshape(tf.softmax(scores), [B, Hkv, rep * T, Tk]);
     const att = tf.reshape(tf.matMul(probs, v), [B, H, T, D]);
@@ -59,7 +59,7 @@ export const FUSE_SCORE_BYTES = 32 * 1024 * 1024;
 export interface AttentionOptions {
   /** 1/√D unless given. */
   scale?: number;
-  /** `auto` (default): fused on cpu/wasm from {@link FUSE_SCORE_BYTES}; `fused` or `composed` force one (fused only on cpu/wasm). */
+  /** `auto` (default): fused on cpu, and on wasm from {@link FUSE_SCORE_BYTES}; `fused` or `composed` force one (fused only on cpu/wasm). */
   kernel?: 'auto' | 'fused' | 'composed';
 }
 
@@ -118,7 +118,9 @@ export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask?: 
   const s = opts.scale ?? 1 / Math.sqrt(D);
   const cpuSide = (ATTENTION_BACKENDS as readonly string[]).includes(tf.getBackend());
   const kernel = opts.kernel ?? 'auto';
-  const big = B * H * T * (k.shape[2] ?? 0) * 4 >= FUSE_SCORE_BYTES;
+  // On cpu tfjs' own kernels are plain JS too, so the fused kernel (less work: masked keys are
+  // skipped, nothing is copied) always wins; on wasm only when the scores are large.
+  const big = tf.getBackend() === 'cpu' || B * H * T * (k.shape[2] ?? 0) * 4 >= FUSE_SCORE_BYTES;
   if (!cpuSide || kernel === 'composed' || (kernel === 'auto' && !big)) {
     return composed(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask, s);
   }
