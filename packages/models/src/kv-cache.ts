@@ -80,20 +80,24 @@ export function emptyKVCache(): LayerKVCache {
 }
 
 /**
- * Checks that `cache` came from this package (or is absent) and fits a model of `numLayers` layers.
+ * Checks that `cache` came from this package (or is absent) and fits a model of `numLayers` layers
+ * and a batch of `batch` rows.
  *
  * @example
  * ```ts
- * const past = asLayerKVCache(opts.cache, config.numLayers); // undefined when no cache was passed
+ * const past = asLayerKVCache(opts.cache, config.numLayers, ids.shape[0]); // undefined when no cache was passed
  * ```
  */
-export function asLayerKVCache(cache: KVCache | undefined, numLayers: number): LayerKVCache | undefined {
+export function asLayerKVCache(cache: KVCache | undefined, numLayers: number, batch: number): LayerKVCache | undefined {
   if (cache === undefined) return undefined;
   if (!(cache instanceof LayerKVCache)) {
     throw new Error('forward: opts.cache must be a LayerKVCache from @agon/models (start one with emptyKVCache())');
   }
   if (cache.layers.length !== 0 && cache.layers.length !== numLayers) {
     throw new Error(`forward: opts.cache has ${cache.layers.length} layers, the model has ${numLayers}`);
+  }
+  if (cache.layers.length > 0 && cache.layers[0].k.shape[0] !== batch) {
+    throw new Error(`forward: ids have batch ${batch} but opts.cache holds batch ${cache.layers[0].k.shape[0]}`);
   }
   return cache;
 }

@@ -229,12 +229,9 @@ export class DecoderModel implements CausalLM, HfExportable {
   forwardHidden(ids: tf.Tensor2D, opts: ForwardOptions = {}): { hidden: tf.Tensor3D; cache?: KVCache } {
     if (this.disposed) throw new Error('DecoderModel.forward: the model was disposed');
     const cfg = this.config;
-    const past = asLayerKVCache(opts.cache, cfg.numLayers);
     const [B, T] = ids.shape;
+    const past = asLayerKVCache(opts.cache, cfg.numLayers, B);
     const P = past?.length ?? 0;
-    if (past && past.layers.length > 0 && past.layers[0].k.shape[0] !== B) {
-      throw new Error(`forward: ids have batch ${B} but opts.cache holds batch ${past.layers[0].k.shape[0]}`);
-    }
     if (P + T > this.rope.limit) {
       throw new Error(`forward: ${P + T} positions exceed the RoPE tables (${this.rope.limit}, twice max_position_embeddings ${cfg.maxPositions})`);
     }

@@ -168,12 +168,9 @@ export class Gpt2Model implements CausalLM, HfExportable {
   forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
     if (this.disposed) throw new Error('Gpt2Model.forward: the model was disposed');
     const cfg = this.config;
-    const past = asLayerKVCache(opts.cache, cfg.numLayers);
     const [B, T] = ids.shape;
+    const past = asLayerKVCache(opts.cache, cfg.numLayers, B);
     const P = past?.length ?? 0;
-    if (past && past.layers.length > 0 && past.layers[0].k.shape[0] !== B) {
-      throw new Error(`forward: ids have batch ${B} but opts.cache holds batch ${past.layers[0].k.shape[0]}`);
-    }
     if (!opts.positions && P + T > cfg.maxPositions) {
       throw new Error(`forward: ${P + T} positions exceed GPT-2's n_positions ${cfg.maxPositions}`);
     }
