@@ -86,10 +86,10 @@ export function positiveInt(config: Json, field: string, file: string, fallback?
   return v;
 }
 
-function positiveNumber(config: Json, field: string, file: string, fallback: number): number {
+function positiveNumber(config: Json, field: string, file: string, fallback: number, name = field): number {
   const v = config[field];
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw bad(file, field, 'a positive number', v);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw bad(file, name, 'a positive number', v);
   return v;
 }
 
@@ -100,26 +100,115 @@ function bool(config: Json, field: string, file: string, fallback: boolean): boo
   return v;
 }
 
-function ropeScaling(config: Json, file: string): RopeScaling | undefined {
-  const rs = config['rope_scaling'];
-  if (rs === undefined || rs === null) return undefined;
-  if (typeof rs !== 'object' || Array.isArray(rs)) throw bad(file, 'rope_scaling', 'an object or null', rs);
-  const r = rs as Json;
-  const type = r['rope_type'] ?? r['type'];
-  if (type === 'default') return undefined;
-  const factor = positiveNumber(r, 'factor', `${file} rope_scaling`, NaN);
-  if (Number.isNaN(factor)) throw new Error(`${file}: missing field 'rope_scaling.factor' (expected a positive number)`);
-  if (type === 'linear') return { type, factor };
-  if (type === 'llama3') {
-    return {
-      type,
-      factor,
-      lowFreqFactor: positiveNumber(r, 'low_freq_factor', `${file} rope_scaling`, 1),
-      highFreqFactor: positiveNumber(r, 'high_freq_factor', `${file} rope_scaling`, 4),
-      originalMaxPositions: positiveInt(r, 'original_max_position_embeddings', `${file} rope_scaling`, 8192),
-    };
+/** The RoPE types agon implements; any other changes the maths and is refused. */
+const ROPE_TYPES = ["'default'", "'linear'", "'llama3'"].join(', ');
+
+/** Fields a RoPE settings object may hold without changing the maths agon computes. */
+const ROPE_PARAMS_KNOWN = new Set([
+  'rope_type',
+  'type',
+  'rope_theta',
+  'factor',
+  'low_freq_factor',
+  'high_freq_factor',
+  'original_max_position_embeddings',
+  'partial_rotary_factor',
+]);
+
+function requiredPositive(r: Json, field: string, where: string, file: string): number {
+  const v = r[field];
+  if (v === undefined || v === null) throw new Error(`${file}: missing field '${where}.${field}' (expected a positive number)`);
+  return positiveNumber(r, field, file, NaN, `${where}.${field}`);
+}
+
+function requiredPositiveInt(r: Json, field: string, where: string, file: string): number {
+  const v = r[field];
+  if (v === undefined || v === null) throw new Error(`${file}: missing field '${where}.${field}' (expected a positive integer)`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(file, `${where}.${field}`, 'a positive integer', v);
+  return v;
+}
+
+/**
+ * Reads one RoPE settings object: transformers 5's `rope_parameters` (theta inside it) or the
+ * legacy `rope_scaling` (theta at the top level). Types and fields agon does not implement are
+ * errors naming the field, never a silent fallback to plain RoPE.
+ */
+function ropeSettings(r: Json, where: string, file: string): { theta?: number; scaling?: RopeScaling } {
+  for (const key of Object.keys(r)) {
+    const v = r[key];
+    if (v !== null && typeof v === 'object') {
+      throw bad(file, `${where}.${key}`, 'a number or string (per-layer-type RoPE settings are not supported)', v);
+    }
   }
-  throw bad(file, 'rope_scaling.rope_type', "'llama3', 'linear' or 'default'", type);
+  const type = r['rope_type'] ?? r['type'] ?? 'default';
+  if (type !== 'default' && type !== 'linear' && type !== 'llama3') {
+    throw bad(file, `${where}.rope_type`, `one of ${ROPE_TYPES} (agon implements no other RoPE type)`, type);
+  }
+  const partial = r['partial_rotary_factor'];
+  if (partial !== undefined && partial !== null && partial !== 1) {
+    throw bad(file, `${where}.partial_rotary_factor`, '1 (partial rotary embeddings are not supported)', partial);
+  }
+  for (const key of Object.keys(r)) {
+    if (!ROPE_PARAMS_KNOWN.has(key)) {
+      throw bad(file, `${where}.${key}`, `absent (a field agon does not implement for rope_type '${type}')`, r[key]);
+    }
+  }
+  const out: { theta?: number; scaling?: RopeScaling } = {};
+  if (r['rope_theta'] !== undefined && r['rope_theta'] !== null) {
+    out.theta = positiveNumber(r, 'rope_theta', file, NaN, `${where}.rope_theta`);
+  }
+  if (type === 'default') return out;
+  const factor = requiredPositive(r, 'factor', where, file);
+  if (type === 'linear') {
+    out.scaling = { type, factor };
+    return out;
+  }
+  out.scaling = {
+    type,
+    factor,
+    lowFreqFactor: requiredPositive(r, 'low_freq_factor', where, file),
+    highFreqFactor: requiredPositive(r, 'high_freq_factor', where, file),
+    originalMaxPositions: requiredPositiveInt(r, 'original_max_position_embeddings', where, file),
+  };
+  return out;
+}
+
+function objectField(config: Json, field: string, file: string): Json | undefined {
+  const v = config[field];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad(file, field, 'an object or null', v);
+  return v as Json;
+}
+
+function sameScaling(a: RopeScaling | undefined, b: RopeScaling | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * θ and scaling from either layout of `config.json`: transformers 5 writes `rope_parameters`
+ * (`rope_type`, `rope_theta`, …) and no top-level `rope_theta`/`rope_scaling`; older versions write
+ * those two. Both present must agree.
+ */
+function ropeOf(config: Json, file: string): { theta: number; scaling?: RopeScaling } {
+  const legacyTheta = positiveNumber(config, 'rope_theta', file, NaN);
+  const legacyScaling = objectField(config, 'rope_scaling', file);
+  const legacy = legacyScaling ? ropeSettings(legacyScaling, 'rope_scaling', file) : {};
+  if (legacy.theta !== undefined && !Number.isNaN(legacyTheta) && legacy.theta !== legacyTheta) {
+    throw bad(file, 'rope_scaling.rope_theta', `equal to rope_theta (${legacyTheta})`, legacy.theta);
+  }
+  const paramsJson = objectField(config, 'rope_parameters', file);
+  const params = paramsJson ? ropeSettings(paramsJson, 'rope_parameters', file) : undefined;
+  const theta = params?.theta ?? (Number.isNaN(legacyTheta) ? legacy.theta : legacyTheta) ?? 10000;
+  if (params) {
+    if (!Number.isNaN(legacyTheta) && params.theta !== undefined && params.theta !== legacyTheta) {
+      throw bad(file, 'rope_parameters.rope_theta', `equal to rope_theta (${legacyTheta}) when both are given`, params.theta);
+    }
+    if (legacyScaling && !sameScaling(params.scaling, legacy.scaling)) {
+      throw bad(file, 'rope_parameters', 'the same RoPE scaling as rope_scaling when both are given', paramsJson);
+    }
+  }
+  const scaling = params ? params.scaling : legacy.scaling;
+  return scaling ? { theta, scaling } : { theta };
 }
 
 /**
@@ -169,6 +258,11 @@ export function parseDecoderConfig(config: Json, file: string, family: FamilyDef
   if (family.slidingWindow && config['sliding_window'] != null && bool(config, 'use_sliding_window', file, true)) {
     slidingWindow = positiveInt(config, 'sliding_window', file);
   }
+  const rope = ropeOf(config, file);
+  const partial = config['partial_rotary_factor'];
+  if (partial !== undefined && partial !== null && partial !== 1) {
+    throw bad(file, 'partial_rotary_factor', '1 (partial rotary embeddings are not supported)', partial);
+  }
   const cfg: DecoderConfig = {
     architecture: family.architecture,
     vocabSize: positiveInt(config, 'vocab_size', file),
@@ -180,15 +274,14 @@ export function parseDecoderConfig(config: Json, file: string, family: FamilyDef
     maxPositions: positiveInt(config, 'max_position_embeddings', file, 2048),
     intermediateSize: positiveInt(config, 'intermediate_size', file),
     rmsNormEps: positiveNumber(config, 'rms_norm_eps', file, family.rmsNormEps ?? 1e-6),
-    ropeTheta: positiveNumber(config, 'rope_theta', file, 10000),
+    ropeTheta: rope.theta,
     ropeLayout: 'halves',
     tieWordEmbeddings: bool(config, 'tie_word_embeddings', file, family.tieWordEmbeddings ?? false),
     qkvBias: family.qkvBias ?? attentionBias,
     oBias: family.qkvBias === undefined && attentionBias,
     qkNorm: family.qkNorm ?? false,
   };
-  const scaling = ropeScaling(config, file);
-  if (scaling) cfg.ropeScaling = scaling;
+  if (rope.scaling) cfg.ropeScaling = rope.scaling;
   if (slidingWindow !== undefined) cfg.slidingWindow = slidingWindow;
   return cfg;
 }
