@@ -8,6 +8,8 @@ export { isSoftwareAdapter } from './backend/webgpu.js';
 export { registerGradients } from './backend/gradients.js';
 export { registerWasmKernels } from './backend/wasm.js';
 export { tokenLogprobs } from './numerics/token-logprobs.js';
+export { linearTokenLogprobs, LOGIT_CHUNK_BYTES } from './numerics/linear-token-logprobs.js';
+export type { LinearLogprobsOptions } from './numerics/linear-token-logprobs.js';
 export { entropyFromLogits } from './numerics/entropy.js';
 export { maskedSum, maskedMean } from './numerics/masked.js';
 export { attentionMask } from './numerics/attention-mask.js';

@@ -15,6 +15,11 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 const EXPLICIT = new Set(['wasm']);
 
+/** Whether the active backend runs transposed matMuls slowly, so transposes are materialised (wasm). */
+export function explicitTransposes(): boolean {
+  return EXPLICIT.has(tf.getBackend());
+}
+
 /**
  * Rows at or above which the forward pass transposes W first: for a few rows (decoding) one
  * slow transposed product is cheaper than copying W. Measured on wasm for W [32000, 288]:
@@ -53,6 +58,6 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1]) {
     throw new Error(`linear: x must be [N, in] and W [out, in] with the same 'in'; got x [${x.shape.join(', ')}], W [${w.shape.join(', ')}]`);
   }
-  if (!EXPLICIT.has(tf.getBackend())) return tf.matMul(x, w, false, true);
+  if (!explicitTransposes()) return tf.matMul(x, w, false, true);
   return fast(x, w);
 }

@@ -1,0 +1,171 @@
+/**
+ * Token log-probs and entropies straight from hidden states: the output projection, log-softmax,
+ * target gather and entropy fused and chunked over rows, so the [N, V] logits never exist at once.
+ * The backward pass recomputes each chunk's logits from the saved hidden states and per-row
+ * log-sum-exp (the idea of Liger's fused linear cross-entropy). Shapes: N rows, C width, V vocab.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { explicitTransposes, TRANSPOSE_ROWS } from '../kernels/linear/op.js';
+import { logSumExpRows } from './token-logprobs.js';
+
+/** Default budget of one chunk's logits: 16 MB (e.g. 85 rows at vocab 49152). */
+export const LOGIT_CHUNK_BYTES = 16 * 2 ** 20;
+
+/**
+ * Options of {@link linearTokenLogprobs}.
+ *
+ * @example
+ * ```ts
+ * const opts: LinearLogprobsOptions = { chunkBytes: 8 * 2 ** 20 };
+ * ```
+ */
+export interface LinearLogprobsOptions {
+  /** Bytes of float32 logits one chunk may hold (rows per chunk = chunkBytes / (4·V), at least 1). */
+  chunkBytes?: number;
+}
+
+/** x [n, C] · Wᵀ → [n, V], with W transposed once per pass on backends where that is faster (wasm). */
+interface Projection {
+  logits(h: tf.Tensor2D): tf.Tensor2D;
+  /** g [n, V]ᵀ · h [n, C] → [V, C]. */
+  weightGrad(g: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D;
+  dispose(): void;
+}
+
+function projection(w: tf.Tensor2D, rows: number): Projection {
+  const explicit = explicitTransposes();
+  const wt = explicit && rows >= TRANSPOSE_ROWS ? tf.keep(tf.transpose(w)) : undefined;
+  return {
+    logits: (h) => (wt ? tf.matMul(h, wt) : tf.matMul(h, w, false, true)),
+    weightGrad: (g, h) => (explicit ? tf.matMul(tf.transpose(g), h) : tf.matMul(g, h, true, false)),
+    dispose: () => wt?.dispose(),
+  };
+}
+
+/** Chunk starts and lengths over N rows. */
+function chunks(N: number, rows: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = 0; s < N; s += rows) out.push([s, Math.min(rows, N - s)]);
+  return out;
+}
+
+type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { value: tf.Tensor2D; gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.Tensor[] };
+
+/**
+ * log p(target) and the entropy (nats) of `softmax(hidden · weightᵀ)` for each row, without
+ * building the [N, V] logits: rows are processed in chunks of `chunkBytes` of logits, forward and
+ * backward, and the backward pass recomputes each chunk's logits (only `hidden`, the targets and
+ * each row's log-sum-exp are kept). Differentiable in `hidden` and `weight` (both outputs). A
+ * `weight` that is a `tf.Variable` is read again in the backward pass rather than copied, so it must
+ * not be reassigned in between; any other tensor is saved.
+ *
+ * Equal to `tokenLogprobs(linear(hidden, weight), targets)` and `entropyFromLogits(…)` up to float32
+ * summation order.
+ *
+ * @param hidden - float32 [N, C] (the final-norm hidden states).
+ * @param weight - float32 [V, C] (lm_head, or the tied embedding table).
+ * @param targets - int32 [N] ids in [0, V).
+ * @returns `logprobs` [N] and `entropy` [N] (caller disposes both).
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { linearTokenLogprobs } from '@agon/tensor';
+ * const { logprobs, entropy } = linearTokenLogprobs(tf.ones([2, 3]), tf.eye(3), tf.tensor1d([0, 2], 'int32'));
+ * // logprobs [-1.0986, -1.0986], entropy [1.0986, 1.0986]
+ * ```
+ */
+export function linearTokenLogprobs(
+  hidden: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  opts: LinearLogprobsOptions = {},
+): { logprobs: tf.Tensor1D; entropy: tf.Tensor1D } {
+  if (hidden.rank !== 2 || weight.rank !== 2 || hidden.shape[1] !== weight.shape[1]) {
+    throw new Error(
+      `linearTokenLogprobs: hidden must be [N, C] and weight [V, C] with the same C; got hidden [${hidden.shape.join(', ')}], weight [${weight.shape.join(', ')}]`,
+    );
+  }
+  const [N] = hidden.shape;
+  const V = weight.shape[0];
+  if (targets.rank !== 1 || targets.shape[0] !== N) {
+    throw new Error(`linearTokenLogprobs: targets must have shape [${N}] (one id per hidden row), got [${targets.shape.join(', ')}]`);
+  }
+  if (targets.dtype !== 'int32') throw new Error(`linearTokenLogprobs: targets must be int32, got ${targets.dtype}`);
+  const chunkBytes = opts.chunkBytes ?? LOGIT_CHUNK_BYTES;
+  if (!(chunkBytes > 0)) throw new Error(`linearTokenLogprobs: chunkBytes must be positive, got ${chunkBytes}`);
+  const rows = Math.max(1, Math.min(N, Math.floor(chunkBytes / (4 * V))));
+  const parts = chunks(N, rows);
+  const borrowed = weight instanceof tf.Variable;
+
+  const fused: FusedFn = (h, w, save) => {
+    const proj = projection(w, rows);
+    const out = tf.tidy(() => {
+      const lps: tf.Tensor[] = [];
+      const ents: tf.Tensor[] = [];
+      const zs: tf.Tensor[] = [];
+      for (const [s, n] of parts) {
+        const [lp, ent, logZ] = tf.tidy(() => {
+          const z = proj.logits(tf.slice(h, [s, 0], [n, -1]));
+          const logZ = logSumExpRows(z); // [n, 1]
+          const logp = tf.sub(z, logZ);
+          const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
+          // Flat index i·V + id picks row i's target from the [n·V] view.
+          const idx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(V, 'int32')), tf.slice(targets, [s], [n]));
+          const lp = tf.gather(tf.reshape(logp, [n * V]), idx);
+          return [lp, ent, tf.reshape(logZ, [n])];
+        });
+        lps.push(lp);
+        ents.push(ent);
+        zs.push(logZ);
+      }
+      const cat = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0] : tf.concat(xs));
+      return { value: tf.stack([cat(lps), cat(ents)]) as tf.Tensor2D, logZ: cat(zs), entropy: cat(ents) };
+    });
+    proj.dispose();
+    save(borrowed ? [h, out.logZ, targets, out.entropy] : [h, out.logZ, targets, out.entropy, w]);
+    tf.dispose([out.logZ, out.entropy]);
+    return {
+      value: out.value,
+      gradFunc: (dy, saved) => {
+        const [hs, logZ, ids, ent] = saved;
+        const ws = borrowed ? weight : (saved[4] as tf.Tensor2D);
+        const back = projection(ws, rows);
+        const dhs: tf.Tensor[] = [];
+        let dw: tf.Tensor | undefined;
+        try {
+          for (const [s, n] of parts) {
+            const [dh, dwChunk] = tf.tidy(() => {
+              const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
+              const z = back.logits(hc);
+              const logp = tf.sub(z, tf.reshape(tf.slice(logZ, [s], [n]), [n, 1]));
+              const p = tf.exp(logp);
+              const dLp = tf.reshape(tf.slice(dy, [0, s], [1, n]), [n, 1]);
+              const dEnt = tf.reshape(tf.slice(dy, [1, s], [1, n]), [n, 1]);
+              // d lp / dz = onehot(target) − p; d H / dz = −p·(log p + H).
+              const hot = tf.cast(tf.equal(tf.reshape(tf.slice(ids, [s], [n]), [n, 1]), tf.range(0, V, 1, 'int32')), 'float32');
+              const hEnt = tf.reshape(tf.slice(ent, [s], [n]), [n, 1]);
+              const g = tf.sub(tf.mul(tf.sub(hot, p), dLp), tf.mul(tf.mul(p, tf.add(logp, hEnt)), dEnt)) as tf.Tensor2D;
+              return [tf.matMul(g, ws), back.weightGrad(g, hc)];
+            });
+            dhs.push(dh);
+            if (dw) {
+              const prev = dw;
+              dw = tf.add(prev, dwChunk);
+              tf.dispose([prev, dwChunk]);
+            } else dw = dwChunk;
+          }
+        } finally {
+          back.dispose();
+        }
+        const dh = dhs.length === 1 ? dhs[0] : tf.concat(dhs);
+        if (dhs.length > 1) tf.dispose(dhs);
+        return [dh, dw as tf.Tensor];
+      },
+    };
+  };
+  const op = tf.customGrad(fused as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (h: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+  const both = op(hidden, weight);
+  const [logprobs, entropy] = tf.unstack(both) as tf.Tensor1D[];
+  both.dispose();
+  return { logprobs, entropy };
+}

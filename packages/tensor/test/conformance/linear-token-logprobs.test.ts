@@ -1,0 +1,104 @@
+// Conformance of linearTokenLogprobs (lm_head + log-softmax + gather + entropy, chunked, recomputed
+// in backward): both outputs against a float64 loop, gradients of hidden and weight against finite
+// differences, with one chunk and with many (including a ragged last chunk); equal to the unfused
+// tokenLogprobs(linear(…)) / entropyFromLogits path; a variable weight (read, not copied).
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, it } from '@jest/globals';
+import { entropyFromLogits, linear, linearTokenLogprobs, tokenLogprobs } from '../../src/index.js';
+import { describeEachBackend, expectNoLeaks } from '../../src/testing/index.js';
+import { randInt, randn, read, refEntropy, refTokenLogprobs } from '../reference.js';
+import { checkCase, tol } from './check.js';
+
+const C = 5, V = 13;
+
+function refLogits(h: ArrayLike<number>, w: ArrayLike<number>): Float64Array {
+  const N = h.length / C;
+  const z = new Float64Array(N * V);
+  for (let n = 0; n < N; n++)
+    for (let v = 0; v < V; v++) {
+      let acc = 0;
+      for (let c = 0; c < C; c++) acc += h[n * C + c] * w[v * C + c];
+      z[n * V + v] = acc;
+    }
+  return z;
+}
+
+/** [2, N]: log-probs, then 0.7 × entropies (so both outputs' gradients are checked). */
+function refBoth(h: ArrayLike<number>, w: ArrayLike<number>, ids: ArrayLike<number>): Float64Array {
+  const z = refLogits(h, w);
+  const lp = refTokenLogprobs(z, V, ids);
+  const ent = refEntropy(z, V);
+  return Float64Array.from([...lp, ...ent.map((e) => 0.7 * e)]);
+}
+
+
+await describeEachBackend('linearTokenLogprobs', (backend) => {
+  // 4·V bytes per row: 1e9 → one chunk; 3 rows per chunk → chunks of 3, 3, 1; one row per chunk;
+  // 20 rows in one chunk takes wasm's transposed-weight path (≥ 16 rows).
+  for (const [label, N, chunkBytes] of [['one chunk', 7, 1e9], ['chunks of 3 rows', 7, 3 * 4 * V], ['one row per chunk', 7, 1], ['20 rows, one chunk', 20, 1e9]] as const) {
+    const ids = randInt(N, V, 31);
+    it(`${label}: forward and gradients of hidden and weight`, () =>
+      checkCase({
+        inputs: [
+          { shape: [N, C], data: randn(N * C, 32) },
+          { shape: [V, C], data: randn(V * C, 33) },
+          { shape: [N], data: ids, dtype: 'int32' },
+        ],
+        run: (h, w, t) => {
+          const { logprobs, entropy } = linearTokenLogprobs(h as tf.Tensor2D, w as tf.Tensor2D, t as tf.Tensor1D, { chunkBytes });
+          return tf.stack([logprobs, tf.mul(entropy, 0.7)]);
+        },
+        ref: refBoth,
+        outShape: [2, N],
+        forward: tol(backend, 1e-5, 1e-5),
+        gradient: tol(backend, 1e-4, 1e-4),
+      }));
+  }
+
+  const N = 7;
+  const ids = randInt(N, V, 31);
+  it('equals the unfused path (tokenLogprobs of linear, entropyFromLogits), values and gradients; a variable weight', async () => {
+    await expectNoLeaks(async () => {
+      const h = tf.tensor2d(Float32Array.from(randn(N * C, 34)), [N, C]);
+      const w0 = tf.tensor2d(Float32Array.from(randn(V * C, 35)), [V, C]);
+      const w = tf.variable(w0);
+      w0.dispose();
+      const t = tf.tensor1d(ids, 'int32');
+      const dy = tf.tensor1d(Float32Array.from(randn(N, 36)));
+      const loss = (fused: boolean) => () => {
+        if (fused) {
+          const { logprobs, entropy } = linearTokenLogprobs(h, w, t, { chunkBytes: 2 * 4 * V });
+          return tf.sum(tf.mul(tf.add(logprobs, tf.mul(entropy, 0.3)), dy)) as tf.Scalar;
+        }
+        const z = linear(h, w);
+        return tf.sum(tf.mul(tf.add(tokenLogprobs(z, t), tf.mul(entropyFromLogits(z), 0.3)), dy)) as tf.Scalar;
+      };
+      const a = tf.variableGrads(loss(true), [w]);
+      const b = tf.variableGrads(loss(false), [w]);
+      const ga = tf.grad((x: tf.Tensor) => tf.tidy(() => { const { logprobs } = linearTokenLogprobs(x as tf.Tensor2D, w, t, { chunkBytes: 1 }); return tf.sum(tf.mul(logprobs, dy)); }))(h);
+      const gb = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tokenLogprobs(linear(x as tf.Tensor2D, w), t), dy)))(h);
+      const k = tol(backend, 1e-5, 1e-5);
+      expect(Math.abs((await read(a.value))[0] - (await read(b.value))[0])).toBeLessThan(k.atol * 10);
+      const [wa, wb] = [await read(a.grads[w.name]), await read(b.grads[w.name])];
+      wa.forEach((x, i) => expect(Math.abs(x - wb[i])).toBeLessThan(k.atol * 10 + k.rtol * 10 * Math.abs(wb[i])));
+      const [ha, hb] = [await read(ga), await read(gb)];
+      ha.forEach((x, i) => expect(Math.abs(x - hb[i])).toBeLessThan(k.atol * 10 + k.rtol * 10 * Math.abs(hb[i])));
+      tf.dispose([h, w, t, dy, a.value, b.value, ga, gb, ...Object.values(a.grads), ...Object.values(b.grads)]);
+    });
+  });
+
+  it('rejects bad shapes and dtypes naming them', async () => {
+    await expectNoLeaks(() => {
+      const h = tf.zeros([2, 3]) as tf.Tensor2D;
+      const w = tf.zeros([4, 5]) as tf.Tensor2D;
+      const t = tf.zeros([2], 'int32') as tf.Tensor1D;
+      expect(() => linearTokenLogprobs(h, w, t)).toThrow('linearTokenLogprobs: hidden must be [N, C] and weight [V, C] with the same C; got hidden [2, 3], weight [4, 5]');
+      const w3 = tf.zeros([4, 3]) as tf.Tensor2D;
+      const t3 = tf.zeros([3], 'int32') as tf.Tensor1D;
+      expect(() => linearTokenLogprobs(h, w3, t3)).toThrow('linearTokenLogprobs: targets must have shape [2] (one id per hidden row), got [3]');
+      const tf32 = tf.zeros([2]) as tf.Tensor1D;
+      expect(() => linearTokenLogprobs(h, w3, tf32)).toThrow('linearTokenLogprobs: targets must be int32, got float32');
+      tf.dispose([h, w, t, w3, t3, tf32]);
+    });
+  });
+});
