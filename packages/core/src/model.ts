@@ -67,6 +67,24 @@ export interface ForwardOptions {
   positions?: Tensor2D;
   /** Attention mask, [B, Tk] (1 = attend, 0 = padding) or an additive [B, 1, T, Tk] bias. */
   mask?: Tensor;
+  /**
+   * Return only the last position's logits, [B, 1, V] (a sampler's prefill needs no more; a long
+   * prompt then costs no [B, T, V] tensor). Models may ignore it and return all positions.
+   */
+  lastOnly?: boolean;
+}
+
+/**
+ * Options of {@link CausalLM.tokenLogprobs}.
+ *
+ * @example
+ * ```ts
+ * const opts: TokenLogprobOptions = { offset: 12 };
+ * ```
+ */
+export interface TokenLogprobOptions {
+  /** First position whose prediction is scored (earlier positions only feed attention). Default 0. */
+  offset?: number;
 }
 
 /**
@@ -84,6 +102,13 @@ export interface CausalLM {
   readonly config: ModelConfig;
   /** Logits [B, T, V] for ids [B, T]; with a cache, also the extended cache. */
   forward(ids: Tensor2D, opts?: ForwardOptions): { logits: Tensor3D; cache?: KVCache };
+  /**
+   * log p(target) and the entropy (nats) of the next-token distribution at positions `offset…T−1`
+   * of ids [B, T], where targets is [B, T − offset] — computed from the hidden states in chunks so
+   * the [B, T, V] logits never exist at once (forward and backward). Optional: callers fall back
+   * to `forward` + a log-softmax when a model lacks it. Differentiable like `forward`.
+   */
+  tokenLogprobs?(ids: Tensor2D, targets: Tensor2D, opts?: TokenLogprobOptions): { logprobs: Tensor2D; entropy: Tensor2D };
   /** The variables an optimizer should update (adapter weights only when adapters are on). */
   trainableVariables(): Variable[];
   /** A view of the same weights with adapters switched on or off (off = the reference model). */

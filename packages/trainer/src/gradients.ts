@@ -8,10 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, Objective } from '@agon/core';
-import { tokenLogprobs } from '@agon/tensor';
-import { meanTokenEntropy } from '@agon/objectives';
+import { maskedMean } from '@agon/tensor';
 import type { Reference } from './reference.js';
-import { lossWindow, sequenceTensors, type Sequence } from './sequences.js';
+import { sequenceLogprobs, sequenceTensors, type Sequence } from './sequences.js';
 
 /**
  * The loss of each role, as objects (REINFORCE, PPO-clip or a fork's own), and α_Ch.
@@ -74,16 +73,15 @@ export async function accumulateGradients(
       try {
         if (ctx.objectives.needsReference || (ctx.measureKl && ctx.reference)) {
           if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
-          ref = await ctx.reference.run((m) => tf.tidy(() => tokenLogprobs(lossWindow(m.forward(t.inputs).logits, t.offset), t.targets) as tf.Tensor2D));
+          ref = await ctx.reference.run((m) => tf.tidy(() => sequenceLogprobs(m, t).logprobs));
         }
         const kept: tf.Scalar[] = [];
         const names: string[] = [];
         const { value, grads } = tf.variableGrads(() => {
-          const logits = lossWindow(ctx.model.forward(t.inputs).logits, t.offset);
-          const logprobs = tokenLogprobs(logits, t.targets) as tf.Tensor2D;
+          const { logprobs, entropy } = sequenceLogprobs(ctx.model, t);
           const out = objective.loss({ logprobs, refLogprobs: ref, oldLogprobs: t.oldLogprobs, advantages: t.advantages, mask: t.mask });
           names.push('entropy', ...Object.keys(out.metrics));
-          kept.push(tf.keep(meanTokenEntropy(logits, t.mask)), ...Object.values(out.metrics).map((m) => tf.keep(m)));
+          kept.push(tf.keep(maskedMean(entropy, t.mask) as tf.Scalar), ...Object.values(out.metrics).map((m) => tf.keep(m)));
           return tf.mul(out.loss, share * roleWeight * scale) as tf.Scalar;
         }, vars);
         for (const v of vars) {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scorer } from '@agon/core';
 import type { LoadedModel } from '@agon/models';
-import { tokenLogprobs } from '@agon/tensor';
+import { sequenceLogprobs } from './sequences.js';
 
 /**
  * A {@link Scorer} from a loaded causal LM.
@@ -33,10 +33,10 @@ export function likelihoodScorer(rm: LoadedModel, opts: { maxTokens?: number } =
         const ids = [...prompt, ...answer].slice(-maxTokens);
         const n = Math.min(answer.length, ids.length - 1);
         const lp = tf.tidy(() => {
-          const input = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
-          const target = tf.tensor2d([ids.slice(1)], [1, ids.length - 1], 'int32');
-          const all = tokenLogprobs(rm.model.forward(input).logits, target);
-          return tf.mean(tf.slice(all, [0, ids.length - 1 - n], [1, n]));
+          // Only the answer's n positions are scored (offset = first of them).
+          const inputs = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
+          const targets = tf.tensor2d([ids.slice(-n)], [1, n], 'int32');
+          return tf.mean(sequenceLogprobs(rm.model, { inputs, offset: ids.length - 1 - n, targets }).logprobs);
         });
         out.push((await lp.data())[0]);
         lp.dispose();

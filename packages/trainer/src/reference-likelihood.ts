@@ -6,9 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChatFormat, Game, RewardFn, Tokenizer } from '@agon/core';
-import { tokenLogprobs } from '@agon/tensor';
 import type { Reference } from './reference.js';
-import { lossWindow, sequenceTensors, type Sequence } from './sequences.js';
+import { sequenceLogprobs, sequenceTensors, type Sequence } from './sequences.js';
 
 /**
  * What {@link referenceLikelihoodReward} needs: the reference, the policy's text interface and the game.
@@ -52,7 +51,7 @@ export function referenceLikelihoodReward<Q>(o: ReferenceLikelihoodOptions<Q>): 
       try {
         const means = await o.reference.run((m) =>
           tf.tidy(() => {
-            const lp = tokenLogprobs(lossWindow(m.forward(t.inputs).logits, t.offset), t.targets);
+            const lp = sequenceLogprobs(m, t).logprobs;
             return tf.div(tf.sum(tf.mul(lp, t.mask), 1), tf.sum(t.mask, 1));
           }),
         );

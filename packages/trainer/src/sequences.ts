@@ -3,6 +3,8 @@
  * sampling time and its advantage. Plus how a micro-batch of them becomes [B, T] tensors.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM } from '@agon/core';
+import { entropyFromLogits, tokenLogprobs } from '@agon/tensor';
 
 /**
  * One sequence of a role's batch.
@@ -43,13 +45,31 @@ export interface SequenceTensors {
  *
  * @example
  * ```ts
- * const lp = tokenLogprobs(lossWindow(model.forward(t.inputs).logits, t.offset), t.targets);
+ * const window = lossWindow(model.forward(t.inputs).logits, t.offset); // [B, T − offset, V]
  * ```
  */
 export function lossWindow(logits: tf.Tensor3D, offset: number): tf.Tensor3D {
   if (offset === 0) return logits;
   const [B, T, V] = logits.shape;
   return tf.slice(logits, [0, offset, 0], [B, T - offset, V]);
+}
+
+/**
+ * log π(target) and the entropy of π at each position of the loss window of `t`, [B, T − offset]
+ * each: through the model's chunked `tokenLogprobs` (no [B, T, V] logits) when it has one, else
+ * from `forward`'s logits.
+ *
+ * @example
+ * ```ts
+ * const { logprobs, entropy } = sequenceLogprobs(model, sequenceTensors(seqs, padId));
+ * ```
+ */
+export function sequenceLogprobs(model: CausalLM, t: Pick<SequenceTensors, 'inputs' | 'offset' | 'targets'>): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+  if (model.tokenLogprobs) return model.tokenLogprobs(t.inputs, t.targets, { offset: t.offset });
+  return tf.tidy(() => {
+    const logits = lossWindow(model.forward(t.inputs).logits, t.offset);
+    return { logprobs: tokenLogprobs(logits, t.targets) as tf.Tensor2D, entropy: entropyFromLogits(logits) as tf.Tensor2D };
+  });
 }
 
 /**

@@ -5,13 +5,14 @@
  * Hkv key/value heads, D head size, I MLP width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, ForwardOptions, KVCache } from '@agon/core';
+import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
 import { fusedAttention, linear } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import type { HostTensor, WeightSource } from '../weights.js';
 import type { DecoderConfig } from './decoder-config.js';
 import { causalMask } from './mask.js';
+import { headLogprobs } from './head-logprobs.js';
 import { applyRope, ropeAngles, ropeConstants, ropeTables, type RopeAngles, type RopeTables } from './rope.js';
 import { decoderExport } from './decoder-export.js';
 import { adaptLinear, type AdapterHook } from '../lora/hook.js';
@@ -197,16 +198,45 @@ export class DecoderModel implements CausalLM, HfExportable {
    * slots; `opts.positions` changes only the RoPE angles (for left padding).
    */
   forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
-    if (!this.lmHead) throw new Error('DecoderModel.forward: this model has no lm_head (a sequence-classification body); use forwardHidden');
-    const { hidden, cache } = this.forwardHidden(ids, opts);
+    const { hidden, cache } = this.forwardHidden(ids, opts, 'forward');
     const cfg = this.config;
     const [B, T] = ids.shape;
     const logits = tf.tidy(() => {
-      const head = this.w(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
-      return tf.reshape(matMulT(tf.reshape(hidden, [B * T, cfg.hiddenSize]), head), [B, T, cfg.vocabSize]) as tf.Tensor3D;
+      const [, , C] = hidden.shape;
+      const h = opts.lastOnly ? tf.slice(hidden, [0, T - 1, 0], [B, 1, C]) : hidden;
+      const Tout = opts.lastOnly ? 1 : T;
+      return tf.reshape(matMulT(tf.reshape(h, [B * Tout, C]), this.head()), [B, Tout, cfg.vocabSize]) as tf.Tensor3D;
     });
     hidden.dispose();
     return cache ? { logits, cache } : { logits };
+  }
+
+  /** The output projection [V, C]: lm_head, or the embedding table when tied. */
+  private head(): tf.Variable {
+    return this.w(this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+  }
+
+  /**
+   * log p(targets) and entropies [B, T − offset] for ids [B, T], from the hidden states in chunks
+   * (no [B, T, V] logits, forward or backward; see linearTokenLogprobs in @agon/tensor).
+   */
+  tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+    const { hidden } = this.forwardHidden(ids, {}, 'tokenLogprobs');
+    try {
+      return headLogprobs(hidden, this.head(), targets, opts.offset ?? 0);
+    } finally {
+      hidden.dispose();
+    }
+  }
+
+  /** Runs `fn` with `hook` adding adapter terms to every linear projection (LoRA, see lora/). */
+  private adapted<T>(hook: AdapterHook, fn: () => T): T {
+    this.hook = hook;
+    try {
+      return fn();
+    } finally {
+      this.hook = undefined;
+    }
   }
 
   /**
@@ -214,20 +244,23 @@ export class DecoderModel implements CausalLM, HfExportable {
    * (LoRA, see lora/); the hook is set for this call only.
    */
   forwardAdapted(hook: AdapterHook, ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
-    this.hook = hook;
-    try {
-      return this.forward(ids, opts);
-    } finally {
-      this.hook = undefined;
-    }
+    return this.adapted(hook, () => this.forward(ids, opts));
+  }
+
+  /** {@link DecoderModel.tokenLogprobs} with `hook` set for this call (LoRA, see lora/). */
+  tokenLogprobsAdapted(hook: AdapterHook, ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+    return this.adapted(hook, () => this.tokenLogprobs(ids, targets, opts));
   }
 
   /**
    * The final-norm hidden states [B, T, C] for ids [B, T] (what lm_head or a `score` head reads),
    * with the same cache, positions and mask handling as {@link DecoderModel.forward}.
    */
-  forwardHidden(ids: tf.Tensor2D, opts: ForwardOptions = {}): { hidden: tf.Tensor3D; cache?: KVCache } {
-    if (this.disposed) throw new Error('DecoderModel.forward: the model was disposed');
+  forwardHidden(ids: tf.Tensor2D, opts: ForwardOptions = {}, caller = 'forwardHidden'): { hidden: tf.Tensor3D; cache?: KVCache } {
+    if (this.disposed) throw new Error(`DecoderModel.${caller}: the model was disposed`);
+    if (!this.lmHead && caller !== 'forwardHidden') {
+      throw new Error(`DecoderModel.${caller}: this model has no lm_head (a sequence-classification body); use forwardHidden`);
+    }
     const cfg = this.config;
     const [B, T] = ids.shape;
     const past = asLayerKVCache(opts.cache, cfg.numLayers, B);

@@ -5,13 +5,14 @@
  * I MLP width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, ForwardOptions, KVCache } from '@agon/core';
+import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
 import { attentionMask } from '@agon/tensor';
 import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HostTensor, WeightSource } from '../weights.js';
 import { gpt2ConfigToHf, parseGpt2Config, type Gpt2Config } from './gpt2-config.js';
 import { adaptLinear, type AdapterHook } from '../lora/hook.js';
+import { headLogprobs } from './head-logprobs.js';
 
 /**
  * Every checkpoint key GPT-2 reads for `cfg` (with the `transformer.` prefix), with its shape.
@@ -166,7 +167,39 @@ export class Gpt2Model implements CausalLM, HfExportable {
    * position rows (for left padding); `opts.mask` is [B, Tk] keep-flags or an additive [B, 1, T, Tk].
    */
   forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
-    if (this.disposed) throw new Error('Gpt2Model.forward: the model was disposed');
+    const { hidden, cache } = this.forwardHidden(ids, opts, 'forward');
+    const [B, T] = ids.shape;
+    const { hiddenSize: C, vocabSize: V } = this.config;
+    const logits = tf.tidy(() => {
+      const h = opts.lastOnly ? tf.slice(hidden, [0, T - 1, 0], [B, 1, C]) : hidden;
+      const Tout = opts.lastOnly ? 1 : T;
+      return tf.reshape(tf.matMul(tf.reshape(h, [B * Tout, C]), this.head(), false, true), [B, Tout, V]) as tf.Tensor3D;
+    });
+    hidden.dispose();
+    return cache ? { logits, cache } : { logits };
+  }
+
+  /** The output projection [V, C]: lm_head, or wte when tied. */
+  private head(): tf.Variable {
+    return this.w(this.config.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight');
+  }
+
+  /**
+   * log p(targets) and entropies [B, T − offset] for ids [B, T], from the hidden states in chunks
+   * (no [B, T, V] logits, forward or backward; see linearTokenLogprobs in @agon/tensor).
+   */
+  tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+    const { hidden } = this.forwardHidden(ids, {}, 'tokenLogprobs');
+    try {
+      return headLogprobs(hidden, this.head(), targets, opts.offset ?? 0);
+    } finally {
+      hidden.dispose();
+    }
+  }
+
+  /** The final layer-norm hidden states [B, T, C] (what the head reads), with forward's cache and mask handling. */
+  private forwardHidden(ids: tf.Tensor2D, opts: ForwardOptions, caller: string): { hidden: tf.Tensor3D; cache?: KVCache } {
+    if (this.disposed) throw new Error(`Gpt2Model.${caller}: the model was disposed`);
     const cfg = this.config;
     const [B, T] = ids.shape;
     const past = asLayerKVCache(opts.cache, cfg.numLayers, B);
@@ -187,15 +220,22 @@ export class Gpt2Model implements CausalLM, HfExportable {
         x = tf.add(x, this.mlp(l, this.layerNorm(x, `transformer.h.${l}.ln_2`)));
         if (past) kvs.push(kv.k, kv.v);
       }
-      const h = tf.reshape(this.layerNorm(x, 'transformer.ln_f'), [B * T, cfg.hiddenSize]);
-      const head = this.w(cfg.tieWordEmbeddings ? 'transformer.wte.weight' : 'lm_head.weight'); // [V, C]
-      const logits = tf.reshape(tf.matMul(h, head, false, true), [B, T, cfg.vocabSize]) as tf.Tensor3D;
-      return { logits, kvs };
+      return { hidden: this.layerNorm(x, 'transformer.ln_f') as tf.Tensor3D, kvs };
     });
-    if (!past) return { logits: out.logits };
+    if (!past) return { hidden: out.hidden };
     const layers: LayerKV[] = [];
     for (let l = 0; l < cfg.numLayers; l++) layers.push({ k: out.kvs[2 * l], v: out.kvs[2 * l + 1] });
-    return { logits: out.logits, cache: new LayerKVCache(layers) };
+    return { hidden: out.hidden, cache: new LayerKVCache(layers) };
+  }
+
+  /** Runs `fn` with `hook` adding adapter terms to every Conv1D projection (LoRA, see lora/). */
+  private adapted<T>(hook: AdapterHook, fn: () => T): T {
+    this.hook = hook;
+    try {
+      return fn();
+    } finally {
+      this.hook = undefined;
+    }
   }
 
   /**
@@ -203,12 +243,12 @@ export class Gpt2Model implements CausalLM, HfExportable {
    * see lora/); the hook is set for this call only.
    */
   forwardAdapted(hook: AdapterHook, ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
-    this.hook = hook;
-    try {
-      return this.forward(ids, opts);
-    } finally {
-      this.hook = undefined;
-    }
+    return this.adapted(hook, () => this.forward(ids, opts));
+  }
+
+  /** {@link Gpt2Model.tokenLogprobs} with `hook` set for this call (LoRA, see lora/). */
+  tokenLogprobsAdapted(hook: AdapterHook, ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+    return this.adapted(hook, () => this.tokenLogprobs(ids, targets, opts));
   }
 
   /** Every weight, in checkpoint order (all are trainable). */

@@ -5,7 +5,7 @@
  * Shapes: N rows (B·T), r rank, in/out the projection's widths.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, ForwardOptions, KVCache, ModelConfig } from '@agon/core';
+import type { CausalLM, ForwardOptions, KVCache, ModelConfig, TokenLogprobOptions } from '@agon/core';
 import { createRng } from '@agon/tensor';
 import { DecoderModel } from '../arch/decoder.js';
 import { Gpt2Model } from '../arch/gpt2.js';
@@ -212,6 +212,12 @@ export class LoraModel implements CausalLM {
   forward(ids: tf.Tensor2D, opts?: ForwardOptions): { logits: tf.Tensor3D; cache?: KVCache } {
     const s = this.live('forward');
     return this.enabled ? s.base.forwardAdapted(this.hook(), ids, opts) : s.base.forward(ids, opts);
+  }
+
+  /** Token log-probs and entropies without [B, T, V] logits (see DecoderModel.tokenLogprobs), adapters as in {@link LoraModel.forward}. */
+  tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: TokenLogprobOptions): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+    const s = this.live('tokenLogprobs');
+    return this.enabled ? s.base.tokenLogprobsAdapted(this.hook(), ids, targets, opts) : s.base.tokenLogprobs(ids, targets, opts);
   }
 
   /** With adapters on: every A and B, module by module. The adapters-off view trains nothing: []. */

@@ -191,7 +191,7 @@ async function generateBatch(
 /** One forward pass; returns the last position's logits [B, V] and the grown cache. Frees ids/positions. */
 function step(model: CausalLM, ids: tf.Tensor2D, positions: tf.Tensor2D, mask: tf.Tensor2D, cache: KVCache): { logits: tf.Tensor2D; cache: KVCache } {
   try {
-    const out = model.forward(ids, { cache, positions, mask });
+    const out = model.forward(ids, { cache, positions, mask, lastOnly: true });
     if (!out.cache) throw new Error(`${model.config.architecture}: forward returned no cache although one was passed`);
     const [B, T, V] = out.logits.shape;
     const lastLogits = tf.tidy(() => tf.reshape(tf.slice(out.logits, [0, T - 1, 0], [B, 1, V]), [B, V]) as tf.Tensor2D);
