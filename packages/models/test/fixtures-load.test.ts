@@ -1,6 +1,6 @@
 // The whole HF path through the one entry point: loadModel(dir) on every fixture folder gives a
-// model whose logits match torch float64 (within 1e-4 relative), a tokenizer whose ids match the
-// plain-Python BPE of tools/make_fixtures.py, the chat template and the eos ids; greedy decoding
+// model whose logits match transformers' float64 forward (within 1e-4 relative), a tokenizer whose
+// ids match transformers' (tools/hf_fixtures.py), the chat template and the eos ids; greedy decoding
 // with the KV cache equals argmax over full (no-cache) forward passes. cpu + wasm (+ webgpu in CI).
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';

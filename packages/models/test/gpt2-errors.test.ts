@@ -8,7 +8,7 @@ import { readHfFolder } from '../src/hf/index.js';
 import { weightSource, type HostTensor, type WeightSource } from '../src/weights.js';
 import { fixtureDir } from './fixtures/expected.js';
 
-const base = { architectures: ['GPT2LMHeadModel'], vocab_size: 272, n_embd: 16, n_layer: 2, n_head: 4, n_positions: 16 };
+const base = { architectures: ['GPT2LMHeadModel'], vocab_size: 269, n_embd: 16, n_layer: 2, n_head: 4, n_positions: 16 };
 
 /** The fixture's weights with `change` applied to the key → tensor map. */
 async function edited(change: (m: Map<string, HostTensor>) => void): Promise<WeightSource> {
@@ -74,7 +74,7 @@ describe('GPT-2 weight errors', () => {
       expect(model.weights.has('transformer.h.0.attn.c_attn.weight')).toBe(true);
       const ids = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
       const { logits } = model.forward(ids);
-      expect(logits.shape).toEqual([1, 3, 272]);
+      expect(logits.shape).toEqual([1, 3, 269]);
       tf.dispose([ids, logits]);
       model.dispose();
     }));

@@ -1,4 +1,4 @@
-// GPT-2 against torch float64 (tools/make_fixtures.py), KV cache, padding and positions, on every
+// GPT-2 against transformers in float64 (tools/hf_fixtures.py), KV cache, padding and positions, on every
 // backend under test, with leak checks.
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';

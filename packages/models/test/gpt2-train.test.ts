@@ -59,8 +59,9 @@ describe('GPT-2 training and export (cpu)', () => {
           };
           const numeric = (at(h) - at(-h)) / (2 * h);
           tf.tidy(() => v.assign(tf.tensor(base, v.shape)));
-          // float32 loss of size ~300: each evaluation carries ~2e-5 rounding, i.e. ~1e-3 after dividing by 2h.
-          const tol = 2e-3 + 1e-2 * Math.abs(g[i]);
+          // float32 loss summed over B·T·V = 4304 terms: each evaluation carries ~5e-5 rounding, i.e.
+          // up to ~5e-3 after dividing by 2h.
+          const tol = 5e-3 + 1e-2 * Math.abs(g[i]);
           if (process.env.AGON_PRINT_GRADS) console.log(key, i, g[i], numeric);
           expect({ key, i, close: Math.abs(numeric - g[i]) <= tol }).toEqual({ key, i, close: true });
           checked.push(Math.abs(g[i]));

@@ -1,6 +1,7 @@
 // LoRA on the real stories260K model and the tiny fixtures: a fresh adapter changes nothing, only
-// A/B train, adapters-off is the base model without a copy, PEFT files written by the torch
-// reference script load and give torch's logits (float64, merged weights) within 1e-4, merge()
+// A/B train, adapters-off is the base model without a copy, adapter folders made by peft (all
+// projections; q/v with rsLoRA; a regex target; GPT-2's Conv1D) load and give the PeftModel's
+// logits (float64, tools/hf_fixtures.py) within 1e-4, merge()
 // folds the adapters in, dropout is seeded and only active in training. Leak checks everywhere.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@agon/core';
@@ -85,17 +86,19 @@ await describeEachBackend('LoRA adapters', (backend) => {
       one.dispose();
     }));
 
-  for (const [fixture, base] of [
-    ['lora-llama', 'llama-tiny'],
-    ['lora-gpt2', 'gpt2-tiny'],
-  ]) {
-    it(`${fixture}: a PEFT folder from the torch script gives torch's logits; merge() gives them too`, () =>
+  for (const [fixture, base, count] of [
+    ['lora-llama', 'llama-tiny', 14],
+    ['lora-llama-rslora', 'llama-tiny', 4],
+    ['lora-qwen2-regex', 'qwen2-tiny', 3],
+    ['lora-gpt2', 'gpt2-tiny', 8],
+  ] as const) {
+    it(`${fixture}: a folder made by peft gives peft's logits; merge() gives them too`, () =>
       expectNoLeaks(async () => {
         const expected = expectedOf(fixture);
         const model = await fixtureModel(base);
         const baseTensors = tf.memory().numTensors;
         const lora: LoraModel = await loadLoraAdapters(model, fixtureDir(fixture));
-        expect(lora.adapters.size).toBe(fixture === 'lora-llama' ? 14 : 8);
+        expect(lora.adapters.size).toBe(count);
         expect(worstRelativeError(await logitsOf(lora, expected.input_ids), expected.logits)).toBeLessThan(1e-4);
         expect(worstRelativeError(await logitsOf(lora.withAdapters(false), expected.input_ids), expected.logits)).toBeGreaterThan(1e-3);
         const merged = lora.merge();

@@ -69,6 +69,7 @@ describe('reward heads: bad input', () => {
       const tc = JSON.parse(readFileSync(join(copy, 'tokenizer_config.json'), 'utf8'));
       delete tc.chat_template;
       writeFileSync(join(copy, 'tokenizer_config.json'), JSON.stringify(tc));
+      rmSync(join(copy, 'chat_template.jinja'), { force: true });
       await expect(loadRewardModel(copy)).rejects.toThrow(`${join(copy, 'tokenizer_config.json')}: a reward model needs a chat template`);
       const rm = await loadRewardModel(copy, { chat: { render: (m) => m.map((x) => x.content).join(' ') } });
       expect(await rm.score([{ query: 'a cat', answer: 'the mat' }])).toHaveLength(1);

@@ -1,5 +1,5 @@
-// Reward-model heads (Llama/Qwen2/Qwen3 ForSequenceClassification) against PyTorch float64
-// (tools/make_fixtures.py, no transformers): label logits of raw id rows (pads inside, trailing
+// Reward-model heads (Llama/Qwen2/Qwen3 ForSequenceClassification) against transformers in
+// float64 (tools/hf_fixtures.py): label logits of raw id rows (pads inside, trailing
 // pads, only pads; read where transformers reads), and the chat-formatted (query, answer) scorer
 // (template text, token ids, scores). Within 1e-4 relative, every backend, no leaks.
 import { readFileSync } from 'node:fs';

@@ -3,9 +3,6 @@
 // rope_scaling. Both must give the same model, and a RoPE setting agon does not implement must be
 // an error naming the field, never plain RoPE with θ 10000 in its place.
 import * as tf from '@tensorflow/tfjs-core';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';
 import { buildArchitecture } from '../src/architectures.js';
 import { parseDecoderConfig } from '../src/arch/decoder-config.js';
@@ -62,29 +59,27 @@ describe('RoPE settings in config.json', () => {
   });
 });
 
-await describeEachBackend('RoPE in the transformers 5 layout', (backend) => {
-  it(`the llama3-rope fixture rewritten with rope_parameters gives the PyTorch logits within 1e-4 (${backend})`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'agon-rope-'));
-    try {
-      await cp(fixtureDir('llama3-rope'), dir, { recursive: true });
-      const file = join(dir, 'config.json');
-      const cfg = JSON.parse(await readFile(file, 'utf8')) as Json;
-      cfg['rope_parameters'] = { ...(cfg['rope_scaling'] as Json), rope_theta: cfg['rope_theta'] };
-      delete cfg['rope_scaling'];
-      delete cfg['rope_theta'];
-      await writeFile(file, JSON.stringify(cfg));
-      await expectNoLeaks(async () => {
-        const expected = expectedOf('llama3-rope');
-        const hf = await readHfFolder(dir);
+await describeEachBackend('RoPE in both layouts, saved by transformers 5', (backend) => {
+  // llama3-rope is the folder as transformers 5.18 saved it (rope_parameters only); llama3-rope-legacy
+  // holds the same weights with rope_theta/rope_scaling at the top; mistral-tiny has only a
+  // non-default theta (50000) in rope_parameters. Expected: transformers' own float64 logits.
+  for (const [name, layout] of [
+    ['llama3-rope', 'rope_parameters'],
+    ['llama3-rope-legacy', 'rope_scaling'],
+    ['mistral-tiny', 'rope_parameters'],
+  ] as const) {
+    it(`${name} (${layout}) gives transformers' logits within 1e-4 (${backend})`, () =>
+      expectNoLeaks(async () => {
+        const expected = expectedOf(name);
+        const hf = await readHfFolder(fixtureDir(name));
+        expect(Object.keys(hf.config)).toContain(layout);
+        expect(Object.keys(hf.config).includes('rope_theta')).toBe(layout === 'rope_scaling');
         const model = buildArchitecture(hf.config, hf.weights, hf.configFile);
         const ids = tf.tensor2d(expected.input_ids, undefined, 'int32');
         const { logits } = model.forward(ids);
         expect(worstRelativeError(await logits.data(), expected.logits)).toBeLessThan(1e-4);
         tf.dispose([ids, logits]);
         model.dispose();
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+      }));
+  }
 });

@@ -1,5 +1,5 @@
 // Byte-exact read → write → read on every committed safetensors fixture (written by
-// tools/make_fixtures.py in the reference writer's layout), through memory and through disk.
+// safetensors 0.8 itself through transformers' save_pretrained, tools/hf_fixtures.py), through memory and through disk.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -87,7 +87,9 @@ export function hfTokenizer(tokenizerJson: JsonObject, tokenizerConfig: JsonObje
       const ids = impl.encode(text, { add_special_tokens: false }).ids;
       return o?.bos && bosId !== undefined ? [bosId, ...ids] : ids;
     },
-    decode: (ids) => impl.decode([...ids], { skip_special_tokens: true }),
+    // Ids past the tokenizer's vocabulary (embedding rows kept for padding) have no text: dropped, as
+    // Hugging Face tokenizers drops them.
+    decode: (ids) => impl.decode(ids.filter((id) => impl.id_to_token(id) !== undefined), { skip_special_tokens: true }),
     tokenToId: (token) => impl.token_to_id(token),
   };
 }
