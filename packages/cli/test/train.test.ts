@@ -95,7 +95,7 @@ describe('agon eval', () => {
   }, 60_000);
 
   it.each([
-    [['--game', 'arithmetic'], 'agon: eval: --model PATH is required'],
+    [['--game', 'arithmetic'], 'agon: eval: --model PATH (or --adapter DIR) is required'],
     [['--model', 'x', '--game', 'lsp'], "agon: eval: game 'lsp' has no exact verifier"],
     [['--model', 'x', '--game', 'chess'], 'agon: eval: --game/--options: field game.name: unknown game "chess"'],
     [['--model', 'x', '--game', 'arithmetic', '--options', '{"digits":0}'], 'agon: eval: config: field game.options: arithmetic: option digits must be an integer in 1..30, got 0'],

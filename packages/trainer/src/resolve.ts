@@ -4,7 +4,7 @@
  * what the config would build, so a fork swaps one piece without touching the rest.
  */
 import { copyFile, readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CausalLM, ChatFormat, Game, RewardFn, Sampler, Scorer } from '@agon/core';
 import { arithmeticGame, judgeMessages, lspGame, parseJudgeScore, reverseGame, sortGame, type VerifiableGame } from '@agon/game';
@@ -296,7 +296,8 @@ async function buildRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>, owned: { dispos
 
   const source = deps.policy ? null : modelPath(cfg.model);
   const exportModel = lora
-    ? async (dir: string) => saveLoraAdapters(lora, dir)
+    ? // base_model_name_or_path: the base as an absolute path, so `agon eval --adapter` finds it from anywhere.
+      async (dir: string) => saveLoraAdapters(lora, dir, source ? { baseModelNameOrPath: resolvePath(source) } : {})
     : source && isHfExportable(model)
       ? async (dir: string) => {
           await saveHfFolder(model, dir);

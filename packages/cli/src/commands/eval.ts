@@ -2,17 +2,20 @@
  * `agon eval`: held-out accuracy of a model on a verifiable game (greedy answers, the game's exact
  * verifier, the game's seeded eval set) — the same measurement `agon train` prints before and after.
  */
-import { loadModel } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { evaluate, gameFromConfig, GAME_NAMES, heldOutSet, isVerifiable, modelPath, parseTrainConfig, promptBos } from '@agon/trainer';
 import { numberFlag, parseFlags } from '../args.js';
+import { loadForCommand } from '../load.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
 
 /** Flags of `agon eval`, shown by `agon eval --help`. */
 export const EVAL_HELP = [
-  'usage: agon eval --model PATH --game NAME [--options JSON] [--size N] [--seed S] [--max-new-tokens N] [--backend B] [--json]',
+  'usage: agon eval (--model PATH | --adapter DIR) --game NAME [--options JSON] [--size N] [--seed S]',
+  '                 [--max-new-tokens N] [--backend B] [--json]',
   '',
-  '  --model PATH        llama2.c .bin, Hugging Face folder (e.g. runs/x/model), or "default"',
+  '  --model PATH        llama2.c .bin, Hugging Face folder (runs/x/model of a full fine-tuning run), or "default"',
+  '  --adapter DIR       PEFT LoRA folder applied to --model (runs/x/adapter of a LoRA run); without',
+  '                      --model, on the base model its adapter_config.json names',
   `  --game NAME         ${GAME_NAMES.filter((g) => g !== 'lsp').join(', ')} (verifiable games)`,
   '  --options JSON      the game\'s options, e.g. \'{"digits":2,"ops":["+"]}\' (default {})',
   '  --size N            held-out queries (default 64)',
@@ -24,6 +27,7 @@ export const EVAL_HELP = [
 
 const FLAGS = {
   model: { type: 'string' },
+  adapter: { type: 'string' },
   game: { type: 'string' },
   options: { type: 'string' },
   size: { type: 'string' },
@@ -48,7 +52,7 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
     for (const l of EVAL_HELP) io.out(l);
     return 0;
   }
-  if (typeof f.model !== 'string') throw new UsageError('eval: --model PATH is required');
+  if (typeof f.model !== 'string' && typeof f.adapter !== 'string') throw new UsageError('eval: --model PATH (or --adapter DIR) is required');
   if (typeof f.game !== 'string') throw new UsageError(`eval: --game NAME is required (${GAME_NAMES.join(', ')})`);
   const size = numberFlag('eval', 'size', f.size, { min: 1, integer: true }) ?? 64;
   const seed = numberFlag('eval', 'seed', f.seed, { min: 0, integer: true }) ?? 1;
@@ -73,12 +77,10 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
   } catch (e) {
     throw new UsageError(`eval: --backend: ${firstLine(e)}`);
   }
-  let loaded;
-  try {
-    loaded = await loadModel(modelPath(f.model));
-  } catch (e) {
-    throw new UsageError(`eval: --model ${f.model}: ${firstLine(e)}`);
-  }
+  const loaded = await loadForCommand('eval', {
+    model: typeof f.model === 'string' ? modelPath(f.model) : undefined,
+    adapter: typeof f.adapter === 'string' ? f.adapter : undefined,
+  });
   try {
     const bos = promptBos(loaded);
     const set = heldOutSet(game, { size, seed });

@@ -2,17 +2,20 @@
  * `agon generate`: load a model (llama2.c file or Hugging Face folder), sample one completion and
  * print the prompt followed by it — or, with --json, the ids and log-probs too.
  */
-import { loadModel, generate, STORIES_260K } from '@agon/models';
+import { generate, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { numberFlag, parseFlags } from '../args.js';
+import { loadForCommand } from '../load.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
 
 /** Flags of `agon generate`, shown by `agon generate --help`. */
 export const GENERATE_HELP = [
-  'usage: agon generate [--model PATH] [--prompt TEXT] [--chat] [--temperature T] [--top-p P]',
-  '                     [--top-k K] [--max-new-tokens N] [--seed S] [--backend B] [--json]',
+  'usage: agon generate [--model PATH] [--adapter DIR] [--prompt TEXT] [--chat] [--temperature T]',
+  '                     [--top-p P] [--top-k K] [--max-new-tokens N] [--seed S] [--backend B] [--json]',
   '',
-  '  --model PATH          llama2.c .bin file or Hugging Face folder (default: the bundled stories260K)',
+  '  --model PATH          llama2.c .bin file or Hugging Face folder (default: the adapter\'s base model,',
+  '                        else the bundled stories260K)',
+  '  --adapter DIR         PEFT LoRA folder applied to the model (e.g. runs/x/adapter of a LoRA run)',
   '  --prompt TEXT         text to continue (default: empty, i.e. start from BOS)',
   '  --chat                wrap the prompt as a user turn with the model\'s chat template',
   '  --temperature T       0 is greedy (reproduces llama2.c run.c on stories260K); default 1',
@@ -25,6 +28,7 @@ export const GENERATE_HELP = [
 
 const FLAGS = {
   model: { type: 'string' },
+  adapter: { type: 'string' },
   prompt: { type: 'string' },
   chat: { type: 'boolean' },
   temperature: { type: 'string' },
@@ -56,7 +60,6 @@ export async function runGenerate(args: readonly string[], io: CliIO): Promise<n
   const topK = numberFlag('generate', 'top-k', f['top-k'], { min: 0, integer: true });
   const maxNewTokens = numberFlag('generate', 'max-new-tokens', f['max-new-tokens'], { min: 1, integer: true }) ?? 256;
   const seed = numberFlag('generate', 'seed', f.seed, { min: 0, max: 0xffffffff, integer: true }) ?? 0;
-  const modelPath = typeof f.model === 'string' ? f.model : STORIES_260K;
   const prompt = typeof f.prompt === 'string' ? f.prompt : '';
 
   try {
@@ -64,13 +67,11 @@ export async function runGenerate(args: readonly string[], io: CliIO): Promise<n
   } catch (e) {
     throw new UsageError(`generate: --backend: ${firstLine(e)}`);
   }
-  let loaded;
-  try {
-    loaded = await loadModel(modelPath);
-  } catch (e) {
-    throw new UsageError(`generate: --model ${modelPath}: ${firstLine(e)}`);
-  }
-  const { model, tokenizer, chat, eosIds } = loaded;
+  const { model, tokenizer, chat, eosIds, modelPath } = await loadForCommand('generate', {
+    model: typeof f.model === 'string' ? f.model : undefined,
+    adapter: typeof f.adapter === 'string' ? f.adapter : undefined,
+    fallback: STORIES_260K,
+  });
   try {
     let text = prompt;
     if (f.chat) {
