@@ -125,6 +125,11 @@ export interface ChallengerAdvantageOptions {
    * never pay off.
    */
   invalidReward?: number;
+  /**
+   * Subtracted from each query's reward before the baseline (valid and invalid queries alike), e.g.
+   * `weight × repeatPenalty(queries)` to make repeated queries pay less. Default: none.
+   */
+  penalty?: readonly number[];
 }
 
 /**
@@ -151,12 +156,17 @@ function centre(rewards: number[]): ChallengerAdvantages {
 }
 
 function challengerRewards(name: string, rewards: RewardTable, perQuery: (i: number) => number, options: ChallengerAdvantageOptions): number[] {
+  const { penalty } = options;
+  if (penalty && (penalty.length !== rewards.length || penalty.some((p) => !Number.isFinite(p)))) {
+    throw new Error(`${name}: options.penalty must hold one finite number per query (${rewards.length}), got ${JSON.stringify(penalty)}`);
+  }
   return rewards.map((row, i) => {
-    if (row.length) return perQuery(i);
+    const p = penalty ? penalty[i] : 0;
+    if (row.length) return perQuery(i) - p;
     if (options.invalidReward === undefined) {
       throw new Error(`${name}: query ${i} is invalid (no answers) but options.invalidReward is not set`);
     }
-    return options.invalidReward;
+    return options.invalidReward - p;
   });
 }
 

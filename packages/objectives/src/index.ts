@@ -16,6 +16,7 @@ export type { PpoClipOptions } from './ppo-clip-loss.js';
 export { selfPlayLoss } from './self-play-loss.js';
 export type { SelfPlayLoss, SelfPlayLossOptions } from './self-play-loss.js';
 export { rolloutMetrics, meanTokenEntropy } from './metrics.js';
+export { repeatPenalty, repeatClusters, similarQueries, queryDiversity } from './repetition.js';
 export type { RolloutStats } from './metrics.js';
 export { verifierReward } from './rewards/verifier.js';
 export type { Verifier } from './rewards/verifier.js';

@@ -72,6 +72,17 @@ const lossSchema = z
     scaleByStd: z.boolean().default(false),
     /** Challenger reward of an invalid query; at or below the worst valid reward. Default −1. */
     invalidReward: finite().default(-1),
+    /**
+     * Penalise repeated Challenger queries within a step: each query's reward loses
+     * `weight × (size of its cluster − 1) / (N − 1)`, where a cluster holds the queries whose text
+     * matches up to `similarity` (1 − edit distance / length; 1 = exact repeats only). null = off.
+     * Default null.
+     */
+    repeatPenalty: z
+      .object({ weight: finite().min(0).default(1), similarity: finite().gt(0).max(1).default(0.9) })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -193,6 +204,12 @@ export const trainConfigSchema = z
         invalidQueries: finite().min(0).max(1).default(0.5),
         /** Warn when more than this fraction of answers hit the token limit. Default 0.5. */
         truncated: finite().min(0).max(1).default(0.5),
+        /** Warn when a held-out accuracy falls more than this below the best so far (the start included). Default 0.15. */
+        accuracyDrop: finite().min(0).max(1).default(0.15),
+        /** Warn when the Solver's reward, averaged over `rewardWindow` steps, falls more than this below its best such average. Default 0.3. */
+        rewardDrop: finite().min(0).default(0.3),
+        /** Steps averaged by the reward-drop check. Default 10. */
+        rewardWindow: posInt().default(10),
         /**
          * Measure KL to the reference even when β = 0 (a monitor, not in the loss): one extra forward
          * pass of the reference per micro-batch, and a snapshot of the initial weights unless LoRA
@@ -201,7 +218,7 @@ export const trainConfigSchema = z
         measureKl: z.boolean().default(true),
       })
       .strict()
-      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5, measureKl: true }),
+      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5, accuracyDrop: 0.15, rewardDrop: 0.3, rewardWindow: 10, measureKl: true }),
   })
   .strict();
 

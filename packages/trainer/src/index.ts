@@ -26,7 +26,7 @@ export type { MetricsLine } from './run-folder.js';
 export { renderReport, writeReport } from './report.js';
 export type { ReportInfo } from './report.js';
 export { diagnose } from './diagnostics.js';
-export type { DiagnosticThresholds, Diagnostic } from './diagnostics.js';
+export type { DiagnosticThresholds, Diagnostic, DiagnosticContext } from './diagnostics.js';
 export { likelihoodScorer } from './likelihood-scorer.js';
 export { referenceLikelihoodReward } from './reference-likelihood.js';
 export type { ReferenceLikelihoodOptions } from './reference-likelihood.js';

@@ -329,6 +329,7 @@ async function buildRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>, owned: { dispos
       microBatchSize: cfg.microBatchSize,
       scaleByStd: cfg.loss.scaleByStd,
       invalidReward: cfg.loss.invalidReward,
+      repeatPenalty: cfg.loss.repeatPenalty,
       queryText: (q) => queryText(game, q),
     },
     gradients: { model, reference, objectives, microBatchSize: cfg.microBatchSize, padId: tokenizer.eosId, measureKl: cfg.diagnostics.measureKl },

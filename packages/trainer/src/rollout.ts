@@ -6,7 +6,7 @@
 import type { ChatFormat, Completion, Game, Interaction, RewardFn, SampleRow, Tokenizer, CausalLM } from '@agon/core';
 import { isInvalid } from '@agon/core';
 import { generate } from '@agon/models';
-import { challengerAdvantagesLsp, challengerAdvantagesZero, lspSolverRewards, rolloutMetrics, solverAdvantages } from '@agon/objectives';
+import { challengerAdvantagesLsp, challengerAdvantagesZero, lspSolverRewards, queryDiversity, repeatPenalty, rolloutMetrics, solverAdvantages } from '@agon/objectives';
 import type { QuerySource } from './queries.js';
 import type { Sequence } from './sequences.js';
 
@@ -35,6 +35,8 @@ export interface RolloutContext<Q> {
   microBatchSize: number;
   scaleByStd: boolean;
   invalidReward: number;
+  /** Penalty on repeated Challenger queries within a step (`loss.repeatPenalty`); null = off. */
+  repeatPenalty: { weight: number; similarity: number } | null;
   /** Text of a query for logs (default: strings as is, else the game's formatQuery, else JSON). */
   queryText: (q: Q) => string;
 }
@@ -119,6 +121,8 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
     parsed = ctx.queries.pick(iteration, ctx.n);
   }
   const validIdx = parsed.map((q, i) => (isInvalid(q) ? -1 : i)).filter((i) => i >= 0);
+  // The text of each query as the logs show it (an invalid one: what the Challenger wrote).
+  const texts = parsed.map((q, i) => (isInvalid(q) ? (challengerOut[i]?.text ?? '') : ctx.queryText(q)));
 
   // 3. G answers per valid query.
   const solverPrompts: number[][] = [];
@@ -162,10 +166,13 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   const solverRewards = RQ ? lspSolverRewards(R, RQ, { qualityWeight: w }) : R;
   const sol = solverAdvantages(solverRewards, { scaleByStd: ctx.scaleByStd });
   const challenger = ctx.queries.kind === 'challenger';
+  const rp = ctx.repeatPenalty;
+  const repeats = challenger && rp ? repeatPenalty(texts, { similarity: rp.similarity }) : null;
+  const chOptions = { invalidReward: ctx.invalidReward, ...(repeats && rp ? { penalty: repeats.map((p) => rp.weight * p) } : {}) };
   const ch = challenger
     ? RQ
-      ? challengerAdvantagesLsp(R, RQ, { qualityWeight: w, invalidReward: ctx.invalidReward })
-      : challengerAdvantagesZero(R, { invalidReward: ctx.invalidReward })
+      ? challengerAdvantagesLsp(R, RQ, { qualityWeight: w, ...chOptions })
+      : challengerAdvantagesZero(R, chOptions)
     : null;
 
   const solverSeqs: Sequence[] = [];
@@ -192,7 +199,7 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
       samples.push({
         step,
         role: 'challenger',
-        query: isInvalid(q) ? c.text : ctx.queryText(q),
+        query: texts[i],
         answer: '',
         reward: ch.rewards[i],
         advantage: ch.advantages[i],
@@ -203,6 +210,7 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
   }
 
   const values = validIdx.map((i) => mean(R[i]));
+  const diversity = queryDiversity(texts);
   Object.assign(
     metrics,
     rolloutMetrics({
@@ -218,6 +226,10 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
       // Difficulty of the queries for the current Solver: the fraction of its answers that failed.
       'challenger/difficulty': 1 - mean(values),
       'solver/answerLength': mean(answers.map((a) => a.ids.length)),
+      // Query diversity of the step: distinct queries / queries, and the share of the most frequent one.
+      'queries/distinct': diversity.distinct,
+      'queries/topShare': diversity.topShare,
+      ...(repeats ? { 'challenger/repeatPenalty': mean(repeats) } : {}),
     },
   );
   return { solver: solverSeqs, challenger: challengerSeqs, metrics, samples, nonFinite: false };

@@ -11,7 +11,7 @@ import type { CausalLM, Game } from '@agon/core';
 import { AdamW } from './adamw.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import { diagnose } from './diagnostics.js';
+import { diagnose, type Diagnostic } from './diagnostics.js';
 import { resolveRun, type ResolvedRun, type TrainDeps } from './resolve.js';
 import { accumulateGradients, zeroFill } from './gradients.js';
 import { clipByGlobalNorm, globalNorm } from './grad-norm.js';
@@ -111,6 +111,13 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     const sink = runFolderSink(out, () => state.elapsedSeconds + clock() - t0);
     const history: Record<string, number>[] = (await readMetrics(out)).map((l) => nums(l.metrics));
     const warnings = new Map<string, string>(); // kind → first message: each kind is reported once
+    const warn = (found: readonly Diagnostic[], step: number) => {
+      for (const w of found) {
+        if (warnings.has(w.kind)) continue;
+        warnings.set(w.kind, `step ${step}: ${w.message}`);
+        log(`warning: ${w.message}`);
+      }
+    };
 
     if (run.evaluate && state.evalBefore === undefined && state.step === 0) {
       state.evalBefore = await evaluateLogged(run.evaluate, run.model, 'before', log);
@@ -161,11 +168,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
         metrics['eval/accuracy'] = await evaluateLogged(run.evaluate, run.model, `step ${state.step}`, log);
       }
       history.push(metrics);
-      for (const w of diagnose(history, cfg.diagnostics)) {
-        if (warnings.has(w.kind)) continue;
-        warnings.set(w.kind, `step ${state.step}: ${w.message}`);
-        log(`warning: ${w.message}`);
-      }
+      warn(diagnose(history, cfg.diagnostics, { accuracyBefore: state.evalBefore }), state.step);
       sink.write(state.step, metrics, samples);
       final = metrics;
       progress.step(state.step, metrics, clock() - tLoop, firstStep);
@@ -186,6 +189,8 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     let evalResult: TrainResult['eval'];
     if (!stopped && run.evaluate && state.evalBefore !== undefined) {
       const after = await evaluateLogged(run.evaluate, run.model, 'after', log);
+      // The final evaluation is checked like the periodic ones (only its accuracy is new).
+      warn(diagnose([...history, { 'eval/accuracy': after }], cfg.diagnostics, { accuracyBefore: state.evalBefore }), state.step);
       evalResult = { before: state.evalBefore, after };
     }
     const seconds = state.elapsedSeconds + clock() - t0; // both evaluations included

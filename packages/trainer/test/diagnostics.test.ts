@@ -13,12 +13,45 @@ describe('diagnose', () => {
   it('warns when most answers hit the token limit over the window', () => {
     expect(kinds([{ 'truncated/solver': 0.9 }, { 'truncated/solver': 0.8 }, { 'truncated/solver': 0.7 }])).toEqual(['solver-truncated']);
     expect(kinds([{ 'truncated/solver': 0.9 }, { 'truncated/solver': 0.1 }, { 'truncated/solver': 0.2 }])).toEqual([]);
-    expect(diagnose([{ 'truncated/challenger': 1 }], T)[0].message).toContain('raise sampling.challengerMaxNewTokens');
+    expect(diagnose([{ 'truncated/challenger': 1 }], T)[0]).toMatchObject({ kind: 'challenger-truncated', message: expect.stringContaining('raise sampling.challengerMaxNewTokens') });
   });
   it('warns when the invalid-query fraction STAYS high (a full window), not on one bad step', () => {
     expect(kinds([{ invalidQueryFraction: 1 }])).toEqual([]);
     expect(kinds([{ invalidQueryFraction: 1 }, { invalidQueryFraction: 0.75 }, { invalidQueryFraction: 0.5 }])).toEqual(['invalid-queries']);
     expect(kinds([{ invalidQueryFraction: 1 }, { invalidQueryFraction: 0 }, { invalidQueryFraction: 0 }])).toEqual([]);
+  });
+});
+
+describe('diagnose: training that makes the model worse', () => {
+  const acc = (a?: number): Record<string, number> => (a === undefined ? {} : { 'eval/accuracy': a });
+  it('warns when a held-out accuracy falls more than accuracyDrop below the best so far, the start included', () => {
+    // Best 0.89 at step 2, now 0.70: 0.19 > 0.15.
+    const h = [acc(), acc(0.89), acc(), acc(0.7)];
+    const [d] = diagnose(h, T, { accuracyBefore: 0.52 });
+    expect(d.kind).toBe('accuracy-drop');
+    expect(d.message).toBe(
+      'TRAINING IS MAKING THE MODEL WORSE: held-out accuracy 0.700 is 0.190 below its best, 0.890 at step 2; try a KL anchor to the reference (loss.beta, e.g. 0.1), a lower optimizer.lr or optimizer.schedule "cosine", fewer steps, or keep the checkpoint of the best evaluation (eval.every)',
+    );
+    // Below the start: the best is the accuracy before training.
+    expect(diagnose([acc(0.3)], T, { accuracyBefore: 0.52 })[0].message).toContain('0.220 below its best, 0.520 before training');
+  });
+  it('stays quiet for a small dip, on steps without an evaluation, and with a looser threshold', () => {
+    expect(kinds([acc(0.89), acc(0.8)])).toEqual([]);
+    expect(kinds([acc(0.89), acc(0.5), acc()])).toEqual([]); // the check runs on the step that evaluated
+    expect(diagnose([acc(0.89), acc(0.7)], { ...T, accuracyDrop: 0.25 })).toEqual([]);
+  });
+  it("warns when the Solver's windowed reward falls more than rewardDrop below its best window", () => {
+    const r = (x: number) => ({ 'reward/solver/mean': x });
+    const t = { ...T, rewardWindow: 4 };
+    // Windows of 4: best 0.8 (steps 1–4), newest (steps 5–8) 0.3 → drop 0.5 > 0.3.
+    const h = [0.8, 0.8, 0.8, 0.8, 0.3, 0.3, 0.3, 0.3].map(r);
+    const [d] = diagnose(h, t);
+    expect(d.kind).toBe('reward-drop');
+    expect(d.message).toContain("the Solver's reward (mean of the last 4 steps) is 0.300, 0.500 below its best, 0.800 over steps 1–4");
+    expect(d.message).toContain('If challenger/difficulty rose as much, the Challenger found harder queries');
+    // One bad step inside a window is smoothed away; fewer than two windows of history is not judged.
+    expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.0].map(r), t)).toEqual([]);
+    expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.3, 0.3, 0.3].map(r), t)).toEqual([]);
   });
 });
 
