@@ -3,6 +3,7 @@ import { runGenerate } from './commands/generate.js';
 import { runTrain } from './commands/train.js';
 import { runEval } from './commands/eval.js';
 import { runBenchCommand } from './commands/bench.js';
+import { runConvert } from './commands/convert.js';
 
 /** One sub-command of `agon`. */
 interface Command {
@@ -28,6 +29,10 @@ const commands: Record<string, Command> = {
   generate: {
     summary: 'sample a completion from a model (agon generate --help)',
     run: runGenerate,
+  },
+  convert: {
+    summary: 'write a Hugging Face folder: llama2.c → HF, or an adapter merged in (agon convert --help)',
+    run: runConvert,
   },
   bench: {
     summary: 'speed and memory side by side with PyTorch (agon bench --help)',

@@ -3,12 +3,12 @@
  * reference, objectives, query source, evaluator. Anything given in {@link TrainDeps} wins over
  * what the config would build, so a fork swaps one piece without touching the rest.
  */
-import { copyFile, readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CausalLM, ChatFormat, Game, RewardFn, Sampler, Scorer } from '@agon/core';
 import { arithmeticGame, judgeMessages, lspGame, parseJudgeScore, reverseGame, sortGame, type VerifiableGame } from '@agon/game';
-import { attachLora, generate, isHfExportable, loadModel, loadRewardModel, saveHfFolder, saveLoraAdapters, type LoadedModel, type LoraModel } from '@agon/models';
+import { attachLora, copyTokenizerFiles, generate, isHfExportable, loadModel, loadRewardModel, saveHfFolder, saveLoraAdapters, type LoadedModel, type LoraModel } from '@agon/models';
 import { klK1, klK2, klK3, ppoClipLoss, reinforceLoss, remoteReward, scorerReward, selfJudgeReward, sequenceMean, sequenceSum, tokenMean, weightedSum } from '@agon/objectives';
 import { initBackend } from '@agon/tensor';
 import type { TrainConfig } from './config.js';
@@ -380,20 +380,3 @@ function chatWritesBos(policy: LoadedModel): boolean {
   return ids[0] === tokenizer.bosId;
 }
 
-/** Copies the tokenizer and generation files of a source model next to exported weights. */
-async function copyTokenizerFiles(source: string, dir: string): Promise<void> {
-  const names = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.bin'];
-  let folder = source;
-  let present: string[];
-  try {
-    present = await readdir(folder);
-  } catch {
-    // A llama2.c file: its tokenizer sits beside it as tokenizer.bin or tok<V>.bin.
-    folder = dirname(source);
-    present = await readdir(folder);
-    const tok = present.find((n) => /^tok(enizer|\d+)\.bin$/.test(n));
-    if (tok) await copyFile(join(folder, tok), join(dir, 'tokenizer.bin'));
-    return;
-  }
-  for (const n of names) if (present.includes(n)) await copyFile(join(folder, n), join(dir, basename(n)));
-}

@@ -10,6 +10,7 @@ import { decoderConfigToHf } from '../arch/decoder-config.js';
 import { interleavedToHalves, isRopeRotated } from '../arch/decoder-export.js';
 import { writeFileAtomic } from '../safetensors/atomic.js';
 import { encodeHostTensors, writeSafetensors } from '../safetensors/serialize.js';
+import { LLAMA2C_GENERATION_CONFIG } from '../tokenizer-files.js';
 import type { HostTensor } from '../weights.js';
 import { parseLlama2cCheckpoint } from './checkpoint.js';
 import { parseLlama2cTokenizer } from './tokenizer.js';
@@ -39,8 +40,7 @@ export async function convertLlama2cToHf(bin: string, tokenizerBin: string | und
   await mkdir(outDir, { recursive: true });
   await writeSafetensors(join(outDir, 'model.safetensors'), { tensors: encodeHostTensors(tensors), metadata: { format: 'pt' } });
   if (tokBytes) await writeFileAtomic(join(outDir, 'tokenizer.bin'), tokBytes);
-  const gen = { bos_token_id: 1, eos_token_id: [1, 2] };
-  await writeFileAtomic(join(outDir, 'generation_config.json'), `${JSON.stringify(gen, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, 'generation_config.json'), `${JSON.stringify(LLAMA2C_GENERATION_CONFIG, null, 2)}\n`);
   const hf = { ...decoderConfigToHf({ ...config, ropeLayout: 'halves' }, 'LlamaForCausalLM', 'llama'), bos_token_id: 1, eos_token_id: 2 };
   await writeFileAtomic(join(outDir, 'config.json'), `${JSON.stringify(hf, null, 2)}\n`);
 }

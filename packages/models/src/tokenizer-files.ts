@@ -1,0 +1,58 @@
+/**
+ * The files beside the weights that make a saved model folder complete: the tokenizer, its config,
+ * the chat template and the generation config, copied from the model it was loaded from, and the
+ * special token ids of its config.json.
+ */
+import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from './safetensors/atomic.js';
+
+/** What generation_config.json says for a llama2.c model: stories end at BOS as well as EOS, where run.c stops. */
+export const LLAMA2C_GENERATION_CONFIG = { bos_token_id: 1, eos_token_id: [1, 2] } as const;
+
+/** config.json's special token ids for a llama2.c model (BOS 1, EOS 2, as its tokenizer has them). */
+const LLAMA2C_TOKEN_IDS = { bos_token_id: 1, eos_token_id: 2 };
+const TOKEN_ID_FIELDS = ['bos_token_id', 'eos_token_id', 'pad_token_id'];
+
+const NAMES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.bin'];
+
+/**
+ * Copies into `dir` the tokenizer and generation files of the model at `source`: from a Hugging Face
+ * folder, those of tokenizer.json, tokenizer_config.json, generation_config.json,
+ * special_tokens_map.json, chat_template.jinja and tokenizer.bin it has; from a llama2.c file, the
+ * `tokenizer.bin` / `tok<V>.bin` beside it (as tokenizer.bin) and {@link LLAMA2C_GENERATION_CONFIG}.
+ * The special token ids of the source (`bos_token_id`, `eos_token_id`, `pad_token_id` of its
+ * config.json; 1 and 2 for llama2.c) are written into `dir/config.json`, which must exist: without
+ * them transformers falls back to its class defaults (GPT-2's 50256).
+ *
+ * @example
+ * ```ts
+ * await saveHfFolder(model, 'out/m');
+ * await copyTokenizerFiles('models/SmolLM2-135M', 'out/m');
+ * ```
+ */
+export async function copyTokenizerFiles(source: string, dir: string): Promise<void> {
+  let present: string[];
+  try {
+    present = await readdir(source);
+  } catch {
+    // A llama2.c file: its tokenizer sits beside it as tokenizer.bin or tok<V>.bin.
+    const folder = dirname(source);
+    const tok = (await readdir(folder)).find((n) => /^tok(enizer|\d+)\.bin$/.test(n));
+    if (tok) await copyFile(join(folder, tok), join(dir, 'tokenizer.bin'));
+    await writeFileAtomic(join(dir, 'generation_config.json'), `${JSON.stringify(LLAMA2C_GENERATION_CONFIG, null, 2)}\n`);
+    await addTokenIds(dir, LLAMA2C_TOKEN_IDS);
+    return;
+  }
+  for (const n of NAMES) if (present.includes(n)) await copyFile(join(source, n), join(dir, n));
+  if (present.includes('config.json')) {
+    const src = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await addTokenIds(dir, Object.fromEntries(TOKEN_ID_FIELDS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]])));
+  }
+}
+
+async function addTokenIds(dir: string, ids: Record<string, unknown>): Promise<void> {
+  const file = join(dir, 'config.json');
+  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFileAtomic(file, `${JSON.stringify({ ...config, ...ids }, null, 2)}\n`);
+}
