@@ -11,14 +11,16 @@ const golden = (name: string) => readFileSync(models(`test/llama2c-golden/${name
 const stories = models('assets/stories260K/stories260K.bin');
 const hfFixture = models('test/fixtures/llama-tiny');
 
-async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+/** Runs `agon generate`; the line naming the backend is kept apart from the other stderr lines. */
+async function run(args: string[]): Promise<{ code: number; out: string[]; err: string[]; backend: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIO = { out: (l) => void out.push(l), err: (l) => void err.push(l) };
+  const backend: string[] = [];
+  const io: CliIO = { out: (l) => void out.push(l), err: (l) => void (l.startsWith('agon generate: backend ') ? backend : err).push(l) };
   const before = tf.memory().numTensors;
   const code = await main(['generate', ...args], io);
   expect(tf.memory().numTensors).toBe(before); // the model is disposed, nothing leaks
-  return { code, out, err };
+  return { code, out, err, backend };
 }
 
 describe('agon generate', () => {
@@ -29,6 +31,16 @@ describe('agon generate', () => {
     const r = await run(['--model', stories, '--temperature', '0', '--max-new-tokens', '200']);
     expect(r).toMatchObject({ code: 0, err: [] });
     expect(r.out.join('\n')).toBe(golden('greedy200.txt').trimEnd());
+  });
+
+  it('says on one stderr line which backend runs and why', async () => {
+    const auto = await run(['--max-new-tokens', '1']);
+    expect(auto.backend).toHaveLength(1);
+    expect(auto.backend[0]).toMatch(/^agon generate: backend (wasm|webgpu) \(auto: \w+ is the best available/);
+    const named = await run(['--max-new-tokens', '1', '--backend', 'cpu', '--json']);
+    expect(named.backend).toEqual(["agon generate: backend cpu ('cpu' was requested)"]);
+    expect(() => JSON.parse(named.out.join('\n'))).not.toThrow(); // stdout stays one JSON object
+    await initBackend({ backend: 'wasm' });
   });
 
   it('prints the prompt followed by the greedy completion (run.c -n 64)', async () => {

@@ -2,9 +2,9 @@
  * `agon eval`: held-out accuracy of a model on a verifiable game (greedy answers, the game's exact
  * verifier, the game's seeded eval set) — the same measurement `agon train` prints before and after.
  */
-import { initBackend } from '@agon/tensor';
 import { evaluate, gameFromConfig, GAME_NAMES, heldOutSet, isVerifiable, modelPath, parseTrainConfig, promptBos } from '@agon/trainer';
 import { numberFlag, parseFlags } from '../args.js';
+import { startBackend } from '../backend.js';
 import { loadForCommand } from '../load.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
 
@@ -72,11 +72,7 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
     throw new UsageError(`eval: ${firstLine(e)}`);
   }
   if (!isVerifiable(game)) throw new UsageError(`eval: game '${f.game}' has no exact verifier; pick one of ${GAME_NAMES.filter((g) => g !== 'lsp').join(', ')}`);
-  try {
-    await initBackend({ backend: typeof f.backend === 'string' ? f.backend : 'auto' });
-  } catch (e) {
-    throw new UsageError(`eval: --backend: ${firstLine(e)}`);
-  }
+  await startBackend('eval', typeof f.backend === 'string' ? f.backend : 'auto', io);
   const loaded = await loadForCommand('eval', {
     model: typeof f.model === 'string' ? modelPath(f.model) : undefined,
     adapter: typeof f.adapter === 'string' ? f.adapter : undefined,

@@ -3,8 +3,8 @@
  * print the prompt followed by it — or, with --json, the ids and log-probs too.
  */
 import { generate, STORIES_260K } from '@agon/models';
-import { initBackend } from '@agon/tensor';
 import { numberFlag, parseFlags } from '../args.js';
+import { startBackend } from '../backend.js';
 import { loadForCommand } from '../load.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
 
@@ -62,11 +62,7 @@ export async function runGenerate(args: readonly string[], io: CliIO): Promise<n
   const seed = numberFlag('generate', 'seed', f.seed, { min: 0, max: 0xffffffff, integer: true }) ?? 0;
   const prompt = typeof f.prompt === 'string' ? f.prompt : '';
 
-  try {
-    await initBackend({ backend: typeof f.backend === 'string' ? f.backend : 'auto' });
-  } catch (e) {
-    throw new UsageError(`generate: --backend: ${firstLine(e)}`);
-  }
+  await startBackend('generate', typeof f.backend === 'string' ? f.backend : 'auto', io);
   const { model, tokenizer, chat, eosIds, modelPath } = await loadForCommand('generate', {
     model: typeof f.model === 'string' ? f.model : undefined,
     adapter: typeof f.adapter === 'string' ? f.adapter : undefined,

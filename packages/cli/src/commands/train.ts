@@ -4,7 +4,9 @@
  * leave a run folder (config, metrics, samples, checkpoints, summary, report.html).
  */
 import { loadRecipe, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
+import { readFile } from 'node:fs/promises';
 import { numberFlag, parseFlags } from '../args.js';
+import { startBackend } from '../backend.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
 
 /** Flags of `agon train`, shown by `agon train --help`. */
@@ -55,6 +57,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
   let out: string;
   let config: TrainConfigInput;
   let source: string;
+  let backend: string | undefined;
   const resume = typeof f.resume === 'string';
   if (resume) {
     if (typeof f.config === 'string' || seed !== undefined) throw new UsageError('train: --resume takes the run\'s own config and seed; drop --config/--seed (--steps and --backend may change)');
@@ -62,6 +65,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     out = f.resume as string;
     config = overrides;
     source = `${out}/config.json`;
+    backend = typeof f.backend === 'string' ? f.backend : await savedBackend(source);
   } else {
     let recipe;
     try {
@@ -72,13 +76,16 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     config = { ...recipe.raw, ...overrides } as TrainConfigInput;
     source = recipe.file;
     try {
-      parseTrainConfig(config, source); // fail on bad values before any work starts
+      backend = parseTrainConfig(config, source).backend; // fail on bad values before any work starts
     } catch (e) {
       throw new UsageError(`train: ${(e as Error).message}`);
     }
     const name = source.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
     out = typeof f.out === 'string' ? f.out : `runs/${name}-seed${String(seed ?? (recipe.config.seed))}`;
   }
+
+  // The trainer reselects the same backend without restarting it; starting it here prints the line.
+  if (backend !== undefined) await startBackend('train', backend, io);
 
   const controller = new AbortController();
   const onSigint = () => {
@@ -107,5 +114,15 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     throw new UsageError(`train: ${firstLine(e)}`);
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+/** The backend a run folder's config.json names (`auto` when it names none); undefined when unreadable (train reports why). */
+async function savedBackend(file: string): Promise<string | undefined> {
+  try {
+    const b = (JSON.parse(await readFile(file, 'utf8')) as { backend?: unknown }).backend;
+    return typeof b === 'string' ? b : 'auto';
+  } catch {
+    return undefined;
   }
 }

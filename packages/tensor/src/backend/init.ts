@@ -104,7 +104,9 @@ let queue: Promise<unknown> = Promise.resolve();
 
 async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   registerBuiltinProviders();
-  await registerGradients();
+  // Loading the gradients (a large import) overlaps the providers' probes; it is awaited before a backend starts.
+  const gradients = registerGradients();
+  gradients.catch(() => undefined); // awaited below, where a failure is thrown
   const requested = opts.backend ?? 'auto';
   const ctx: ProviderContext = {
     allowSoftwareGpu: opts.allowSoftwareGpu ?? requested === 'webgpu',
@@ -127,6 +129,7 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
         `initBackend: backend '${requested}' cannot start here: ${why}. Available: ${(await availableNames(ctx)).join(', ') || 'none'}`,
       );
     }
+    await gradients;
     return start(p, ctx, `'${requested}' was requested`);
   }
 
@@ -139,6 +142,7 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
       continue;
     }
     const why = `auto: ${p.name} is the best available${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}`;
+    await gradients;
     try {
       return await start(p, ctx, why);
     } catch (err) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendProvider, GpuAdapterSummary, ProviderContext } from './provider.js';
+import { adapterFromChild, type ChildAdapterReport } from './webgpu-child-probe.js';
 
 // Structural slices of the WebGPU API, so the package does not need @webgpu/types at compile time.
 interface AdapterInfoLike {
@@ -76,26 +77,53 @@ async function getGpu(ctx: ProviderContext): Promise<GpuLike | string> {
   return nodeGpu;
 }
 
-async function probe(ctx: ProviderContext): Promise<Probe | string> {
-  if (probed) return probed;
-  const gpu = await getGpu(ctx);
-  if (typeof gpu === 'string') return gpu;
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    const hint = ctx.isNode
-      ? '; on Linux without a GPU driver, a software Vulkan ICD can be named with ' +
-        'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (lavapipe is rejected by Dawn)'
-      : '';
-    return `no WebGPU adapter was found${hint}`;
-  }
-  const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
-  const summary: GpuAdapterSummary = {
+const NO_ADAPTER_HINT =
+  '; on Linux without a GPU driver, a software Vulkan ICD can be named with ' +
+  'VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (lavapipe is rejected by Dawn)';
+
+/** The child process's answer, asked once per process (see webgpu-child-probe.ts). */
+let childReport: Promise<ChildAdapterReport> | undefined;
+
+/**
+ * Node: whether Dawn would find an acceptable adapter, asked in a child process so that Dawn's and
+ * Vulkan's stderr lines never reach the user when there is none. A reason string when there is
+ * none (or only a software one and `allowSoftwareGpu` is off); `true` when the in-process probe
+ * should go ahead.
+ */
+async function quietCheck(ctx: ProviderContext): Promise<true | string> {
+  const r = await (childReport ??= adapterFromChild());
+  if (!r.found) return r.reason || `no WebGPU adapter was found${NO_ADAPTER_HINT}`;
+  const summary = summarise(r, r.fallback);
+  if (summary.software && !ctx.allowSoftwareGpu) return softwareRefusal(summary);
+  return true;
+}
+
+function summarise(info: AdapterInfoLike, fallback: boolean | undefined): GpuAdapterSummary {
+  return {
     vendor: info.vendor ?? '',
     architecture: info.architecture ?? '',
     device: info.device ?? '',
     description: info.description ?? '',
-    software: isSoftwareAdapter(info, adapter.isFallbackAdapter),
+    software: isSoftwareAdapter(info, fallback),
   };
+}
+
+function softwareRefusal(s: GpuAdapterSummary): string {
+  return `the WebGPU adapter is software (${describeAdapter(s)}); pass allowSoftwareGpu: true to use it`;
+}
+
+async function probe(ctx: ProviderContext): Promise<Probe | string> {
+  if (probed) return probed;
+  if (ctx.isNode) {
+    const ok = await quietCheck(ctx);
+    if (ok !== true) return ok;
+  }
+  const gpu = await getGpu(ctx);
+  if (typeof gpu === 'string') return gpu;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return `no WebGPU adapter was found${ctx.isNode ? NO_ADAPTER_HINT : ''}`;
+  const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
+  const summary = summarise(info, adapter.isFallbackAdapter);
   probed = { adapter, summary };
   return probed;
 }
@@ -115,9 +143,7 @@ export const webgpuProvider: BackendProvider = {
   async isAvailable(ctx) {
     const p = await probe(ctx);
     if (typeof p === 'string') return p;
-    if (p.summary.software && !ctx.allowSoftwareGpu) {
-      return `the WebGPU adapter is software (${describeAdapter(p.summary)}); pass allowSoftwareGpu: true to use it`;
-    }
+    if (p.summary.software && !ctx.allowSoftwareGpu) return softwareRefusal(p.summary);
     return true;
   },
   async init(ctx) {
