@@ -57,6 +57,8 @@ const expectations = [
     check(r) {
       expectCode(r, 0);
       if (!r.stdout.startsWith('Once upon a time')) fail(`stdout does not start with the prompt:\n${r.stdout}`);
+      // stderr: only the line naming the backend (no Dawn/Vulkan start-up noise).
+      if (!/^agon generate: backend \w+ \([^\n]+\)\n$/.test(r.stderr)) fail(`stderr is not the one backend line:\n${r.stderr}`);
     },
   },
   {

@@ -19,11 +19,30 @@ export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: stri
  */
 export function parseFlags(command: string, args: readonly string[], spec: FlagSpec): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: [...args], options: spec, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args: joinNegativeValues(args, spec), options: spec, strict: true, allowPositionals: false });
     return values as Record<string, string | boolean | undefined>;
   } catch (e) {
     throw new UsageError(`${command}: ${firstLine(e).replace(/\. To specify a positional argument.*$/, '')}`);
   }
+}
+
+/**
+ * parseArgs takes a value that starts with '-' (`--steps -1`) for an option and reports an
+ * ambiguous argument; `--steps=-1` reaches the range check instead, which names the flag.
+ */
+function joinNegativeValues(args: readonly string[], spec: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && spec[a.slice(2)]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 // `agon train` and `agon eval` through main(): flag and config errors are one clear line before any
 // work; a real run on stories260K writes its folder, prints both accuracies and resumes.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type CliIO } from '@agon/cli';
@@ -29,6 +30,7 @@ describe('agon train', () => {
 
   it.each([
     [['--steps', '0'], "agon: train: --steps must be an integer >= 1, got '0'"],
+    [['--steps', '-1'], "agon: train: --steps must be an integer >= 1, got '-1'"],
     [['--seed', '1.5'], "agon: train: --seed must be an integer >= 0 and <= 4294967295, got '1.5'"],
     [['--config', '/nonexistent/r.json'], 'agon: train: --config: /nonexistent/r.json: recipe not found'],
     [['--resume', '/tmp/x', '--seed', '2'], "agon: train: --resume takes the run's own config and seed"],
@@ -94,11 +96,26 @@ describe('agon eval', () => {
     expect(io.outLines[0]).toMatch(/^arithmetic: accuracy \d\.\d{3} \(\d\/3 held-out, seed 1\)$/);
   }, 60_000);
 
+  it('a model whose context cannot hold the prompt is one line naming the model, exit 1', async () => {
+    const model = join(dir, 'short-context');
+    await cp(fileURLToPath(new URL('../../models/test/fixtures/llama-tiny', import.meta.url)), model, { recursive: true });
+    const config = JSON.parse(await readFile(join(model, 'config.json'), 'utf8'));
+    await writeFile(join(model, 'config.json'), JSON.stringify({ ...config, max_position_embeddings: 1 }));
+    const io = capture();
+    expect(await main(['eval', '--model', model, '--game', 'arithmetic', '--size', '2', '--backend', 'cpu'], io)).toBe(1);
+    const errors = io.errLines.filter((l) => !l.startsWith('agon eval: backend '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(new RegExp(`^agon: eval: --model ${model}: .*exceeds the model's 1 positions`));
+  });
+
   it.each([
     [['--game', 'arithmetic'], 'agon: eval: --model PATH (or --adapter DIR) is required'],
     [['--model', 'x', '--game', 'lsp'], "agon: eval: game 'lsp' has no exact verifier"],
     [['--model', 'x', '--game', 'chess'], 'agon: eval: --game/--options: field game.name: unknown game "chess"'],
     [['--model', 'x', '--game', 'arithmetic', '--options', '{"digits":0}'], 'agon: eval: config: field game.options: arithmetic: option digits must be an integer in 1..30, got 0'],
+    [['--model', 'x', '--game', 'arithmetic', '--options', '{"digitz":2}'], "agon: eval: config: field game.options: arithmetic: unknown option 'digitz'; options: digits, ops, maxChars"],
+    [['--model', 'x', '--game', 'arithmetic', '--options', '{"ops":"+"}'], 'agon: eval: config: field game.options: arithmetic: option ops must be a non-empty list'],
+    [['--model', 'x', '--game', 'arithmetic', '--size', '-3'], "agon: eval: --size must be an integer >= 1, got '-3'"],
   ])('%j is a one-line error', async (args, message) => {
     const io = capture();
     expect(await main(['eval', ...args], io)).toBe(1);

@@ -2,6 +2,7 @@ import type { ChatMessage, Invalid } from '@agon/core';
 import { extractQuery } from './extract-query.js';
 import { challengerMessages, solverMessages } from './lsp-prompt.js';
 import { checkKnob, distinctSet, seededUniform, uniformInt, type VerifiableGame } from './verifiable.js';
+import { checkOptionNames } from './options.js';
 
 /**
  * An operator of the arithmetic game.
@@ -68,12 +69,13 @@ function evaluate(q: ArithmeticQuery): bigint {
  */
 export function arithmeticGame(options: ArithmeticGameOptions = {}): VerifiableGame<ArithmeticQuery> {
   const name = 'arithmetic';
+  checkOptionNames(name, options, ['digits', 'ops', 'maxChars']);
   const digits = options.digits ?? 3;
   const ops = options.ops ?? ['+', '-', '*'];
   const maxChars = options.maxChars ?? 200;
   checkKnob(name, 'digits', digits, 1, 30);
-  if (ops.length === 0 || ops.some((o) => !['+', '-', '*'].includes(o))) {
-    throw new Error(`${name}: option ops must be a non-empty subset of ['+', '-', '*'], got ${JSON.stringify(ops)}`);
+  if (!Array.isArray(ops) || ops.length === 0 || ops.some((o) => !['+', '-', '*'].includes(o))) {
+    throw new Error(`${name}: option ops must be a non-empty list drawn from ['+', '-', '*'] (e.g. ["+"]), got ${JSON.stringify(ops)}`);
   }
   const template = '{a} {op} {b}';
   const task = `Write one arithmetic problem "a op b" where a and b are whole numbers with at most ${digits} digits and op is one of ${ops.join(' ')}. Do not write the result.`;

@@ -2,6 +2,7 @@ import type { ChatMessage, Invalid } from '@agon/core';
 import { extractQuery } from './extract-query.js';
 import { challengerMessages, solverMessages } from './lsp-prompt.js';
 import { checkKnob, distinctSet, seededUniform, uniformInt, type VerifiableGame } from './verifiable.js';
+import { checkOptionNames } from './options.js';
 
 /**
  * Options of {@link sortGame} and {@link reverseGame}.
@@ -32,6 +33,7 @@ interface ListTask {
 const LIST = /^\[?\s*(\d+(?:(?:\s*[,;]\s*|\s+)\d+)*)\s*\]?\.?$/;
 
 function listGame(t: ListTask, options: ListGameOptions): VerifiableGame<number[]> {
+  checkOptionNames(t.name, options, ['length', 'maxValue', 'maxChars']);
   const length = options.length ?? 5;
   const maxValue = options.maxValue ?? 99;
   const maxChars = options.maxChars ?? 600;

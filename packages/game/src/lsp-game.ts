@@ -1,6 +1,7 @@
 import type { ChatMessage, Game, Invalid } from '@agon/core';
 import { extractQuery, type QueryRules } from './extract-query.js';
 import { challengerMessages, solverMessages } from './lsp-prompt.js';
+import { checkOptionNames } from './options.js';
 
 /**
  * Options of the open-ended LSP game.
@@ -29,6 +30,7 @@ export interface LspGameOptions extends Omit<QueryRules, 'template'> {
  * ```
  */
 export function lspGame(options: LspGameOptions = {}): Game<string> {
+  checkOptionNames('lsp', options, ['task', 'template', 'maxChars', 'leakPatterns']);
   const task = options.task ?? '';
   const template = options.template ?? '';
   const rules: QueryRules = { ...options, template };

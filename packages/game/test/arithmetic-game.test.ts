@@ -1,5 +1,5 @@
 import { isInvalid } from '@agon/core';
-import { arithmeticGame, type ArithmeticQuery } from '@agon/game';
+import { arithmeticGame, lspGame, reverseGame, sortGame, type ArithmeticQuery } from '@agon/game';
 
 const reason = (x: unknown) => (isInvalid(x) ? x.reason : `valid: ${JSON.stringify(x)}`);
 
@@ -78,6 +78,12 @@ describe('arithmeticGame', () => {
 
   it('rejects bad options clearly', () => {
     expect(() => arithmeticGame({ digits: 0 })).toThrow('arithmetic: option digits must be an integer in 1..30, got 0');
-    expect(() => arithmeticGame({ ops: [] })).toThrow(/option ops must be a non-empty subset/);
+    expect(() => arithmeticGame({ ops: [] })).toThrow(/option ops must be a non-empty list drawn from/);
+    // A JSON config can hold anything: a bare string, a misspelt option.
+    expect(() => arithmeticGame({ ops: '+' } as never)).toThrow(`arithmetic: option ops must be a non-empty list drawn from ['+', '-', '*'] (e.g. ["+"]), got "+"`);
+    expect(() => arithmeticGame({ digitz: 2 } as never)).toThrow("arithmetic: unknown option 'digitz'; options: digits, ops, maxChars");
+    expect(() => sortGame({ lenght: 3 } as never)).toThrow("sort: unknown option 'lenght'; options: length, maxValue, maxChars");
+    expect(() => reverseGame([] as never)).toThrow('reverse: options must be an object, got []');
+    expect(() => lspGame({ maxchars: 10 } as never)).toThrow("lsp: unknown option 'maxchars'; options: task, template, maxChars, leakPatterns");
   });
 });

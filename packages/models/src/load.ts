@@ -58,7 +58,8 @@ async function llama2cTokenizer(io: FolderIO, dir: string, vocabSize: number, ex
   for (const file of candidates) {
     if (await io.exists(file)) return parseLlama2cTokenizer(await io.readFile(file), vocabSize, file);
   }
-  throw new Error(`${what}: no tokenizer found (looked for ${candidates.join(', ')}); pass opts.tokenizer`);
+  const fix = explicit ? 'check the tokenizer path' : `copy the llama2.c tokenizer there as ${candidates[0]} (from code: loadModel's tokenizer option)`;
+  throw new Error(`${what}: no tokenizer found (looked for ${candidates.join(', ')}); ${fix}`);
 }
 
 /**

@@ -65,3 +65,64 @@ export function weightSource(file: string, tensors: ReadonlyMap<string, HostTens
     },
   };
 }
+
+/**
+ * Checks a config's layer count against the layers the weights actually hold, before anything is
+ * allocated: a `num_hidden_layers` of 1e9 must fail at once, not after building a billion-entry
+ * key list. Counts distinct `<prefix><N>.` indices among the keys.
+ *
+ * @example
+ * ```ts
+ * checkLayerCount(source, 'model.layers.', 5, 'num_hidden_layers'); // throws unless 0..4 are present
+ * ```
+ */
+export function checkLayerCount(source: WeightSource, prefix: string, layers: number, field: string): void {
+  const present = new Set<number>();
+  for (const k of source.keys()) {
+    if (!k.startsWith(prefix)) continue;
+    const n = Number(k.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(n) && n >= 0) present.add(n);
+  }
+  if (present.size !== layers || (layers > 0 && !present.has(layers - 1))) {
+    const held = present.size === 0 ? 'no layers' : `${present.size} layer(s) (${prefix}${Math.min(...present)} … ${prefix}${Math.max(...present)})`;
+    throw new Error(`${source.file}: holds ${held} but the config's '${field}' is ${layers}; check config.json against the checkpoint`);
+  }
+}
+
+/**
+ * Throws naming the file, the tensor and the index when `data` holds a NaN or an infinity: such a
+ * model produces NaN logits, which sampling cannot use and greedy decoding turns into nonsense.
+ *
+ * @example
+ * ```ts
+ * assertFinite('model.safetensors', 'model.norm.weight', new Float32Array([1, NaN])); // throws
+ * ```
+ */
+export function assertFinite(file: string, key: string, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    // v - v is 0 for finite v and NaN for NaN or ±Infinity.
+    if (v - v !== 0) throw new Error(`${file}: tensor '${key}' holds ${v} at index ${i}; the weights must be finite numbers`);
+  }
+}
+
+/**
+ * With tied embeddings a checkpoint may still store the head; it must then be a copy of the
+ * embedding table, else dropping it would silently change the model.
+ *
+ * @example
+ * ```ts
+ * checkTiedHead(source, 'lm_head.weight', 'model.embed_tokens.weight');
+ * ```
+ */
+export function checkTiedHead(source: WeightSource, headKey: string, embedKey: string): void {
+  if (!source.has(headKey) || !source.has(embedKey)) return;
+  const head = source.get(headKey);
+  const embed = source.get(embedKey);
+  const same = head.shape.length === embed.shape.length && head.shape.every((d, i) => d === embed.shape[i]) && head.data.every((v, i) => Object.is(v, embed.data[i]));
+  if (!same) {
+    throw new Error(
+      `${source.file}: 'tie_word_embeddings' is true but '${headKey}' is not a copy of '${embedKey}'; set tie_word_embeddings to false in config.json to use the stored head`,
+    );
+  }
+}

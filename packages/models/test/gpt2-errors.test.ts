@@ -53,11 +53,11 @@ describe('GPT-2 weight errors', () => {
       expect(() => buildGpt2(base, w, { configFile: 'c' })).toThrow("gpt2/model.safetensors: missing tensor 'transformer.ln_f.bias' (expected shape [16])");
     }));
 
-  it('an unexpected tensor (config/checkpoint mismatch) is refused', () =>
+  it('a layer count that disagrees with the checkpoint is refused before anything is built', () =>
     expectNoLeaks(async () => {
       const w = await edited(() => undefined);
       expect(() => buildGpt2({ ...base, n_layer: 1 }, w, { configFile: 'c' })).toThrow(
-        /gpt2\/model\.safetensors: 12 unexpected tensor\(s\) for GPT2LMHeadModel \(e\.g\. 'transformer\.h\.1\./,
+        "gpt2/model.safetensors: holds 2 layer(s) (transformer.h.0 … transformer.h.1) but the config's 'n_layer' is 1; check config.json against the checkpoint",
       );
     }));
 

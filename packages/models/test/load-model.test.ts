@@ -25,7 +25,7 @@ describe('loadModel: finding files', () => {
     const bin = join(dir, 'lonely.bin');
     await copyFile(join(assets, 'stories260K_v1.bin'), bin);
     await expect(loadModel(bin)).rejects.toThrow(
-      `${bin}: no tokenizer found (looked for ${join(dir, 'tokenizer.bin')}, ${join(dir, 'tok512.bin')}); pass opts.tokenizer`,
+      `${bin}: no tokenizer found (looked for ${join(dir, 'tokenizer.bin')}, ${join(dir, 'tok512.bin')}); copy the llama2.c tokenizer there as ${join(dir, 'tokenizer.bin')} (from code: loadModel's tokenizer option)`,
     );
   });
 

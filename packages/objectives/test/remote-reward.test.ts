@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Interaction } from '@agon/core';
-import { remoteReward } from '@agon/objectives';
+import { remoteReward, RemoteRewardStopped } from '@agon/objectives';
 
 type Handler = (body: { items: { query: string; answer: string; queryIndex: number; answerIndex: number }[] }, res: ServerResponse, req: IncomingMessage) => void;
 
@@ -84,6 +84,45 @@ describe('remoteReward against a real local server', () => {
       } finally {
         await stalled.close();
       }
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('reports each retry to onRetry, with its cause', async () => {
+    const srv = await serve([fail500, malformed, ok]);
+    try {
+      const retries: unknown[] = [];
+      const reward = remoteReward({ url: srv.url, retries: 3, backoffMs: 1, onRetry: (r) => void retries.push(r) });
+      expect(await reward(batch)).toEqual([3, 5, null, 7]);
+      expect(retries).toEqual([
+        { url: srv.url, attempt: 1, error: 'HTTP 500: internal error', waitMs: 1 },
+        { url: srv.url, attempt: 2, error: expect.stringMatching(/^reply is not JSON/), waitMs: 2 },
+      ]);
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('a refused connection names the URL and the cause, not only "fetch failed"', async () => {
+    const srv = await serve([ok]);
+    const url = srv.url;
+    await srv.close(); // nothing listens on the port any more
+    await expect(remoteReward({ url, retries: 1, backoffMs: 1 })(batch)).rejects.toThrow(
+      new RegExp(`^remoteReward ${url.replace(/[.]/g, '\\.')}: failed after 2 attempts; last error: request failed: fetch failed: .*ECONNREFUSED`),
+    );
+  });
+
+  it('an aborted signal stops a hung request and the back-off at once', async () => {
+    const srv = await serve([hang]);
+    try {
+      const stop = new AbortController();
+      const reward = remoteReward({ url: srv.url, timeoutMs: 60_000, retries: 5, signal: stop.signal });
+      const t0 = Date.now();
+      setTimeout(() => stop.abort(), 100);
+      await expect(reward(batch)).rejects.toThrow(RemoteRewardStopped);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(srv.requests).toBe(1);
     } finally {
       await srv.close();
     }

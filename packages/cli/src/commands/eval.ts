@@ -84,6 +84,9 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
     if (f.json) io.out(JSON.stringify(r));
     else io.out(`${f.game}: accuracy ${r.accuracy.toFixed(3)} (${r.correct}/${r.n} held-out, seed ${seed})`);
     return 0;
+  } catch (e) {
+    if (e instanceof UsageError || process.env.AGON_DEBUG) throw e;
+    throw new UsageError(`eval: --model ${f.model}: ${firstLine(e)}`);
   } finally {
     loaded.model.dispose();
   }

@@ -94,6 +94,9 @@ export async function runGenerate(args: readonly string[], io: CliIO): Promise<n
       io.out(f.chat ? text + c.text : tokenizer.decode([...ids, ...c.ids]));
     }
     return 0;
+  } catch (e) {
+    if (e instanceof UsageError || process.env.AGON_DEBUG) throw e;
+    throw new UsageError(`generate: --model ${modelPath}: ${firstLine(e)}`);
   } finally {
     model.dispose();
   }

@@ -3,7 +3,7 @@
  * default model on the default verifiable game), print held-out accuracy before and after, and
  * leave a run folder (config, metrics, samples, checkpoints, summary, report.html).
  */
-import { loadRecipe, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
+import { gameFromConfig, loadRecipe, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
 import { readFile } from 'node:fs/promises';
 import { numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
@@ -76,7 +76,10 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     config = { ...recipe.raw, ...overrides } as TrainConfigInput;
     source = recipe.file;
     try {
-      backend = parseTrainConfig(config, source).backend; // fail on bad values before any work starts
+      // Fail on bad values (the game's options included) before any work starts.
+      const parsed = parseTrainConfig(config, source);
+      gameFromConfig(parsed.game);
+      backend = parsed.backend;
     } catch (e) {
       throw new UsageError(`train: ${(e as Error).message}`);
     }

@@ -212,6 +212,18 @@ function ropeOf(config: Json, file: string): { theta: number; scaling?: RopeScal
 }
 
 /**
+ * The most positions a config may claim: RoPE tables are precomputed on the host for twice
+ * `max_position_embeddings` (16M covers every released Llama-family context, 10M at most).
+ */
+export const MAX_POSITIONS = 1 << 24;
+
+function maxPositions(config: Json, file: string): number {
+  const n = positiveInt(config, 'max_position_embeddings', file, 2048);
+  if (n > MAX_POSITIONS) throw bad(file, 'max_position_embeddings', `at most ${MAX_POSITIONS} (RoPE tables are precomputed for twice this many positions)`, n);
+  return n;
+}
+
+/**
  * Per-architecture defaults that differ from Llama's (as in the transformers config classes).
  *
  * @example
@@ -271,7 +283,7 @@ export function parseDecoderConfig(config: Json, file: string, family: FamilyDef
     numHeads,
     numKvHeads,
     headDim,
-    maxPositions: positiveInt(config, 'max_position_embeddings', file, 2048),
+    maxPositions: maxPositions(config, file),
     intermediateSize: positiveInt(config, 'intermediate_size', file),
     rmsNormEps: positiveNumber(config, 'rms_norm_eps', file, family.rmsNormEps ?? 1e-6),
     ropeTheta: rope.theta,

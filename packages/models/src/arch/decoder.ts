@@ -9,7 +9,7 @@ import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@ag
 import { fusedAttention, linear } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
-import type { HostTensor, WeightSource } from '../weights.js';
+import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
 import type { DecoderConfig } from './decoder-config.js';
 import { causalMask } from './mask.js';
 import { headLogprobs } from './head-logprobs.js';
@@ -106,6 +106,8 @@ export class DecoderModel implements CausalLM, HfExportable {
     this.config = config;
     this.identity = identity;
     this.lmHead = opts.lmHead ?? true;
+    checkLayerCount(source, 'model.layers.', config.numLayers, 'num_hidden_layers');
+    if (config.tieWordEmbeddings) checkTiedHead(source, 'lm_head.weight', 'model.embed_tokens.weight');
     const expected = decoderWeightShapes(config, this.lmHead);
     const wanted = new Set(expected.map(([k]) => k));
     const extra = source.keys().filter((k) => !wanted.has(k) && !ignorable(k, config));
@@ -119,6 +121,7 @@ export class DecoderModel implements CausalLM, HfExportable {
     try {
       for (const [key, shape] of expected) {
         const host = source.get(key, shape); // throws naming file, key, expected and found shape
+        assertFinite(source.file, key, host.data);
         const t = tf.tensor(host.data, shape, 'float32');
         weights.set(key, tf.variable(t, true, `m${id}/${key}`));
         t.dispose();

@@ -9,7 +9,7 @@ import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@ag
 import { attentionMask } from '@agon/tensor';
 import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
-import type { HostTensor, WeightSource } from '../weights.js';
+import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
 import { gpt2ConfigToHf, parseGpt2Config, type Gpt2Config } from './gpt2-config.js';
 import { adaptLinear, type AdapterHook } from '../lora/hook.js';
 import { headLogprobs } from './head-logprobs.js';
@@ -78,10 +78,12 @@ export class Gpt2Model implements CausalLM, HfExportable {
 
   constructor(config: Gpt2Config, source: WeightSource) {
     this.config = config;
-    const expected = gpt2WeightShapes(config);
     // OpenAI's export has no `transformer.` prefix; read whichever the file uses.
     const prefix = source.has('transformer.wte.weight') || !source.has('wte.weight') ? '' : 'strip';
     const fileKey = (key: string) => (prefix === 'strip' && key.startsWith('transformer.') ? key.slice(12) : key);
+    checkLayerCount(source, fileKey('transformer.h.'), config.numLayers, 'n_layer');
+    if (config.tieWordEmbeddings) checkTiedHead(source, 'lm_head.weight', fileKey('transformer.wte.weight'));
+    const expected = gpt2WeightShapes(config);
     const wanted = new Set(expected.map(([k]) => fileKey(k)));
     const extra = source.keys().filter((k) => !wanted.has(k) && !ignorable(k, config));
     if (extra.length > 0) {
@@ -94,6 +96,7 @@ export class Gpt2Model implements CausalLM, HfExportable {
     try {
       for (const [key, shape] of expected) {
         const host = source.get(fileKey(key), shape); // names file, key, expected and found shape
+        assertFinite(source.file, key, host.data);
         weights.set(key, tf.tidy(() => tf.variable(tf.tensor(host.data, shape, 'float32'), true, `gpt2-${id}/${key}`)));
       }
     } catch (e) {

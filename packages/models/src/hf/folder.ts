@@ -115,7 +115,11 @@ export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO): Pr
 
   const genFile = join(dir, 'generation_config.json');
   let eosIds = (await io.exists(genFile)) ? tokenIdList(await readJson(io, genFile), 'eos_token_id', genFile) : [];
-  if (eosIds.length === 0) eosIds = tokenIdList(config, 'eos_token_id', configFile);
+  let eosFile = genFile;
+  if (eosIds.length === 0) {
+    eosIds = tokenIdList(config, 'eos_token_id', configFile);
+    eosFile = configFile;
+  }
 
   const tokFile = join(dir, 'tokenizer.json');
   const tokConfigFile = join(dir, 'tokenizer_config.json');
@@ -130,6 +134,11 @@ export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO): Pr
       eosId: eosIds[0],
     });
     if (eosIds.length === 0) eosIds = [tokenizer.eosId];
+  }
+  const vocabSize = config['vocab_size'];
+  const outside = typeof vocabSize === 'number' ? eosIds.find((id) => id >= vocabSize) : undefined;
+  if (outside !== undefined) {
+    throw new Error(`${eosFile}: field 'eos_token_id' holds ${outside}, outside the vocabulary (vocab_size ${String(vocabSize)} in ${configFile})`);
   }
 
   const jinjaFile = join(dir, 'chat_template.jinja');

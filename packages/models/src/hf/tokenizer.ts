@@ -69,7 +69,9 @@ export function hfTokenizer(tokenizerJson: JsonObject, tokenizerConfig: JsonObje
     return id;
   };
   const bosId = idOf('bos_token');
-  const eosId = opts.eosId ?? idOf('eos_token');
+  // Checked even when generation_config.json gives the id: chat templates print eos_token's text.
+  const eosToken = idOf('eos_token');
+  const eosId = opts.eosId ?? eosToken;
   if (eosId === undefined) {
     throw new Error(`${configFile}: no end-of-sequence token: expected field 'eos_token' (or eos_token_id in generation_config.json)`);
   }

@@ -32,6 +32,43 @@ export interface RemoteRewardOptions<Q = string> {
   fetch?: typeof fetch;
   /** Injected for hermetic tests. Default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+  /** Called before each retry with what failed, so a caller can count and log retries. */
+  onRetry?: (retry: RemoteRetry) => void;
+  /**
+   * Aborting it cancels the requests in flight and the back-off waits at once (a stopped run does
+   * not wait for a hung server); the reward then rejects with {@link RemoteRewardStopped}.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * One retry of {@link remoteReward}, as passed to `onRetry`.
+ *
+ * @example
+ * ```ts
+ * const onRetry = (r: RemoteRetry) => console.warn(`${r.url}: attempt ${r.attempt} failed (${r.error}); retrying in ${r.waitMs} ms`);
+ * ```
+ */
+export interface RemoteRetry {
+  url: string;
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  /** Why it failed, in words. */
+  error: string;
+  /** Back-off before the next attempt, in ms. */
+  waitMs: number;
+}
+
+/**
+ * Thrown by a {@link remoteReward} whose `signal` was aborted.
+ *
+ * @example
+ * ```ts
+ * try { await reward(batch); } catch (e) { if (e instanceof RemoteRewardStopped) return; throw e; }
+ * ```
+ */
+export class RemoteRewardStopped extends Error {
+  override readonly name = 'RemoteRewardStopped';
 }
 
 /** A failure that another attempt cannot fix (a 4xx other than 429). */
@@ -39,6 +76,35 @@ class PermanentError extends Error {}
 
 function positiveInt(field: string, x: number, min: number): void {
   if (!Number.isInteger(x) || x < min) throw new Error(`remoteReward: option ${field} must be an integer ≥ ${min}, got ${x}`);
+}
+
+/** setTimeout as a promise that resolves early when `signal` aborts (the caller then checks it). */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/**
+ * Node's fetch says only "fetch failed"; the reason (ECONNREFUSED 127.0.0.1:8000, ENOTFOUND host,
+ * a TLS error) sits in `cause`, sometimes nested in an AggregateError.
+ */
+function describeFetchError(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 4; depth++) {
+    const c = cur as { message?: unknown; code?: unknown; errors?: unknown[]; cause?: unknown };
+    const msg = typeof c.message === 'string' && c.message ? c.message : typeof c.code === 'string' ? c.code : '';
+    if (msg && !parts.includes(msg)) parts.push(msg);
+    cur = c.cause ?? (Array.isArray(c.errors) ? c.errors[0] : undefined);
+  }
+  return parts.join(': ') || String(e);
 }
 
 /** Reads `{"rewards": [...]}` of the right length, or throws saying what was wrong. */
@@ -76,7 +142,9 @@ export function remoteReward<Q = string>(options: RemoteRewardOptions<Q>): Rewar
   const concurrency = options.concurrency ?? 4;
   const batchSize = options.batchSize ?? 64;
   const doFetch = options.fetch ?? globalThis.fetch;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const signal = options.signal;
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, signal));
+  const stopped = () => new RemoteRewardStopped(`remoteReward ${options.url}: stopped while waiting for the reward server`);
   const text = options.queryText ?? defaultQueryText;
   positiveInt('timeoutMs', timeoutMs, 1);
   positiveInt('retries', retries, 0);
@@ -87,6 +155,8 @@ export function remoteReward<Q = string>(options: RemoteRewardOptions<Q>): Rewar
   const attempt = async (items: readonly Interaction<Q>[]): Promise<(number | null)[]> => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const onStop = () => controller.abort();
+    signal?.addEventListener('abort', onStop);
     try {
       const body = JSON.stringify({
         items: items.map((x) => ({ query: text(x.query), answer: x.answer, queryIndex: x.queryIndex, answerIndex: x.answerIndex })),
@@ -95,7 +165,7 @@ export function remoteReward<Q = string>(options: RemoteRewardOptions<Q>): Rewar
       try {
         res = await doFetch(options.url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body, signal: controller.signal });
       } catch (e) {
-        throw new Error(controller.signal.aborted ? `no reply within ${timeoutMs} ms (timeoutMs)` : `request failed: ${(e as Error).message}`);
+        throw new Error(controller.signal.aborted ? `no reply within ${timeoutMs} ms (timeoutMs)` : `request failed: ${describeFetchError(e)}`);
       }
       // The body is read under the same timer: a server that sends headers then stalls times out too.
       const reply = await res.text().catch((e: Error) => {
@@ -109,19 +179,24 @@ export function remoteReward<Q = string>(options: RemoteRewardOptions<Q>): Rewar
       return readRewards(reply, items.length);
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onStop);
     }
   };
 
   const withRetries = async (items: readonly Interaction<Q>[]): Promise<(number | null)[]> => {
     for (let k = 0; ; k++) {
+      if (signal?.aborted) throw stopped();
       try {
         return await attempt(items);
       } catch (e) {
+        if (signal?.aborted) throw stopped();
         const err = e as Error;
         if (err instanceof PermanentError || k >= retries) {
           throw new Error(`remoteReward ${options.url}: failed after ${k + 1} attempt${k ? 's' : ''}; last error: ${err.message}`);
         }
-        await sleep(Math.min(maxBackoffMs, backoffMs * 2 ** k));
+        const waitMs = Math.min(maxBackoffMs, backoffMs * 2 ** k);
+        options.onRetry?.({ url: options.url, attempt: k + 1, error: err.message, waitMs });
+        await sleep(waitMs);
       }
     }
   };
