@@ -86,7 +86,7 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
     return 0;
   } catch (e) {
     if (e instanceof UsageError || process.env.AGON_DEBUG) throw e;
-    throw new UsageError(`eval: --model ${f.model}: ${firstLine(e)}`);
+    throw new UsageError(`eval: --model ${loaded.modelPath}: ${firstLine(e)}`);
   } finally {
     loaded.model.dispose();
   }
