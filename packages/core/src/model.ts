@@ -111,6 +111,12 @@ export interface CausalLM {
   tokenLogprobs?(ids: Tensor2D, targets: Tensor2D, opts?: TokenLogprobOptions): { logprobs: Tensor2D; entropy: Tensor2D };
   /** The variables an optimizer should update (adapter weights only when adapters are on). */
   trainableVariables(): Variable[];
+  /**
+   * Activation recomputation (gradient checkpointing) on or off: when on, a forward pass keeps only
+   * each layer's input for the backward pass and recomputes the layer there (less memory, about
+   * one more forward pass of time). Optional: models without it cannot recompute.
+   */
+  setRecompute?(on: boolean): void;
   /** A view of the same weights with adapters switched on or off (off = the reference model). */
   withAdapters?(enabled: boolean): CausalLM;
   /** Free every tensor the model owns. */

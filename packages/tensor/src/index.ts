@@ -10,6 +10,8 @@ export { registerWasmKernels } from './backend/wasm.js';
 export { tokenLogprobs } from './numerics/token-logprobs.js';
 export { linearTokenLogprobs, LOGIT_CHUNK_BYTES } from './numerics/linear-token-logprobs.js';
 export type { LinearLogprobsOptions } from './numerics/linear-token-logprobs.js';
+export { recompute } from './numerics/recompute.js';
+export type { RecomputeBlock, RecomputeOptions } from './numerics/recompute.js';
 export { entropyFromLogits } from './numerics/entropy.js';
 export { maskedSum, maskedMean } from './numerics/masked.js';
 export { attentionMask } from './numerics/attention-mask.js';

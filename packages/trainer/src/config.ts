@@ -195,6 +195,13 @@ export const trainConfigSchema = z
     checkpointEvery: z.number().int().min(0).default(10),
     /** Newest checkpoints kept on disk. Default 2. */
     keepCheckpoints: posInt().default(2),
+    /**
+     * Memory versus time. `recompute`: activation recomputation (gradient checkpointing) — each
+     * decoder layer keeps only its input for the backward pass and runs again there: much less
+     * memory for long sequences, about one more forward pass of time per micro-batch (Llama-family
+     * models; GPT-2 is an error). Default false.
+     */
+    memory: z.object({ recompute: z.boolean().default(false) }).strict().default({ recompute: false }),
     /** Warn when a fraction of the window's steps is above these. */
     diagnostics: z
       .object({

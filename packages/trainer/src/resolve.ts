@@ -200,6 +200,14 @@ async function buildRun<Q>(cfg: TrainConfig, deps: TrainDeps<Q>, owned: { dispos
     if (k >= 0) owned[k] = lora;
     else owned.push({ dispose: () => lora?.detach() });
   }
+  if (cfg.memory.recompute) {
+    if (!model.setRecompute) throw new Error(`config: field memory.recompute: the ${model.config.architecture} model cannot recompute activations (Llama-family models can)`);
+    try {
+      model.setRecompute(true);
+    } catch (e) {
+      throw new Error(`config: field memory.recompute: ${(e as Error).message}`);
+    }
+  }
   const { tokenizer } = policy;
   const chat = policy.chat ?? plainChat;
   const bos = promptBos(policy);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
-import { fusedAttention, linear } from '@agon/tensor';
+import { fusedAttention, linear, recompute } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -96,6 +96,8 @@ export class DecoderModel implements CausalLM, HfExportable {
   private readonly lmHead: boolean;
   /** Set by {@link DecoderModel.forwardAdapted} for one forward pass (LoRA, see lora/). */
   private hook: AdapterHook | undefined;
+  /** Whether training-style forward passes (no cache) recompute each layer in the backward pass. */
+  private recomputeLayers = false;
   private disposed = false;
 
   /**
@@ -195,6 +197,49 @@ export class DecoderModel implements CausalLM, HfExportable {
     return tf.reshape(this.linear(act, `${p}down_proj`, false), [B, T, C]);
   }
 
+  /** Decoder layer l: x + attention(norm(x)), then + mlp(norm(·)). */
+  private layer(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined, past?: LayerKV): { x: tf.Tensor3D; kv: LayerKV } {
+    const { y, kv } = this.attention(l, this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`), angles, mask, past);
+    const h = tf.add(x, y) as tf.Tensor3D;
+    return { x: tf.add(h, this.mlp(l, this.rmsNorm(h, `model.layers.${l}.post_attention_layernorm.weight`))), kv };
+  }
+
+  /**
+   * {@link DecoderModel.layer} without a cache, its intermediates recomputed in the backward pass
+   * (see recompute in @agon/tensor): differentiable in x, the layer's trainable weights and the
+   * adapter variables of the current hook; the hook and its dropout draws are replayed.
+   */
+  private recomputedLayer(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined): tf.Tensor3D {
+    const prefix = `model.layers.${l}.`;
+    const hook = this.hook;
+    const params = [...this.weights].filter(([k, v]) => k.startsWith(prefix) && v.trainable).map(([, v]) => v);
+    params.push(...(hook?.variables?.(prefix) ?? []));
+    const cursor = hook?.cursor?.get();
+    const consts = mask ? [angles.cos, angles.sin, mask] : [angles.cos, angles.sin];
+    const block = (xi: tf.Tensor, cs: readonly tf.Tensor[]) =>
+      this.layer(l, xi as tf.Tensor3D, { cos: cs[0] as tf.Tensor4D, sin: cs[1] as tf.Tensor4D, swap: angles.swap }, cs[2]).x;
+    const replay = () => {
+      const outer = this.hook;
+      const now = hook?.cursor?.get();
+      this.hook = hook;
+      if (cursor !== undefined) hook?.cursor?.set(cursor);
+      return () => {
+        this.hook = outer;
+        if (now !== undefined) hook?.cursor?.set(now);
+      };
+    };
+    return recompute(block, x, params, consts, { replay }) as tf.Tensor3D;
+  }
+
+  /**
+   * Activation recomputation on or off (default off): when on, forward passes without a cache keep
+   * only each layer's input for the backward pass and run the layer again there. Same values and
+   * gradients; less memory, about one more forward pass of time.
+   */
+  setRecompute(on: boolean): void {
+    this.recomputeLayers = on;
+  }
+
   /**
    * Logits [B, T, V] for ids [B, T]. With `opts.cache` the ids continue it and a new cache holding
    * them is returned (the one passed in is unchanged). Causality and the sliding window count cache
@@ -281,10 +326,13 @@ export class DecoderModel implements CausalLM, HfExportable {
       let x = tf.gather(this.w('model.embed_tokens.weight'), ids) as tf.Tensor3D; // [B,T,C]
       const kvs: tf.Tensor4D[] = [];
       for (let l = 0; l < cfg.numLayers; l++) {
-        const { y, kv } = this.attention(l, this.rmsNorm(x, `model.layers.${l}.input_layernorm.weight`), angles, mask, past?.layers[l]);
-        x = tf.add(x, y);
-        x = tf.add(x, this.mlp(l, this.rmsNorm(x, `model.layers.${l}.post_attention_layernorm.weight`)));
-        if (past) kvs.push(kv.k, kv.v);
+        if (this.recomputeLayers && !past) {
+          x = this.recomputedLayer(l, x, angles, mask);
+          continue;
+        }
+        const out = this.layer(l, x, angles, mask, past?.layers[l]);
+        x = out.x;
+        if (past) kvs.push(out.kv.k, out.kv.v);
       }
       return { hidden: this.rmsNorm(x, 'model.norm.weight'), kvs };
     });

@@ -15,7 +15,12 @@ import * as tf from '@tensorflow/tfjs-core';
  * const hook: AdapterHook = (x, module) => (module.endsWith('q_proj') ? tf.zeros([x.shape[0], 64]) : undefined);
  * ```
  */
-export type AdapterHook = (x: tf.Tensor2D, module: string) => tf.Tensor2D | undefined;
+export type AdapterHook = ((x: tf.Tensor2D, module: string) => tf.Tensor2D | undefined) & {
+  /** The trainable variables of the adapters on modules whose path starts with `prefix` (for recomputation). */
+  variables?: (prefix: string) => tf.Variable[];
+  /** Counter behind the hook's random draws (dropout): read before a block, set back to replay it. */
+  cursor?: { get(): number; set(n: number): void };
+};
 
 /**
  * y + hook(x, module) when a hook is set and adapts `module`; y itself otherwise.

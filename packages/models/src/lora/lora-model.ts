@@ -193,7 +193,7 @@ export class LoraModel implements CausalLM {
 
   private hook(): AdapterHook {
     const s = this.shared;
-    return (x, module) => {
+    const hook = (x: tf.Tensor2D, module: string): tf.Tensor2D | undefined => {
       const a = s.adapters.get(module);
       if (!a) return undefined;
       let h = x;
@@ -206,6 +206,10 @@ export class LoraModel implements CausalLM {
       // small factors are transposed explicitly: matMul's transposeB is slower on cpu/wasm.
       return tf.matMul(tf.mul(tf.matMul(h, tf.transpose(a.A)), s.scale), tf.transpose(a.B)) as tf.Tensor2D;
     };
+    return Object.assign(hook, {
+      variables: (prefix: string) => [...s.adapters].filter(([path]) => path.startsWith(prefix)).flatMap(([, a]) => [a.A, a.B]),
+      cursor: { get: () => s.dropoutCalls, set: (n: number) => void (s.dropoutCalls = n) },
+    });
   }
 
   /** Logits [B, T, V]; with adapters on, every adapted projection adds (alpha/r)·B·A·x. */
@@ -218,6 +222,16 @@ export class LoraModel implements CausalLM {
   tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: TokenLogprobOptions): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
     const s = this.live('tokenLogprobs');
     return this.enabled ? s.base.tokenLogprobsAdapted(this.hook(), ids, targets, opts) : s.base.tokenLogprobs(ids, targets, opts);
+  }
+
+  /**
+   * Activation recomputation in the base model's layers (see DecoderModel.setRecompute); both
+   * views share it. Dropout masks are replayed exactly in the recomputation.
+   */
+  setRecompute(on: boolean): void {
+    const { base } = this.live('setRecompute');
+    if (!(base instanceof DecoderModel)) throw new Error('setRecompute: activation recomputation is implemented for the Llama-family decoder, not GPT-2');
+    base.setRecompute(on);
   }
 
   /** With adapters on: every A and B, module by module. The adapters-off view trains nothing: []. */
