@@ -25,7 +25,7 @@ describe('agon train', () => {
   it('--help lists the flags', async () => {
     const io = capture();
     expect(await main(['train', '--help'], io)).toBe(0);
-    expect(io.outLines[0]).toBe('usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--backend B] [--seed S] [--steps N]');
+    expect(io.outLines[0]).toBe('usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--overwrite] [--backend B] [--seed S] [--steps N]');
   });
 
   it.each([
@@ -35,6 +35,7 @@ describe('agon train', () => {
     [['--config', '/nonexistent/r.json'], 'agon: train: --config: /nonexistent/r.json: recipe not found'],
     [['--resume', '/tmp/x', '--seed', '2'], "agon: train: --resume takes the run's own config and seed"],
     [['--stepz', '3'], "agon: train: Unknown option '--stepz'"],
+    [['--resume', '/tmp/x', '--overwrite'], 'agon: train: --resume continues a run and --overwrite starts one over; pick one'],
   ])('%j is a one-line error, exit 1', async (args, message) => {
     const io = capture();
     expect(await main(['train', ...args], io)).toBe(1);
@@ -81,9 +82,19 @@ describe('agon train', () => {
     const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
 
-    // A fresh run into the same folder replaces it: old checkpoints cannot be resumed by mistake.
+    // A fresh run into the used folder is refused, and nothing in it is touched.
+    const listing = async () => Promise.all(['checkpoints', 'model', 'summary.json', 'metrics.jsonl'].map((f) => readdir(out).then((names) => names.includes(f))));
+    const refused = capture();
+    expect(await main(['train', '--config', file, '--out', out, '--seed', '5'], refused)).toBe(1);
+    expect(refused.errLines).toEqual([
+      `agon: train: ${out} already holds a run (config.json, metrics.jsonl, samples.jsonl, checkpoints, model, summary.json, report.html); continue it with --resume ${out}, or start over with --overwrite (deletes its checkpoints and model)`,
+    ]);
+    expect(await listing()).toEqual([true, true, true, true]);
+    expect(await readdir(join(out, 'checkpoints'))).toEqual(['step-000001', 'step-000002']);
+
+    // --overwrite replaces it: old checkpoints cannot be resumed by mistake.
     const fresh = capture();
-    expect(await main(['train', '--config', file, '--out', out, '--seed', '5'], fresh)).toBe(0);
+    expect(await main(['train', '--config', file, '--out', out, '--seed', '5', '--overwrite'], fresh)).toBe(0);
     expect(await readdir(join(out, 'checkpoints'))).toEqual(['step-000001']);
     expect((await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(1);
   }, 120_000);

@@ -4,18 +4,19 @@
  * leave a run folder (config, metrics, samples, checkpoints, summary, report.html).
  */
 import { gameFromConfig, loadRecipe, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
 
 /** Flags of `agon train`, shown by `agon train --help`. */
 export const TRAIN_HELP = [
-  'usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--backend B] [--seed S] [--steps N]',
+  'usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--overwrite] [--backend B] [--seed S] [--steps N]',
   '',
   '  --config FILE   recipe JSON (default: recipes/default.json — the embedded model, no download)',
   '  --out DIR       run folder (default: runs/<recipe>-seed<S>)',
   '  --resume DIR    continue the run in DIR from its newest checkpoint, exactly as if never stopped',
+  '  --overwrite     start over in an --out folder that holds a run (its checkpoints and model are deleted)',
   '  --backend B     wasm, cpu, webgpu, … (default: the recipe\'s, else auto)',
   '  --seed S        seed of every random choice (default: the recipe\'s)',
   '  --steps N       optimizer steps (default: the recipe\'s; with --resume, the new total)',
@@ -27,6 +28,7 @@ const FLAGS = {
   config: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
+  overwrite: { type: 'boolean' },
   backend: { type: 'string' },
   seed: { type: 'string' },
   steps: { type: 'string' },
@@ -62,6 +64,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
   if (resume) {
     if (typeof f.config === 'string' || seed !== undefined) throw new UsageError('train: --resume takes the run\'s own config and seed; drop --config/--seed (--steps and --backend may change)');
     if (typeof f.out === 'string' && f.out !== f.resume) throw new UsageError('train: --resume DIR writes into DIR; drop --out');
+    if (f.overwrite) throw new UsageError('train: --resume continues a run and --overwrite starts one over; pick one');
     out = f.resume as string;
     config = overrides;
     source = `${out}/config.json`;
@@ -85,6 +88,10 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     }
     const name = source.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
     out = typeof f.out === 'string' ? f.out : `runs/${name}-seed${String(seed ?? (recipe.config.seed))}`;
+    const used = await runFilesIn(out);
+    if (used.length > 0 && !f.overwrite) {
+      throw new UsageError(`train: ${out} already holds a run (${used.join(', ')}); continue it with --resume ${out}, or start over with --overwrite (deletes its checkpoints and model)`);
+    }
   }
 
   // The trainer reselects the same backend without restarting it; starting it here prints the line.
@@ -128,4 +135,18 @@ async function savedBackend(file: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** What a run leaves in its folder; any of them marks the folder as used. */
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'samples.jsonl', 'checkpoints', 'model', 'adapter', 'summary.json', 'report.html'];
+
+/** The run files present in `dir` (none when it does not exist). */
+async function runFilesIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  return RUN_FILES.filter((f) => names.includes(f));
 }
