@@ -5,6 +5,8 @@ export type { BackendInfo, InitBackendOptions } from './backend/init.js';
 export { registerBackendProvider, backendProviders, getBackendProvider } from './backend/provider.js';
 export type { BackendProvider, GpuAdapterSummary, ProviderContext, ProviderStarted } from './backend/provider.js';
 export { isSoftwareAdapter } from './backend/webgpu.js';
+export { watchPeakTensorBytes } from './backend/peak-bytes.js';
+export type { PeakWatch } from './backend/peak-bytes.js';
 export { registerGradients } from './backend/gradients.js';
 export { registerWasmKernels } from './backend/wasm.js';
 export { tokenLogprobs } from './numerics/token-logprobs.js';

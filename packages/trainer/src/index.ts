@@ -22,7 +22,7 @@ export { globalNorm, clipByGlobalNorm } from './grad-norm.js';
 export { saveCheckpoint, loadCheckpoint, listCheckpoints } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { runFolderSink, readMetrics } from './run-folder.js';
-export type { MetricsLine } from './run-folder.js';
+export type { MetricsLine, MemoryUse } from './run-folder.js';
 export { renderReport, writeReport } from './report.js';
 export type { ReportInfo } from './report.js';
 export { diagnose } from './diagnostics.js';

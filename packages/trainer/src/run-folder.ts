@@ -12,18 +12,35 @@ import type { MetricsSink, SampleRow } from '@agon/core';
 import { writeFileAtomic } from '@agon/models';
 
 /**
- * One line of metrics.jsonl: the step, its metrics, and wall-clock seconds kept apart (they are
- * the only field that differs between two identical runs).
+ * Memory of one step: the most tensor bytes held at once during it (weights included), the
+ * process's resident memory at its end and the process's peak so far, in MB (2^20 bytes).
  *
  * @example
  * ```ts
- * const line: MetricsLine = { step: 3, metrics: { loss: 0.1 }, seconds: 12.5 };
+ * const m: MemoryUse = { peakTensorMB: 412.5, rssMB: 980, maxRssMB: 1210 };
+ * ```
+ */
+export interface MemoryUse {
+  peakTensorMB: number;
+  rssMB: number;
+  maxRssMB: number;
+}
+
+/**
+ * One line of metrics.jsonl: the step, its metrics, and wall-clock seconds and memory kept apart
+ * (they are the only fields that differ between two identical runs).
+ *
+ * @example
+ * ```ts
+ * const line: MetricsLine = { step: 3, metrics: { loss: 0.1 }, seconds: 12.5, memory: { peakTensorMB: 40, rssMB: 300, maxRssMB: 310 } };
  * ```
  */
 export interface MetricsLine {
   step: number;
   metrics: Record<string, number | null>;
   seconds: number;
+  /** Absent in lines written before memory was recorded. */
+  memory?: MemoryUse;
 }
 
 /**
@@ -37,7 +54,7 @@ export interface MetricsLine {
  * await sink.close();
  * ```
  */
-export function runFolderSink(dir: string, seconds: () => number): MetricsSink & { flush(): Promise<void> } {
+export function runFolderSink(dir: string, seconds: () => number, memory?: () => MemoryUse): MetricsSink & { flush(): Promise<void> } {
   let chain: Promise<void> = mkdir(dir, { recursive: true }).then(() => undefined);
   const enqueue = (f: () => Promise<void>) => {
     chain = chain.then(f);
@@ -46,7 +63,7 @@ export function runFolderSink(dir: string, seconds: () => number): MetricsSink &
     write(step, metrics, samples) {
       // JSON has no NaN: a metric that is undefined for this step (e.g. no valid query) is null.
       const clean = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
-      const line: MetricsLine = { step, metrics: clean, seconds: seconds() };
+      const line: MetricsLine = { step, metrics: clean, seconds: seconds(), ...(memory ? { memory: memory() } : {}) };
       const m = `${JSON.stringify(line)}\n`;
       const s = (samples ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
       enqueue(async () => {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CausalLM, Game } from '@agon/core';
+import { watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
 import { AdamW } from './adamw.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
@@ -18,7 +19,7 @@ import { clipByGlobalNorm, globalNorm } from './grad-norm.js';
 import { progressReporter } from './progress.js';
 import { writeReport } from './report.js';
 import { rollout } from './rollout.js';
-import { readMetrics, runFolderSink, truncateLogs, writeJson } from './run-folder.js';
+import { readMetrics, runFolderSink, truncateLogs, writeJson, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
 
 /**
@@ -95,6 +96,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
   const log = (line: string) => progress.line(line);
   const vars = run.model.trainableVariables();
   const optimizer = new AdamW(vars, cfg.optimizer);
+  const peak = watchPeakTensorBytes();
   try {
     await mkdir(out, { recursive: true });
     let state: CheckpointState = { step: 0, optimizerSteps: 0, seed: cfg.seed, skippedSteps: 0, elapsedSeconds: 0 };
@@ -108,7 +110,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       for (const stale of ['checkpoints', 'model', 'adapter', 'summary.json', 'report.html']) await rm(join(out, stale), { recursive: true, force: true });
     }
     await writeJson(out, 'config.json', cfg);
-    const sink = runFolderSink(out, () => state.elapsedSeconds + clock() - t0);
+    const sink = runFolderSink(out, () => state.elapsedSeconds + clock() - t0, () => stepMemory(peak));
     const history: Record<string, number>[] = (await readMetrics(out)).map((l) => nums(l.metrics));
     const warnings = new Map<string, string>(); // kind → first message: each kind is reported once
     const warn = (found: readonly Diagnostic[], step: number) => {
@@ -202,8 +204,21 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     await writeReport(out, { title: `agon train — ${run.game.name ?? 'game'} — ${cfg.model}`, summary: result });
     return result;
   } finally {
+    peak.stop();
     optimizer.dispose();
   }
+}
+
+/** This step's memory for metrics.jsonl; starts the next step's tensor peak. */
+function stepMemory(peak: PeakWatch): MemoryUse {
+  const MB = 2 ** 20;
+  const use = {
+    peakTensorMB: Math.round((peak.peak() / MB) * 10) / 10,
+    rssMB: Math.round(process.memoryUsage().rss / MB),
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
+  };
+  peak.reset();
+  return use;
 }
 
 function nums(m: Record<string, number | null>): Record<string, number> {

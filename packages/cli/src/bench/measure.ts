@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Tokenizer } from '@agon/core';
 import { generate, type LoadedModel } from '@agon/models';
 import { scorerReward } from '@agon/objectives';
-import { createRng, tokenLogprobs, type Rng } from '@agon/tensor';
+import { createRng, tokenLogprobs, watchPeakTensorBytes, type Rng } from '@agon/tensor';
 import { AdamW, likelihoodScorer, train } from '@agon/trainer';
 
 /**
@@ -51,13 +51,7 @@ export interface Measured {
  * in that case the kernel table is empty.
  */
 async function profiled<T>(f: () => Promise<T> | T): Promise<{ result: T; peakBytes: number; kernels: KernelTimes }> {
-  const engine = tf.engine() as unknown as { trackTensor(...a: unknown[]): void; state: { numBytes: number } };
-  const track = engine.trackTensor;
-  let peakBytes = tf.memory().numBytes;
-  engine.trackTensor = function (this: typeof engine, ...a: unknown[]) {
-    track.apply(this, a);
-    if (this.state.numBytes > peakBytes) peakBytes = this.state.numBytes;
-  };
+  const watch = watchPeakTensorBytes();
   let result!: T;
   let done = false;
   const kernels: KernelTimes = {};
@@ -75,9 +69,9 @@ async function profiled<T>(f: () => Promise<T> | T): Promise<{ result: T; peakBy
   } catch (e) {
     if (!(done && e instanceof RangeError)) throw e;
   } finally {
-    engine.trackTensor = track;
+    watch.stop();
   }
-  return { result, peakBytes, kernels };
+  return { result, peakBytes: watch.peak(), kernels };
 }
 
 function randomIds(rng: Rng, rows: number, cols: number, vocab: number): number[][] {
