@@ -13,7 +13,8 @@ import type { BackendReport } from '../browser/checks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = process.env.AGON_CHROMIUM ?? '/usr/bin/chromium';
-const wasmDir = path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+// tfjs' binaries and agon's kernels, served from one prefix (initBackend's wasmPaths).
+const wasmDirs = [path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'), path.join(root, 'packages/tensor/wasm')];
 const required = Boolean(process.env.CI);
 const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set AGON_CHROMIUM)`;
 
@@ -49,7 +50,13 @@ suite('@agon/tensor in headless Chromium', () => {
         res.end(js);
       } else if (url.startsWith('/wasm/') && /^[\w.-]+\.wasm$/.test(url.slice(6))) {
         res.setHeader('content-type', 'application/wasm');
-        res.end(readFileSync(path.join(wasmDir, url.slice(6))));
+        const file = wasmDirs.map((d) => path.join(d, url.slice(6))).find((f) => existsSync(f));
+        if (!file) {
+          res.statusCode = 404;
+          res.end();
+          return;
+        }
+        res.end(readFileSync(file));
       } else {
         res.statusCode = 404;
         res.end();

@@ -83,3 +83,20 @@ describe.each(packages.map((p) => [p.manifest.name]))('%s', (name) => {
     expect((JSON.parse(keys) as string[]).length).toBeGreaterThan(0);
   }, 180_000);
 });
+
+describe('@agon/tensor wasm kernels', () => {
+  it('ships agon-kernels.wasm and runs a transposed product on it from the installed package', () => {
+    expect(packedFiles.get('@agon/tensor')).toContain('wasm/agon-kernels.wasm');
+    const probe = path.join(work, 'probe-tensor');
+    if (!existsSync(path.join(probe, 'node_modules/@agon/tensor'))) throw new Error('the @agon/tensor probe install is missing (its install test runs first)');
+    const script = `
+      import * as tf from '@tensorflow/tfjs-core';
+      import { initBackend } from '@agon/tensor';
+      const info = await initBackend({ backend: 'wasm' });
+      const y = tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([1, 0, 1, 0, 1, 0], [2, 3]), false, true);
+      console.log(JSON.stringify({ reason: info.reason, y: Array.from(y.dataSync()) }));`;
+    const out = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: probe, encoding: 'utf8' })) as { reason: string; y: number[] };
+    expect(out.reason).toContain('matMul: agon SIMD GEMM');
+    expect(out.y).toEqual([4, 2, 10, 5]);
+  }, 60_000);
+});

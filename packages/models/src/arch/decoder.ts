@@ -51,7 +51,7 @@ export function decoderWeightShapes(cfg: DecoderConfig, lmHead = true): [string,
   return out;
 }
 
-/** x [N, in] · W[out, in]ᵀ; on cpu/wasm with plain matMuls only, forward and backward (see @agon/tensor linear). */
+/** x [N, in] · W[out, in]ᵀ (see @agon/tensor linear). */
 function matMulT(x: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {
   return linear(x, W as tf.Tensor2D);
 }
@@ -144,9 +144,7 @@ export class DecoderModel implements CausalLM, HfExportable {
   }
 
   /**
-   * x [N, in] · W[out, in]ᵀ (+ bias) → [N, out]. On the CPU backends every product, forward and
-   * backward, is an untransposed matMul (wasm's transposed forms are 8–20× slower; see linear in
-   * @agon/tensor); GPU backends transpose for free.
+   * x [N, in] · W[out, in]ᵀ (+ bias) → [N, out] (linear in @agon/tensor).
    */
   private linear(x: tf.Tensor2D, key: string, bias: boolean): tf.Tensor2D {
     const y = matMulT(x, this.w(`${key}.weight`));

@@ -35,7 +35,10 @@ export interface InitBackendOptions {
    * the CPU and are slower than wasm. Naming `'webgpu'` explicitly always accepts them.
    */
   allowSoftwareGpu?: boolean;
-  /** Browsers: URL prefix (ending in '/') where the tfjs-backend-wasm `.wasm` files are served. */
+  /**
+   * Browsers: URL prefix (ending in '/') where the tfjs-backend-wasm `.wasm` files are served;
+   * agon's kernels (`agon-kernels.wasm`, in this package's `wasm/` folder) are fetched from there too.
+   */
   wasmPaths?: string;
 }
 

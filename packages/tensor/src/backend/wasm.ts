@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { compileKernels } from '../kernels/wasm/module.js';
+import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
 import type { BackendProvider } from './provider.js';
 
 /** The slice of the wasm backend that a JS-side kernel needs. */
@@ -40,7 +42,8 @@ export function unsortedSegmentSumWasm(args: {
 }
 
 /**
- * Registers the kernels agon adds to the wasm backend (idempotent). `initBackend({ backend:
+ * Registers the kernels agon adds to the wasm backend, and agon's SIMD GEMM in place of tfjs'
+ * `BatchMatMul` and `_FusedMatMul` (idempotent). `initBackend({ backend:
  * 'wasm' })` does it; call it yourself only when you set the wasm backend up without initBackend.
  *
  * @example
@@ -55,6 +58,7 @@ export function registerWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
   }
+  registerWasmMatMul();
 }
 
 /** WebAssembly through `@tensorflow/tfjs-backend-wasm` (SIMD when supported; threads off in Node). */
@@ -67,9 +71,10 @@ export const wasmProvider: BackendProvider = {
   async init(ctx) {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (ctx.wasmPaths) wasm.setWasmPaths(ctx.wasmPaths);
+    await compileKernels(ctx.wasmPaths);
     registerWasmKernels();
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { detail: `simd ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}` };
+    return { detail: `simd ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}; matMul: agon SIMD GEMM` };
   },
 };

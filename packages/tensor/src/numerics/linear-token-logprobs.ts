@@ -5,7 +5,6 @@
  * log-sum-exp (the idea of Liger's fused linear cross-entropy). Shapes: N rows, C width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { explicitTransposes, TRANSPOSE_ROWS } from '../kernels/linear/op.js';
 import { logSumExpRows } from './token-logprobs.js';
 
 /** Default budget of one chunk's logits: 16 MB (e.g. 85 rows at vocab 49152). */
@@ -24,23 +23,6 @@ export interface LinearLogprobsOptions {
   chunkBytes?: number;
 }
 
-/** x [n, C] · Wᵀ → [n, V], with W transposed once per pass on backends where that is faster (wasm). */
-interface Projection {
-  logits(h: tf.Tensor2D): tf.Tensor2D;
-  /** g [n, V]ᵀ · h [n, C] → [V, C]. */
-  weightGrad(g: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D;
-  dispose(): void;
-}
-
-function projection(w: tf.Tensor2D, rows: number): Projection {
-  const explicit = explicitTransposes();
-  const wt = explicit && rows >= TRANSPOSE_ROWS ? tf.keep(tf.transpose(w)) : undefined;
-  return {
-    logits: (h) => (wt ? tf.matMul(h, wt) : tf.matMul(h, w, false, true)),
-    weightGrad: (g, h) => (explicit ? tf.matMul(tf.transpose(g), h) : tf.matMul(g, h, true, false)),
-    dispose: () => wt?.dispose(),
-  };
-}
 
 /** Chunk starts and lengths over N rows. */
 function chunks(N: number, rows: number): [number, number][] {
@@ -98,14 +80,13 @@ export function linearTokenLogprobs(
   const borrowed = weight instanceof tf.Variable;
 
   const fused: FusedFn = (h, w, save) => {
-    const proj = projection(w, rows);
     const out = tf.tidy(() => {
       const lps: tf.Tensor[] = [];
       const ents: tf.Tensor[] = [];
       const zs: tf.Tensor[] = [];
       for (const [s, n] of parts) {
         const [lp, ent, logZ] = tf.tidy(() => {
-          const z = proj.logits(tf.slice(h, [s, 0], [n, -1]));
+          const z = tf.matMul(tf.slice(h, [s, 0], [n, -1]), w, false, true); // [n, V]
           const logZ = logSumExpRows(z); // [n, 1]
           const logp = tf.sub(z, logZ);
           const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
@@ -121,7 +102,6 @@ export function linearTokenLogprobs(
       const cat = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0] : tf.concat(xs));
       return { value: tf.stack([cat(lps), cat(ents)]) as tf.Tensor2D, logZ: cat(zs), entropy: cat(ents) };
     });
-    proj.dispose();
     save(borrowed ? [h, out.logZ, targets, out.entropy] : [h, out.logZ, targets, out.entropy, w]);
     tf.dispose([out.logZ, out.entropy]);
     return {
@@ -129,33 +109,28 @@ export function linearTokenLogprobs(
       gradFunc: (dy, saved) => {
         const [hs, logZ, ids, ent] = saved;
         const ws = borrowed ? weight : (saved[4] as tf.Tensor2D);
-        const back = projection(ws, rows);
         const dhs: tf.Tensor[] = [];
         let dw: tf.Tensor | undefined;
-        try {
-          for (const [s, n] of parts) {
-            const [dh, dwChunk] = tf.tidy(() => {
-              const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
-              const z = back.logits(hc);
-              const logp = tf.sub(z, tf.reshape(tf.slice(logZ, [s], [n]), [n, 1]));
-              const p = tf.exp(logp);
-              const dLp = tf.reshape(tf.slice(dy, [0, s], [1, n]), [n, 1]);
-              const dEnt = tf.reshape(tf.slice(dy, [1, s], [1, n]), [n, 1]);
-              // d lp / dz = onehot(target) − p; d H / dz = −p·(log p + H).
-              const hot = tf.cast(tf.equal(tf.reshape(tf.slice(ids, [s], [n]), [n, 1]), tf.range(0, V, 1, 'int32')), 'float32');
-              const hEnt = tf.reshape(tf.slice(ent, [s], [n]), [n, 1]);
-              const g = tf.sub(tf.mul(tf.sub(hot, p), dLp), tf.mul(tf.mul(p, tf.add(logp, hEnt)), dEnt)) as tf.Tensor2D;
-              return [tf.matMul(g, ws), back.weightGrad(g, hc)];
-            });
-            dhs.push(dh);
-            if (dw) {
-              const prev = dw;
-              dw = tf.add(prev, dwChunk);
-              tf.dispose([prev, dwChunk]);
-            } else dw = dwChunk;
-          }
-        } finally {
-          back.dispose();
+        for (const [s, n] of parts) {
+          const [dh, dwChunk] = tf.tidy(() => {
+            const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
+            const z = tf.matMul(hc, ws, false, true);
+            const logp = tf.sub(z, tf.reshape(tf.slice(logZ, [s], [n]), [n, 1]));
+            const p = tf.exp(logp);
+            const dLp = tf.reshape(tf.slice(dy, [0, s], [1, n]), [n, 1]);
+            const dEnt = tf.reshape(tf.slice(dy, [1, s], [1, n]), [n, 1]);
+            // d lp / dz = onehot(target) − p; d H / dz = −p·(log p + H).
+            const hot = tf.cast(tf.equal(tf.reshape(tf.slice(ids, [s], [n]), [n, 1]), tf.range(0, V, 1, 'int32')), 'float32');
+            const hEnt = tf.reshape(tf.slice(ent, [s], [n]), [n, 1]);
+            const g = tf.sub(tf.mul(tf.sub(hot, p), dLp), tf.mul(tf.mul(p, tf.add(logp, hEnt)), dEnt)) as tf.Tensor2D;
+            return [tf.matMul(g, ws), tf.matMul(g, hc, true, false)]; // dh [n, C], dW [V, C]
+          });
+          dhs.push(dh);
+          if (dw) {
+            const prev = dw;
+            dw = tf.add(prev, dwChunk);
+            tf.dispose([prev, dwChunk]);
+          } else dw = dwChunk;
         }
         const dh = dhs.length === 1 ? dhs[0] : tf.concat(dhs);
         if (dhs.length > 1) tf.dispose(dhs);

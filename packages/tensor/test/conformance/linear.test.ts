@@ -1,6 +1,5 @@
-// Conformance of linear(x, W) = x·Wᵀ (explicit transposes + plain matMuls on cpu/wasm, tfjs'
-// matMul elsewhere): forward against a float64 loop, gradients of x and W against finite
-// differences, for few rows (transposed product) and many rows (W transposed first).
+// Conformance of linear(x, W) = x·Wᵀ: forward against a float64 loop, gradients of x and W
+// against finite differences, for few rows (the GEMM's unpacked path on wasm) and many rows.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from '@jest/globals';
 import { linear } from '../../src/index.js';

@@ -32,9 +32,7 @@ function composed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tenso
     const [, Hkv, Tk] = k.shape;
     const rep = H / Hkv;
     const qg = tf.reshape(tf.transpose(tf.mul(q, scale), [0, 2, 1, 3]), [B, Hkv, rep * T, D]);
-    // wasm's transposed matMul is the slow form: transpose k explicitly there.
-    const wasm = tf.getBackend() === 'wasm';
-    let scores = tf.reshape(wasm ? tf.matMul(qg, tf.transpose(k, [0, 1, 3, 2])) : tf.matMul(qg, k, false, true), [B, H, T, Tk]);
+    let scores = tf.reshape(tf.matMul(qg, k, false, true), [B, H, T, Tk]);
     if (mask) scores = tf.add(scores, mask);
     const probs = tf.reshape(tf.softmax(scores), [B, Hkv, rep * T, Tk]);
     const att = tf.reshape(tf.matMul(probs, v), [B, H, T, D]);

@@ -1,0 +1,123 @@
+/**
+ * agon's own WebAssembly kernels (C compiled with 128-bit SIMD, `packages/tensor/native`), run in
+ * place on the heap of tfjs' wasm backend: the module imports that backend's
+ * `WebAssembly.Memory`, so kernels read inputs and write outputs where tfjs keeps its tensors,
+ * without copies. Scratch and the module's (unused) shadow stack are allocated with the backend's
+ * own `malloc`, so nothing of tfjs' heap is overwritten.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { isNode } from '../../backend/gradients.js';
+
+/** The file name of the compiled kernels, shipped in the package's `wasm/` folder. */
+export const KERNELS_WASM = 'agon-kernels.wasm';
+
+/** The slice of tfjs-backend-wasm's `BackendWasm` these kernels use. */
+export interface WasmBackendHeap {
+  wasm: {
+    asm: { memory: WebAssembly.Memory };
+    HEAPU8: Uint8Array;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** The functions the module exports (see native/*.c). Pointers are byte offsets into the heap. */
+export interface KernelExports {
+  gemm_scratch_floats(): number;
+  gemm_f32(
+    m: number, n: number, k: number,
+    a: number, rsa: number, csa: number,
+    b: number, rsb: number, csb: number,
+    c: number,
+    bias: number, biasRs: number, biasCs: number,
+    act: number, alpha: number,
+    prelu: number, preluRs: number, preluCs: number,
+    j0: number, j1: number, scratch: number,
+  ): void;
+}
+
+/** The module instantiated over one backend's heap, with its scratch. */
+export interface KernelInstance {
+  fns: KernelExports;
+  /** Byte offset of the GEMM packing scratch (gemm_scratch_floats() floats). */
+  gemmScratch: number;
+  backend: WasmBackendHeap;
+}
+
+const STACK_BYTES = 64 * 1024;
+
+let compiled: WebAssembly.Module | undefined;
+let compiling: Promise<WebAssembly.Module> | undefined;
+let bytesSync: (() => Uint8Array) | undefined;
+const instances = new WeakMap<object, KernelInstance>();
+
+/** Where the binary is: beside tfjs' own binaries when `wasmPaths` is given, else in this package. */
+function binaryUrl(wasmPaths?: string): URL {
+  return wasmPaths ? new URL(KERNELS_WASM, new URL(wasmPaths, globalThis.location?.href)) : new URL(`../../../wasm/${KERNELS_WASM}`, import.meta.url);
+}
+
+/**
+ * Compiles the kernel module once (reading the file in Node, fetching it in a browser).
+ * `wasmPaths`: the URL prefix tfjs' binaries are served from; agon's is expected beside them.
+ */
+export function compileKernels(wasmPaths?: string): Promise<WebAssembly.Module> {
+  if (compiled) return Promise.resolve(compiled);
+  compiling ??= (async () => {
+    const url = binaryUrl(wasmPaths);
+    let bytes: Uint8Array;
+    try {
+      if (isNode() && url.protocol === 'file:') {
+        const { readFile } = await import('node:fs/promises');
+        bytes = await readFile(url);
+      } else {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        bytes = new Uint8Array(await res.arrayBuffer());
+      }
+    } catch (err) {
+      compiling = undefined;
+      throw new Error(`agon wasm kernels: cannot load ${url.href} (${err instanceof Error ? err.message : String(err)}); serve ${KERNELS_WASM} beside tfjs' .wasm files (wasmPaths)`);
+    }
+    compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    return compiled;
+  })();
+  return compiling;
+}
+
+/** Compiles synchronously (Node only), for kernels called before {@link compileKernels} ran. */
+function compileNow(): WebAssembly.Module {
+  if (compiled) return compiled;
+  if (!isNode()) throw new Error('agon wasm kernels: not compiled yet; start the backend with initBackend({ backend: "wasm" })');
+  bytesSync ??= () => {
+    const req = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process?.getBuiltinModule?.('node:fs') as
+      | { readFileSync(u: URL): Uint8Array }
+      | undefined;
+    if (!req) throw new Error('agon wasm kernels: not compiled yet; call initBackend({ backend: "wasm" }) first');
+    return req.readFileSync(binaryUrl());
+  };
+  compiled = new WebAssembly.Module(bytesSync() as Uint8Array<ArrayBuffer>);
+  return compiled;
+}
+
+/** The kernel module over `backend`'s heap, instantiated on first use. */
+export function kernelsFor(backend: WasmBackendHeap): KernelInstance {
+  const have = instances.get(backend);
+  if (have) return have;
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('agon wasm kernels: the tfjs wasm backend exposes no WebAssembly.Memory (wasm.asm.memory)');
+  const inst = new WebAssembly.Instance(compileNow(), { env: { memory } });
+  const ex = inst.exports as unknown as KernelExports & { __stack_pointer: WebAssembly.Global };
+  const stack = backend.wasm._malloc(STACK_BYTES) >>> 0;
+  ex.__stack_pointer.value = stack + STACK_BYTES;
+  const gemmScratch = backend.wasm._malloc(ex.gemm_scratch_floats() * 4) >>> 0;
+  const k: KernelInstance = { fns: ex, gemmScratch, backend };
+  instances.set(backend, k);
+  return k;
+}
+
+/** Byte offset of a tensor's data on the heap. */
+export function heapOffset(backend: WasmBackendHeap, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
