@@ -86,7 +86,7 @@ export function linearTokenLogprobs(
       const zs: tf.Tensor[] = [];
       for (const [s, n] of parts) {
         const [lp, ent, logZ] = tf.tidy(() => {
-          const z = tf.matMul(tf.slice(h, [s, 0], [n, -1]), w, false, true); // [n, V]
+          const z = tf.matMul(tf.slice(h, [s, 0], [n, -1]) as tf.Tensor2D, w, false, true) as tf.Tensor2D; // [n, V]
           const logZ = logSumExpRows(z); // [n, 1]
           const logp = tf.sub(z, logZ);
           const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
@@ -114,7 +114,7 @@ export function linearTokenLogprobs(
         for (const [s, n] of parts) {
           const [dh, dwChunk] = tf.tidy(() => {
             const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
-            const z = tf.matMul(hc, ws, false, true);
+            const z = tf.matMul(hc, ws, false, true) as tf.Tensor2D;
             const logp = tf.sub(z, tf.reshape(tf.slice(logZ, [s], [n]), [n, 1]));
             const p = tf.exp(logp);
             const dLp = tf.reshape(tf.slice(dy, [0, s], [1, n]), [n, 1]);
