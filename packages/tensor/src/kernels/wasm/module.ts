@@ -69,8 +69,7 @@ export function compileKernels(wasmPaths?: string): Promise<WebAssembly.Module> 
     let bytes: Uint8Array;
     try {
       if (isNode() && url.protocol === 'file:') {
-        const { readFile } = await import('node:fs/promises');
-        bytes = await readFile(url);
+        bytes = await readNodeBinary(url);
       } else {
         const res = await fetch(url);
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -84,6 +83,27 @@ export function compileKernels(wasmPaths?: string): Promise<WebAssembly.Module> 
     return compiled;
   })();
   return compiling;
+}
+
+/**
+ * Reads the binary in Node: from beside this module's package, or — when a bundler moved this code
+ * elsewhere — wherever `@agon/tensor/wasm/agon-kernels.wasm` resolves from here.
+ */
+async function readNodeBinary(url: URL): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(url);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    const { createRequire } = await import('node:module');
+    let resolved: string;
+    try {
+      resolved = createRequire(url).resolve(`@agon/tensor/wasm/${KERNELS_WASM}`);
+    } catch {
+      throw err;
+    }
+    return readFile(resolved);
+  }
 }
 
 /** Compiles synchronously (Node only), for kernels called before {@link compileKernels} ran. */
