@@ -107,6 +107,13 @@ describe('special tokens against the vocabulary', () => {
     await expectLoadError(dir, /tokenizer_config\.json: field 'eos_token' names token "<no-such-token>", which .*tokenizer\.json does not have/);
   });
 
+  it('ids of embedding rows the tokenizer has no token for decode to no text (as Hugging Face tokenizers), alone too', async () => {
+    const { model, tokenizer } = await loadModel(fixture);
+    model.dispose();
+    expect(tokenizer.decode([63])).toBe('');
+    expect(tokenizer.decode([63, ...tokenizer.encode('hi')])).toBe(tokenizer.decode(tokenizer.encode('hi')));
+  });
+
   it('a tokenizer with more tokens than the model has rows', async () => {
     const dir = await variant(fixture, async (d) => {
       await rm(join(d, 'generation_config.json'));

@@ -81,7 +81,12 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     try {
       // Fail on bad values (the game's options included) before any work starts.
       const parsed = parseTrainConfig(config, source);
-      gameFromConfig(parsed.game);
+      // The game factory's errors start 'config: field game.options: …'; name the recipe instead.
+      try {
+        gameFromConfig(parsed.game);
+      } catch (e) {
+        throw new Error(`${source}: ${firstLine(e).replace(/^config: /, '')}`);
+      }
       backend = parsed.backend;
     } catch (e) {
       throw new UsageError(`train: ${(e as Error).message}`);

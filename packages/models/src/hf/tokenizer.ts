@@ -91,7 +91,11 @@ export function hfTokenizer(tokenizerJson: JsonObject, tokenizerConfig: JsonObje
     },
     // Ids past the tokenizer's vocabulary (embedding rows kept for padding) have no text: dropped, as
     // Hugging Face tokenizers drops them.
-    decode: (ids) => impl.decode(ids.filter((id) => impl.id_to_token(id) !== undefined), { skip_special_tokens: true }),
+    decode: (ids) => {
+      const known = ids.filter((id) => impl.id_to_token(id) !== undefined);
+      // The tokenizers library refuses an empty list; nothing to decode is the empty text.
+      return known.length > 0 ? impl.decode(known, { skip_special_tokens: true }) : '';
+    },
     tokenToId: (token) => impl.token_to_id(token),
   };
 }
