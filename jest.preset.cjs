@@ -1,4 +1,4 @@
-// One jest preset for every package (issue 2: "jest through the nx jest plugin, one preset").
+// One jest preset for every package, run through the nx jest plugin.
 // Tests run the TypeScript sources directly as native ES modules (swc strips types only; node runs
 // jest with --experimental-vm-modules, see the root package.json), so `import.meta` and dynamic
 // `import()` behave as in production. `@agon/*` resolves to each package's src/, so no build is

@@ -28,15 +28,19 @@ export interface PolicyBatch {
 }
 
 /**
- * Turns a {@link PolicyBatch} into a scalar loss to minimise, plus metrics.
+ * Turns a {@link PolicyBatch} into a scalar loss to minimise, plus metrics, and says whether it
+ * reads the reference model's log-probs (then the trainer runs the reference forward pass).
  *
  * @example
  * ```ts
  * declare const objective: Objective;
  * declare const batch: PolicyBatch;
+ * if (objective.needsReference) console.log('pass refLogprobs');
  * const { loss, metrics } = objective.loss(batch);
  * ```
  */
 export interface Objective {
+  /** True when `loss` reads `batch.refLogprobs` (a KL penalty to the reference, β > 0). */
+  readonly needsReference: boolean;
   loss(batch: PolicyBatch): { loss: Scalar; metrics: Record<string, Scalar> };
 }

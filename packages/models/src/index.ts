@@ -24,14 +24,15 @@ export { parseLlama2cCheckpoint, LLAMA2C_MAGIC } from './llama2c/checkpoint.js';
 export type { Llama2cCheckpoint } from './llama2c/checkpoint.js';
 export { parseLlama2cTokenizer, Llama2cTokenizer } from './llama2c/tokenizer.js';
 export { convertLlama2cToHf } from './llama2c/convert.js';
-export { saveHfFolder } from './save.js';
-export { copyTokenizerFiles, LLAMA2C_GENERATION_CONFIG } from './tokenizer-files.js';
+export { saveHfFolder, hfFolderFiles } from './save.js';
+export { copyTokenizerFiles, tokenizerFiles, LLAMA2C_GENERATION_CONFIG } from './tokenizer-files.js';
+export type { SourceFiles } from './tokenizer-files.js';
 export type { SaveHfOptions } from './save.js';
 export { isHfExportable } from './hf-exportable.js';
 export type { HfExportable } from './hf-exportable.js';
 export { weightSource } from './weights.js';
 export type { HostTensor, WeightSource } from './weights.js';
-// Hugging Face folders, safetensors and GPT-2 (helper B2's modules).
+// Hugging Face folders, safetensors and GPT-2.
 export { readHfFolder, nodeFolderIO, hfTokenizer, jinjaChatFormat, chatTemplateText, specialTokenText, tokenIdList } from './hf/index.js';
 export type { HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions, JsonObject } from './hf/index.js';
 export {
@@ -56,11 +57,11 @@ export type { SafetensorsFile, SafetensorsTensor, SafetensorsDtype, FloatDtype, 
 export { Gpt2Model, buildGpt2, gpt2WeightShapes } from './arch/gpt2.js';
 export { parseGpt2Config, gpt2ConfigToHf } from './arch/gpt2-config.js';
 export type { Gpt2Config, Gpt2Activation } from './arch/gpt2-config.js';
-// The batched sampler (lead's module).
+// The batched sampler.
 export { generate, createSampler, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
 export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';
-// LoRA adapters and reward-model heads (helper F's modules).
-export { attachLora, LoraModel, saveLoraAdapters, loadLoraAdapters, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora/index.js';
+// LoRA adapters and reward-model heads.
+export { attachLora, LoraModel, saveLoraAdapters, loraAdapterFiles, loadLoraAdapters, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora/index.js';
 export { linearModules, selectModules, peftTargetNames, adaptLinear } from './lora/index.js';
 export type { LoraConfig, ResolvedLoraConfig, LoraAdapter, LoraInit, SaveLoraOptions, AdaptableModel, LinearModule, AdapterHook } from './lora/index.js';
 export { SequenceClassifier, buildSequenceClassifier, SEQUENCE_CLASSIFIERS, RewardModel, loadRewardModel } from './reward/index.js';

@@ -8,7 +8,7 @@ import type { CausalLM } from '@agon/core';
 import { isHfExportable } from './hf-exportable.js';
 import { writeFileAtomic } from './safetensors/atomic.js';
 import type { FloatDtype } from './safetensors/dtypes.js';
-import { encodeHostTensors, writeSafetensors } from './safetensors/serialize.js';
+import { encodeHostTensors, serializeSafetensors } from './safetensors/serialize.js';
 
 /**
  * Options of {@link saveHfFolder}.
@@ -23,12 +23,36 @@ export interface SaveHfOptions {
   dtype?: FloatDtype;
   /** Extra files to write beside the weights, by name (e.g. tokenizer.json, generation_config.json). */
   files?: Readonly<Record<string, Uint8Array | string>>;
+  /** Fields added to config.json (e.g. the source's `bos_token_id`, `eos_token_id`). */
+  configFields?: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Writes `model` to `dir` (created if needed) as `config.json` + `model.safetensors`, in Hugging
- * Face layout (llama2.c models get their q/k rows permuted to the rotate-half RoPE layout), plus
- * `opts.files`. The model must implement `exportHf` (every architecture of this package does).
+ * The files of `model` as a Hugging Face folder, in the order to write them: `model.safetensors`,
+ * `opts.files`, then `config.json` last (a folder is only recognised once its weights are
+ * complete). Hugging Face layout: llama2.c models get their q/k rows permuted to the rotate-half
+ * RoPE layout. The model must implement `exportHf` (every architecture of this package does).
+ *
+ * @example
+ * ```ts
+ * for (const [name, data] of await hfFolderFiles(model)) console.log(name, data.length);
+ * ```
+ */
+export async function hfFolderFiles(model: CausalLM, opts: SaveHfOptions = {}): Promise<[string, Uint8Array | string][]> {
+  if (!isHfExportable(model)) {
+    throw new Error(`saveHfFolder: the model (${model.config.architecture}) has no exportHf(); it cannot be written as a Hugging Face folder`);
+  }
+  const { config, tensors } = await model.exportHf();
+  return [
+    ['model.safetensors', serializeSafetensors({ tensors: encodeHostTensors(tensors, opts.dtype ?? 'F32'), metadata: { format: 'pt' } })],
+    ...Object.entries(opts.files ?? {}),
+    ['config.json', `${JSON.stringify({ ...config, ...opts.configFields }, null, 2)}\n`],
+  ];
+}
+
+/**
+ * Writes `model` to `dir` (created if needed) as {@link hfFolderFiles} lists them, each file
+ * atomically.
  *
  * @example
  * ```ts
@@ -37,16 +61,7 @@ export interface SaveHfOptions {
  * ```
  */
 export async function saveHfFolder(model: CausalLM, dir: string, opts: SaveHfOptions = {}): Promise<void> {
-  if (!isHfExportable(model)) {
-    throw new Error(`saveHfFolder: the model (${model.config.architecture}) has no exportHf(); it cannot be written as a Hugging Face folder`);
-  }
-  const { config, tensors } = await model.exportHf();
+  const files = await hfFolderFiles(model, opts);
   await mkdir(dir, { recursive: true });
-  await writeSafetensors(join(dir, 'model.safetensors'), {
-    tensors: encodeHostTensors(tensors, opts.dtype ?? 'F32'),
-    metadata: { format: 'pt' },
-  });
-  for (const [name, data] of Object.entries(opts.files ?? {})) await writeFileAtomic(join(dir, name), data);
-  // config.json last: a folder is only recognised once its weights are complete.
-  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  for (const [name, data] of files) await writeFileAtomic(join(dir, name), data);
 }

@@ -3,7 +3,7 @@
  * the chat template and the generation config, copied from the model it was loaded from, and the
  * special token ids of its config.json.
  */
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './safetensors/atomic.js';
 
@@ -17,13 +17,59 @@ const TOKEN_ID_FIELDS = ['bos_token_id', 'eos_token_id', 'pad_token_id'];
 const NAMES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'tokenizer.bin'];
 
 /**
- * Copies into `dir` the tokenizer and generation files of the model at `source`: from a Hugging Face
- * folder, those of tokenizer.json, tokenizer_config.json, generation_config.json,
- * special_tokens_map.json, chat_template.jinja and tokenizer.bin it has; from a llama2.c file, the
- * `tokenizer.bin` / `tok<V>.bin` beside it (as tokenizer.bin) and {@link LLAMA2C_GENERATION_CONFIG}.
- * The special token ids of the source (`bos_token_id`, `eos_token_id`, `pad_token_id` of its
- * config.json; 1 and 2 for llama2.c) are written into `dir/config.json`, which must exist: without
- * them transformers falls back to its class defaults (GPT-2's 50256).
+ * What a saved folder needs from the model it came from: the files to write beside the weights
+ * and the special token ids its config.json must carry.
+ *
+ * @example
+ * ```ts
+ * const { files, tokenIds } = await tokenizerFiles('models/SmolLM2-135M');
+ * ```
+ */
+export interface SourceFiles {
+  /** By name, in the order to write them. */
+  files: [string, Uint8Array | string][];
+  /** `bos_token_id`, `eos_token_id`, `pad_token_id` as the source has them (1 and 2 for llama2.c). */
+  tokenIds: Record<string, unknown>;
+}
+
+/**
+ * The tokenizer and generation files of the model at `source`: from a Hugging Face folder, those
+ * of tokenizer.json, tokenizer_config.json, generation_config.json, special_tokens_map.json,
+ * chat_template.jinja and tokenizer.bin it has; from a llama2.c file, the `tokenizer.bin` /
+ * `tok<V>.bin` beside it (as tokenizer.bin) and {@link LLAMA2C_GENERATION_CONFIG}. Plus the special
+ * token ids of the source: without them in config.json transformers falls back to its class
+ * defaults (GPT-2's 50256).
+ *
+ * @example
+ * ```ts
+ * const { files, tokenIds } = await tokenizerFiles('models/stories260K/stories260K.bin');
+ * ```
+ */
+export async function tokenizerFiles(source: string): Promise<SourceFiles> {
+  let present: string[];
+  try {
+    present = await readdir(source);
+  } catch {
+    // A llama2.c file: its tokenizer sits beside it as tokenizer.bin or tok<V>.bin.
+    const folder = dirname(source);
+    const tok = (await readdir(folder)).find((n) => /^tok(enizer|\d+)\.bin$/.test(n));
+    const files: [string, Uint8Array | string][] = tok ? [['tokenizer.bin', new Uint8Array(await readFile(join(folder, tok)))]] : [];
+    files.push(['generation_config.json', `${JSON.stringify(LLAMA2C_GENERATION_CONFIG, null, 2)}\n`]);
+    return { files, tokenIds: LLAMA2C_TOKEN_IDS };
+  }
+  const files: [string, Uint8Array | string][] = [];
+  for (const n of NAMES) if (present.includes(n)) files.push([n, new Uint8Array(await readFile(join(source, n)))]);
+  let tokenIds: Record<string, unknown> = {};
+  if (present.includes('config.json')) {
+    const src = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
+    tokenIds = Object.fromEntries(TOKEN_ID_FIELDS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
+  }
+  return { files, tokenIds };
+}
+
+/**
+ * Writes into `dir` the files {@link tokenizerFiles} lists for `source`, and its special token ids
+ * into `dir/config.json`, which must exist.
  *
  * @example
  * ```ts
@@ -32,27 +78,9 @@ const NAMES = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.jso
  * ```
  */
 export async function copyTokenizerFiles(source: string, dir: string): Promise<void> {
-  let present: string[];
-  try {
-    present = await readdir(source);
-  } catch {
-    // A llama2.c file: its tokenizer sits beside it as tokenizer.bin or tok<V>.bin.
-    const folder = dirname(source);
-    const tok = (await readdir(folder)).find((n) => /^tok(enizer|\d+)\.bin$/.test(n));
-    if (tok) await copyFile(join(folder, tok), join(dir, 'tokenizer.bin'));
-    await writeFileAtomic(join(dir, 'generation_config.json'), `${JSON.stringify(LLAMA2C_GENERATION_CONFIG, null, 2)}\n`);
-    await addTokenIds(dir, LLAMA2C_TOKEN_IDS);
-    return;
-  }
-  for (const n of NAMES) if (present.includes(n)) await copyFile(join(source, n), join(dir, n));
-  if (present.includes('config.json')) {
-    const src = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
-    await addTokenIds(dir, Object.fromEntries(TOKEN_ID_FIELDS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]])));
-  }
-}
-
-async function addTokenIds(dir: string, ids: Record<string, unknown>): Promise<void> {
+  const { files, tokenIds } = await tokenizerFiles(source);
+  for (const [name, data] of files) await writeFileAtomic(join(dir, name), data);
   const file = join(dir, 'config.json');
   const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  await writeFileAtomic(file, `${JSON.stringify({ ...config, ...ids }, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify({ ...config, ...tokenIds }, null, 2)}\n`);
 }

@@ -1,4 +1,4 @@
-// Property tests on the llama2.c readers (helper B1's src/llama2c/): random corruptions of the real
+// Property tests on the llama2.c readers (src/llama2c/): random corruptions of the real
 // stories260K checkpoints and tok512 tokenizer either parse cleanly or fail with a plain Error
 // naming the file — never another exception type, a crash or a hang. Bounded, seeded runs.
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Bounded memory for scoring (issue 4 item 5): pairs are scored in micro-batches, so the peak of
+// Bounded memory for scoring: pairs are scored in micro-batches, so the peak of
 // tensor bytes (tf.profile) stays flat as the number of pairs grows; one big batch would not.
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@agon/tensor';

@@ -50,6 +50,7 @@ export function ppoClipLoss(options: PpoClipOptions = {}): Objective {
   checkNonNegative('ppoClipLoss', 'epsHigh', epsHigh);
   if (epsLow >= 1) throw new Error(`ppoClipLoss: option epsLow must be below 1, got ${epsLow}`);
   return {
+    needsReference: beta > 0,
     loss(raw: PolicyBatch) {
       checkBatch('ppoClipLoss', raw, { ref: beta > 0, old: true });
       return tf.tidy(() => {

@@ -40,6 +40,7 @@ export function reinforceLoss(options: ReinforceOptions = {}): Objective {
   const aggregate = options.aggregation ?? sequenceSum;
   checkNonNegative('reinforceLoss', 'beta', beta);
   return {
+    needsReference: beta > 0,
     loss(raw: PolicyBatch) {
       checkBatch('reinforceLoss', raw, { ref: beta > 0, old: false });
       return tf.tidy(() => {

@@ -6,7 +6,6 @@ import {
   klK3,
   ppoClipLoss,
   reinforceLoss,
-  selfPlayLoss,
   sequenceMean,
   sequenceSum,
   tokenMean,
@@ -212,37 +211,8 @@ await describeEachBackend('policy losses', () => {
       disposeBatch(b);
     });
   });
-
-  describe('selfPlayLoss (L = L_Sol + α_Ch·L_Ch)', () => {
-    it('adds the Challenger loss with weight α_Ch, by hand', async () => {
-      // Challenger: A_Ch = [7/30, −7/30]; query log-probs [[−2, −1, −0.5], [−1, −1, pad]] → S = [−3.5, −2].
-      // L_Ch (sequence sum) = −(7/30·−3.5 + −7/30·−2)/2 = −(−24.5/30 + 14/30)/2 = 10.5/60.
-      const lCh = 10.5 / 60;
-      const lSol = -A_TIMES_S / 6;
-      await expectNoLeaks(async () => {
-        const xs = tf.tensor2d(LP);
-        const xc = tf.tensor2d([[-2, -1, -0.5], [-1, -1, -9]]);
-        const solver = batchOf(xs);
-        const challenger = batchOf(xc, { adv: [7 / 30, -7 / 30], mask: [[1, 1, 1], [1, 1, 0]] });
-        const lsp = selfPlayLoss({ solver: reinforceLoss(), challenger: reinforceLoss(), alphaCh: 0.5 });
-        const { loss, metrics } = lsp.loss({ solver, challenger });
-        expect(await take(loss)).toBeCloseTo(lSol + 0.5 * lCh, 6);
-        expect(await take(metrics['solver/loss'])).toBeCloseTo(lSol, 6);
-        expect(await take(metrics['challenger/loss'])).toBeCloseTo(lCh, 6);
-        // Gradient reaches both roles: −A/B per token, the Challenger's scaled by α_Ch.
-        const [gs, gc] = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
-          const out = lsp.loss({ solver: { ...solver, logprobs: a as tf.Tensor2D }, challenger: { ...challenger, logprobs: c as tf.Tensor2D } });
-          tf.dispose(Object.values(out.metrics));
-          return out.loss;
-        })([xs, xc]);
-        const [gsv, gcv] = [(await gs.array()) as Mat, (await gc.array()) as Mat];
-        expect(gsv[0][0]).toBeCloseTo(-ADV[0] / 6, 6);
-        expect(gcv[1][1]).toBeCloseTo((0.5 * (7 / 30)) / 2, 6);
-        expect(Math.abs(gcv[1][2])).toBe(0);
-        tf.dispose([gs, gc, xs, xc]);
-        disposeBatch(solver);
-        disposeBatch(challenger);
-      });
-    });
+  it('say whether they read the reference: only with a KL penalty (β > 0)', () => {
+    expect([reinforceLoss().needsReference, reinforceLoss({ beta: 0.05 }).needsReference]).toEqual([false, true]);
+    expect([ppoClipLoss().needsReference, ppoClipLoss({ beta: 0.05 }).needsReference]).toEqual([false, true]);
   });
 });

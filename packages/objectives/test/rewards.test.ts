@@ -1,6 +1,6 @@
 import type { Interaction, Scorer } from '@agon/core';
 import { arithmeticGame, judgeMessages, parseJudgeScore, type ArithmeticQuery } from '@agon/game';
-import { clip, perRole, scorerReward, selfJudgeReward, verifierReward, weightedSum, withDefault } from '@agon/objectives';
+import { clip, scorerReward, selfJudgeReward, verifierReward, weightedSum, withDefault } from '@agon/objectives';
 import { charTokenizer, scriptedSampler } from '@agon/objectives/testing';
 import { jest } from '@jest/globals';
 
@@ -100,15 +100,5 @@ describe('combinators', () => {
     expect(await clip(fixed([-9, 9, 0]), { max: 2 })(batch)).toEqual([-9, 2, 0]);
     expect(() => clip(fixed([]), { min: 2, max: 1 })).toThrow('clip: min 2 is above max 1');
     expect(await withDefault(fixed([null, 3, null]), 0)(batch)).toEqual([0, 3, 0]);
-  });
-
-  it('perRole scores each role with its own reward, and a shared reward once', async () => {
-    const exact = fixed([1, 0, 1]);
-    const judged = fixed([5, 6, 7]);
-    const both = weightedSum([{ reward: exact, weight: 1 }, { reward: judged, weight: 1 / 7 }]);
-    expect(await perRole({ solver: both, challenger: exact })(batch)).toEqual({ solver: [1 + 5 * (1 / 7), 6 * (1 / 7), 1 + 7 * (1 / 7)], challenger: [1, 0, 1] });
-    const shared = fixed([0, 1, 0]);
-    expect(await perRole({ solver: shared })(batch)).toEqual({ solver: [0, 1, 0], challenger: [0, 1, 0] });
-    expect(shared).toHaveBeenCalledTimes(1);
   });
 });

@@ -5,11 +5,10 @@
  * state.json (step, optimizer t, seed, counters). A checkpoint is written into a temp folder and
  * renamed into place, so a crash never leaves a half-written `step-*` folder.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodeHostTensors, readSafetensors, toFloat32, writeFileAtomic, writeSafetensors, type HostTensor } from '@agon/models';
+import { encodeHostTensors, parseSafetensors, serializeSafetensors, toFloat32, type HostTensor, type SafetensorsFile } from '@agon/models';
 import type { AdamW, AdamWState } from './adamw.js';
+import { readText, where, type RunIO } from './io/run-io.js';
 
 /**
  * The non-tensor part of a checkpoint.
@@ -55,50 +54,51 @@ async function hostVars(vars: readonly tf.Variable[]): Promise<Map<string, HostT
 
 const toMap = (vars: readonly tf.Variable[], rec: AdamWState['m']) => new Map(vars.map((v, i) => [key(vars, i), rec[v.name]]));
 
-/**
- * Writes a checkpoint under `dir/checkpoints/` and deletes all but the newest `keep`.
- *
- * @example
- * ```ts
- * await saveCheckpoint(runDir, model.trainableVariables(), optimizer, state, 2);
- * ```
- */
-export async function saveCheckpoint(dir: string, vars: readonly tf.Variable[], optimizer: AdamW, state: CheckpointState, keep: number): Promise<string> {
-  const root = join(dir, 'checkpoints');
-  const final = join(root, checkpointName(state.step));
-  const tmp = `${final}.tmp-${process.pid}`;
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  const opt = await optimizer.exportState();
-  await writeSafetensors(join(tmp, 'weights.safetensors'), { tensors: encodeHostTensors(await hostVars(vars)), metadata: { format: 'agon-checkpoint' } });
-  await writeSafetensors(join(tmp, 'optimizer.safetensors'), {
-    tensors: [...encodeHostTensors(toMap(vars, opt.m)).map((t) => ({ ...t, name: `m/${t.name}` })), ...encodeHostTensors(toMap(vars, opt.v)).map((t) => ({ ...t, name: `v/${t.name}` }))],
-    metadata: { t: String(opt.t) },
-  });
-  await writeFileAtomic(join(tmp, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
-  await rm(final, { recursive: true, force: true });
-  await rename(tmp, final);
-  const all = await listCheckpoints(dir);
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) await rm(join(root, checkpointName(old)), { recursive: true, force: true });
-  return final;
+/** Reads and parses a safetensors file of the run folder, naming it in errors. */
+async function readTensors(io: RunIO, path: string): Promise<SafetensorsFile> {
+  const bytes = await io.read(path);
+  if (bytes === null) throw new Error(`${where(io, path)}: missing (the checkpoint is incomplete)`);
+  return parseSafetensors(bytes, where(io, path));
 }
 
 /**
- * Steps of the complete checkpoints under `dir/checkpoints/`, oldest first.
+ * Writes a checkpoint under `checkpoints/` of the run folder and deletes all but the newest `keep`.
  *
  * @example
  * ```ts
- * const steps = await listCheckpoints('runs/a'); // e.g. [10, 20]
+ * await saveCheckpoint(nodeRunIO(runDir), model.trainableVariables(), optimizer, state, 2);
  * ```
  */
-export async function listCheckpoints(dir: string): Promise<number[]> {
-  let names: string[];
-  try {
-    names = await readdir(join(dir, 'checkpoints'));
-  } catch {
-    return [];
-  }
-  return names
+export async function saveCheckpoint(io: RunIO, vars: readonly tf.Variable[], optimizer: AdamW, state: CheckpointState, keep: number): Promise<string> {
+  const final = `checkpoints/${checkpointName(state.step)}`;
+  const tmp = `${final}.tmp`;
+  await io.remove(tmp);
+  const opt = await optimizer.exportState();
+  await io.writeAtomic(`${tmp}/weights.safetensors`, serializeSafetensors({ tensors: encodeHostTensors(await hostVars(vars)), metadata: { format: 'agon-checkpoint' } }));
+  await io.writeAtomic(
+    `${tmp}/optimizer.safetensors`,
+    serializeSafetensors({
+      tensors: [...encodeHostTensors(toMap(vars, opt.m)).map((t) => ({ ...t, name: `m/${t.name}` })), ...encodeHostTensors(toMap(vars, opt.v)).map((t) => ({ ...t, name: `v/${t.name}` }))],
+      metadata: { t: String(opt.t) },
+    }),
+  );
+  await io.writeAtomic(`${tmp}/state.json`, `${JSON.stringify(state, null, 2)}\n`);
+  await io.rename(tmp, final);
+  const all = await listCheckpoints(io);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) await io.remove(`checkpoints/${checkpointName(old)}`);
+  return where(io, final);
+}
+
+/**
+ * Steps of the complete checkpoints under `checkpoints/` of the run folder, oldest first.
+ *
+ * @example
+ * ```ts
+ * const steps = await listCheckpoints(nodeRunIO('runs/a')); // e.g. [10, 20]
+ * ```
+ */
+export async function listCheckpoints(io: RunIO): Promise<number[]> {
+  return (await io.list('checkpoints'))
     .map((n) => NAME.exec(n))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
@@ -106,21 +106,22 @@ export async function listCheckpoints(dir: string): Promise<number[]> {
 }
 
 /**
- * Restores the newest checkpoint of `dir` into `vars` and `optimizer`; returns its state.
+ * Restores the newest checkpoint of the run folder into `vars` and `optimizer`; returns its state.
  *
  * @example
  * ```ts
- * const state = await loadCheckpoint('runs/a', model.trainableVariables(), optimizer);
+ * const state = await loadCheckpoint(nodeRunIO('runs/a'), model.trainableVariables(), optimizer);
  * ```
  */
-export async function loadCheckpoint(dir: string, vars: readonly tf.Variable[], optimizer: AdamW): Promise<CheckpointState> {
-  const steps = await listCheckpoints(dir);
-  if (!steps.length) throw new Error(`${dir}: no checkpoint to resume from (expected ${join(dir, 'checkpoints', 'step-NNNNNN')}/)`);
-  const folder = join(dir, 'checkpoints', checkpointName(steps[steps.length - 1]));
-  const { readFile } = await import('node:fs/promises');
-  const state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as CheckpointState;
-  if (!Number.isInteger(state.step) || !Number.isInteger(state.optimizerSteps)) throw new Error(`${join(folder, 'state.json')}: fields step and optimizerSteps must be integers`);
-  const weights = await readSafetensors(join(folder, 'weights.safetensors'));
+export async function loadCheckpoint(io: RunIO, vars: readonly tf.Variable[], optimizer: AdamW): Promise<CheckpointState> {
+  const steps = await listCheckpoints(io);
+  if (!steps.length) throw new Error(`${io.location}: no checkpoint to resume from (expected ${where(io, 'checkpoints/step-NNNNNN')}/)`);
+  const folder = `checkpoints/${checkpointName(steps[steps.length - 1])}`;
+  const stateText = await readText(io, `${folder}/state.json`);
+  if (stateText === null) throw new Error(`${where(io, `${folder}/state.json`)}: missing (the checkpoint is incomplete)`);
+  const state = JSON.parse(stateText) as CheckpointState;
+  if (!Number.isInteger(state.step) || !Number.isInteger(state.optimizerSteps)) throw new Error(`${where(io, `${folder}/state.json`)}: fields step and optimizerSteps must be integers`);
+  const weights = await readTensors(io, `${folder}/weights.safetensors`);
   const byName = new Map(weights.tensors.map((t) => [t.name, t]));
   if (weights.tensors.length !== vars.length) throw new Error(`${weights.file}: ${weights.tensors.length} tensors; the model has ${vars.length} trainable variables (the checkpoint belongs to another model)`);
   for (let i = 0; i < vars.length; i++) {
@@ -130,7 +131,7 @@ export async function loadCheckpoint(dir: string, vars: readonly tf.Variable[], 
     if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${weights.file}: tensor ${v.name} has shape [${t.shape}]; the model expects [${v.shape}]`);
     tf.tidy(() => v.assign(tf.tensor(toFloat32(t.bytes, t.dtype, v.size), v.shape, 'float32')));
   }
-  const opt = await readSafetensors(join(folder, 'optimizer.safetensors'));
+  const opt = await readTensors(io, `${folder}/optimizer.safetensors`);
   const m: AdamWState['m'] = {};
   const vv: AdamWState['v'] = {};
   const names = new Map(vars.map((v, i) => [key(vars, i), v.name]));

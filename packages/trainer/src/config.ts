@@ -58,7 +58,11 @@ const samplingSchema = z
 
 const lossSchema = z
   .object({
-    /** β, weight of the KL penalty to the reference model; 0 skips the reference forward pass. Default 0. Must be ≥ 0. */
+    /**
+     * β, weight of the KL penalty to the reference model. Default 0. Must be ≥ 0. At 0 the loss
+     * reads no reference log-probs; the reference pass still runs while `diagnostics.measureKl` is on
+     * (a monitor) or the self-reward needs the reference.
+     */
     beta: finite().min(0, 'beta must be ≥ 0 (it weights a penalty)').default(0),
     /** α_Ch, weight of the Challenger loss in L = L_Sol + α_Ch·L_Ch. Default 1. */
     alphaCh: finite().min(0).default(1),
@@ -68,6 +72,16 @@ const lossSchema = z
     aggregation: z.enum(['sequenceSum', 'sequenceMean', 'tokenMean']).default('sequenceSum'),
     /** PPO-clip ε; set it to use the clipped ratio loss instead of REINFORCE. Default: REINFORCE (the paper). */
     ppoClip: finite().gt(0).optional(),
+    /**
+     * Passes over each rollout's sequences, every pass split into `miniBatches` optimizer steps
+     * (TRL's `num_iterations`, verl's `ppo_epochs`). The ratio compares the current policy with the
+     * one that sampled, so from the second update on it moves away from 1 and PPO-clip clips. 1 =
+     * one update per rollout (then PPO-clip's gradient equals REINFORCE's). Above 1 needs `ppoClip`.
+     * Default 1.
+     */
+    ppoEpochs: posInt().default(1),
+    /** Optimizer steps per pass over a rollout: each takes an equal slice of both roles' sequences. Default 1. */
+    miniBatches: posInt().default(1),
     /** Divide Solver advantages by the group's std (GRPO) instead of only centring (the paper). Default false. */
     scaleByStd: z.boolean().default(false),
     /** Challenger reward of an invalid query; at or below the worst valid reward. Default −1. */
@@ -84,7 +98,11 @@ const lossSchema = z
       .nullable()
       .default(null),
   })
-  .strict();
+  .strict()
+  .refine((l) => l.ppoEpochs === 1 || l.ppoClip !== undefined, {
+    path: ['ppoEpochs'],
+    message: 'ppoEpochs above 1 needs ppoClip: REINFORCE assumes the samples come from the current policy',
+  });
 
 const optimizerSchema = z
   .object({
@@ -169,7 +187,7 @@ export const trainConfigSchema = z
       .strict()
       .nullable()
       .default(null),
-    /** Optimizer steps to run. Default 20. */
+    /** Training steps to run: each samples `accumulationSteps` rollouts and makes `loss.ppoEpochs` × `loss.miniBatches` optimizer updates from them. Default 20. */
     steps: posInt().default(20),
     /** N, Challenger queries per iteration. Default 8. Must be ≥ 1. */
     queriesPerStep: posInt().default(8),

@@ -17,7 +17,7 @@ import { sequenceLogprobs, sequenceTensors, type Sequence } from './sequences.js
  *
  * @example
  * ```ts
- * const objectives: RoleObjectives = { solver: reinforceLoss({ beta: 0.05 }), challenger: reinforceLoss({ beta: 0.05 }), alphaCh: 1, needsReference: true };
+ * const objectives: RoleObjectives = { solver: reinforceLoss({ beta: 0.05 }), challenger: reinforceLoss({ beta: 0.05 }), alphaCh: 1 };
  * ```
  */
 export interface RoleObjectives {
@@ -25,9 +25,8 @@ export interface RoleObjectives {
   challenger: Objective;
   /** α_Ch, weight of the Challenger loss. */
   alphaCh: number;
-  /** Whether the losses read `refLogprobs` (β > 0); when false the reference forward pass is skipped. */
-  needsReference: boolean;
 }
+
 
 /** What {@link accumulateGradients} needs besides the sequences. */
 export interface GradientContext {
@@ -71,7 +70,7 @@ export async function accumulateGradients(
       const t = sequenceTensors(chunk, ctx.padId);
       let ref: tf.Tensor2D | undefined;
       try {
-        if (ctx.objectives.needsReference || (ctx.measureKl && ctx.reference)) {
+        if (objective.needsReference || (ctx.measureKl && ctx.reference)) {
           if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
           ref = await ctx.reference.run((m) => tf.tidy(() => sequenceLogprobs(m, t).logprobs));
         }
@@ -80,8 +79,8 @@ export async function accumulateGradients(
         const { value, grads } = tf.variableGrads(() => {
           const { logprobs, entropy } = sequenceLogprobs(ctx.model, t);
           const out = objective.loss({ logprobs, refLogprobs: ref, oldLogprobs: t.oldLogprobs, advantages: t.advantages, mask: t.mask });
-          names.push('entropy', ...Object.keys(out.metrics));
-          kept.push(tf.keep(maskedMean(entropy, t.mask) as tf.Scalar), ...Object.values(out.metrics).map((m) => tf.keep(m)));
+          names.push('loss', 'entropy', ...Object.keys(out.metrics));
+          kept.push(tf.keep(out.loss), tf.keep(maskedMean(entropy, t.mask) as tf.Scalar), ...Object.values(out.metrics).map((m) => tf.keep(m)));
           return tf.mul(out.loss, share * roleWeight * scale) as tf.Scalar;
         }, vars);
         for (const v of vars) {
@@ -93,8 +92,7 @@ export async function accumulateGradients(
         }
         const host = await Promise.all([value, ...kept].map(async (x) => (await x.data())[0]));
         tf.dispose([value, ...kept, ...Object.values(grads)]);
-        const lossShare = host[0] / (roleWeight * scale || 1);
-        sums[`${role}/loss`] = (sums[`${role}/loss`] ?? 0) + lossShare;
+        // The role's own loss is reported unweighted, so it reads true even when α_Ch is 0.
         total += host[0] / (scale || 1);
         names.forEach((n, k) => {
           sums[`${role}/${n}`] = (sums[`${role}/${n}`] ?? 0) + share * host[k + 1];

@@ -1,12 +1,14 @@
 /**
  * A causal language model used as a reward model: the score of (query, answer) is the mean
- * per-token log-probability the model gives the answer after the query (its chat template when it
- * has one). Higher means "more like what this model would say". It stands in for a
- * sequence-classification reward model, which @agon/models does not load yet.
+ * per-token log-probability the model gives the answer after the query, asked as one user turn
+ * (rendered as every prompt is, see `promptIds`). Higher means "more like what this model would
+ * say". For a `*ForSequenceClassification` checkpoint (a reward-model head) use `loadRewardModel`
+ * of @agon/models instead; a recipe's `model` reward picks between the two by the checkpoint.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scorer } from '@agon/core';
 import type { LoadedModel } from '@agon/models';
+import { promptFormat, promptIds } from './prompt.js';
 import { sequenceLogprobs } from './sequences.js';
 
 /**
@@ -20,13 +22,12 @@ import { sequenceLogprobs } from './sequences.js';
  */
 export function likelihoodScorer(rm: LoadedModel, opts: { maxTokens?: number } = {}): Scorer {
   const maxTokens = Math.min(opts.maxTokens ?? 512, rm.model.config.maxPositions);
+  const format = promptFormat(rm);
   return {
     async score(pairs) {
       const out: number[] = [];
       for (const p of pairs) {
-        const prompt = rm.chat
-          ? rm.tokenizer.encode(rm.chat.render([{ role: 'user', content: p.query }], { addGenerationPrompt: true }), { bos: false })
-          : rm.tokenizer.encode(`${p.query}\n`, { bos: true });
+        const prompt = promptIds(format, [{ role: 'user', content: p.query }]);
         let answer = rm.tokenizer.encode(p.answer, { bos: false });
         if (answer.length === 0) answer = [rm.tokenizer.eosId]; // an empty answer is scored as ending at once
         // Keep the answer and as much of the end of the prompt as fits.

@@ -5,23 +5,22 @@
  * cannot follow it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ChatFormat, Game, RewardFn, Tokenizer } from '@agon/core';
+import type { Game, RewardFn } from '@agon/core';
+import { solverPromptIds, type PromptFormat } from './prompt.js';
 import type { Reference } from './reference.js';
 import { sequenceLogprobs, sequenceTensors, type Sequence } from './sequences.js';
 
 /**
- * What {@link referenceLikelihoodReward} needs: the reference, the policy's text interface and the game.
+ * What {@link referenceLikelihoodReward} needs: the reference, the policy's prompt format and the game.
  *
  * @example
  * ```ts
- * const opts: ReferenceLikelihoodOptions<string> = { reference, tokenizer, chat, bos: true, game, microBatchSize: 8 };
+ * const opts: ReferenceLikelihoodOptions<string> = { reference, format: promptFormat(loaded), game, microBatchSize: 8 };
  * ```
  */
 export interface ReferenceLikelihoodOptions<Q> {
   reference: Reference;
-  tokenizer: Tokenizer;
-  chat: ChatFormat;
-  bos: boolean;
+  format: PromptFormat;
   game: Game<Q>;
   microBatchSize: number;
 }
@@ -32,22 +31,22 @@ export interface ReferenceLikelihoodOptions<Q> {
  *
  * @example
  * ```ts
- * const quality = referenceLikelihoodReward({ reference, tokenizer, chat, bos: true, game, microBatchSize: 8 });
+ * const quality = referenceLikelihoodReward({ reference, format: promptFormat(loaded), game, microBatchSize: 8 });
  * const rq = await quality([{ query: q, answer: '42', queryIndex: 0, answerIndex: 0 }]); // e.g. [-0.7]
  * ```
  */
 export function referenceLikelihoodReward<Q>(o: ReferenceLikelihoodOptions<Q>): RewardFn<Q> {
   return async (batch) => {
     const seqs: Sequence[] = batch.map((x) => {
-      const prompt = o.tokenizer.encode(o.chat.render(o.game.solverPrompt(x.query), { addGenerationPrompt: true }), { bos: o.bos });
-      const answer = o.tokenizer.encode(x.answer, { bos: false });
-      const completion = answer.length ? answer : [o.tokenizer.eosId];
+      const prompt = solverPromptIds(o.format, o.game, x.query);
+      const answer = o.format.tokenizer.encode(x.answer, { bos: false });
+      const completion = answer.length ? answer : [o.format.tokenizer.eosId];
       return { prompt, completion, oldLogprobs: [], advantage: 0 };
     });
     const out: number[] = [];
     for (let start = 0; start < seqs.length; start += o.microBatchSize) {
       const chunk = seqs.slice(start, start + o.microBatchSize);
-      const t = sequenceTensors(chunk, o.tokenizer.eosId);
+      const t = sequenceTensors(chunk, o.format.tokenizer.eosId);
       try {
         const means = await o.reference.run((m) =>
           tf.tidy(() => {

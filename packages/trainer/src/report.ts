@@ -2,8 +2,7 @@
  * report.html: the run's curves as inline SVG in one self-contained file (no script, no CDN, no
  * server), so it opens from disk anywhere, including in a CI artifact viewer.
  */
-import { join } from 'node:path';
-import { writeFileAtomic } from '@agon/models';
+import type { RunIO } from './io/run-io.js';
 import { readMetrics, type MetricsLine } from './run-folder.js';
 
 /** One curve: a name and (step, value) points; missing values are gaps. */
@@ -83,7 +82,7 @@ export interface ReportInfo {
  *
  * @example
  * ```ts
- * const html = renderReport(await readMetrics('runs/a'), { title: 'run a', summary: { steps: 10 } });
+ * const html = renderReport(await readMetrics(nodeRunIO('runs/a')), { title: 'run a', summary: { steps: 10 } });
  * ```
  */
 export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): string {
@@ -118,13 +117,13 @@ export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): s
 }
 
 /**
- * Writes `dir/report.html` from `dir/metrics.jsonl`, atomically.
+ * Writes report.html of the run folder from its metrics.jsonl, atomically.
  *
  * @example
  * ```ts
- * await writeReport('runs/a', { title: 'run a', summary: { steps: 10 } });
+ * await writeReport(nodeRunIO('runs/a'), { title: 'run a', summary: { steps: 10 } });
  * ```
  */
-export async function writeReport(dir: string, info: ReportInfo): Promise<void> {
-  await writeFileAtomic(join(dir, 'report.html'), renderReport(await readMetrics(dir), info));
+export async function writeReport(io: RunIO, info: ReportInfo): Promise<void> {
+  await io.writeAtomic('report.html', renderReport(await readMetrics(io), info));
 }

@@ -3,20 +3,22 @@
  * queries (or a fixed source gives them), the Solver answers each G times, the rewards are scored
  * (plus the self-reward for LSP), and both roles' advantages are computed. No gradient here.
  */
-import type { ChatFormat, Completion, Game, Interaction, RewardFn, SampleRow, Tokenizer, CausalLM } from '@agon/core';
+import type { Completion, Game, Interaction, RewardFn, SampleRow, Sampler } from '@agon/core';
 import { isInvalid } from '@agon/core';
-import { generate } from '@agon/models';
 import { challengerAdvantagesLsp, challengerAdvantagesZero, lspSolverRewards, queryDiversity, repeatPenalty, rolloutMetrics, solverAdvantages } from '@agon/objectives';
+import type { TrainConfig } from './config.js';
+import { challengerPromptIds, solverPromptIds, type PromptFormat } from './prompt.js';
 import type { QuerySource } from './queries.js';
 import type { Sequence } from './sequences.js';
 
-/** What a rollout needs: the policy, its text interface, the game and how answers are scored. */
+/** What a rollout needs: the policy's sampler and prompt format, the game and how answers are scored. */
 export interface RolloutContext<Q> {
-  model: CausalLM;
-  tokenizer: Tokenizer;
-  chat: ChatFormat;
-  /** Prepend BOS to every prompt (false when the chat template writes it). */
-  bos: boolean;
+  /** Samples from the current policy (ids, text and behaviour log-probs). */
+  sampler: Sampler;
+  format: PromptFormat;
+  /** The policy's context length: a prompt plus its most new tokens must fit. */
+  maxPositions: number;
+  /** Ids that end a completion besides the tokenizer's EOS. */
   stopIds: readonly number[];
   game: Game<Q>;
   queries: QuerySource<Q>;
@@ -24,15 +26,12 @@ export interface RolloutContext<Q> {
   reward: RewardFn<Q>;
   /** R_Q(q, a) (LSP self-reward) and its weight w; null for LSP-Zero. */
   quality: { fn: RewardFn<Q>; weight: number } | null;
+  /** N, queries per iteration. */
   n: number;
+  /** G, answers per query. */
   g: number;
-  temperature: number;
-  topP: number;
-  challengerMaxNewTokens: number;
-  solverMaxNewTokens: number;
-  challengerStop: readonly string[];
-  solverStop: readonly string[];
-  microBatchSize: number;
+  /** Both roles' sampling options. */
+  sampling: TrainConfig['sampling'];
   scaleByStd: boolean;
   invalidReward: number;
   /** Penalty on repeated Challenger queries within a step (`loss.repeatPenalty`); null = off. */
@@ -59,17 +58,15 @@ export function mixSeed(seed: number, iteration: number, role: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-function promptIds<Q>(ctx: RolloutContext<Q>, messages: Parameters<ChatFormat['render']>[0], role: string): number[] {
-  const ids = ctx.tokenizer.encode(ctx.chat.render(messages, { addGenerationPrompt: true }), { bos: ctx.bos });
-  if (ids.length === 0) throw new Error(`the ${role} prompt encodes to no tokens; the tokenizer has no BOS id and the chat format wrote nothing`);
-  const room = ctx.model.config.maxPositions - ids.length;
-  const want = role === 'challenger' ? ctx.challengerMaxNewTokens : ctx.solverMaxNewTokens;
+/** Checks that a prompt leaves room for the role's new tokens in the model's context. */
+function checkRoom<Q>(ctx: RolloutContext<Q>, ids: readonly number[], role: 'challenger' | 'solver'): void {
+  const room = ctx.maxPositions - ids.length;
+  const want = role === 'challenger' ? ctx.sampling.challengerMaxNewTokens : ctx.sampling.solverMaxNewTokens;
   if (room < want) {
     throw new Error(
-      `the ${role} prompt is ${ids.length} tokens; with ${role}MaxNewTokens ${want} it exceeds the model's ${ctx.model.config.maxPositions} positions (shorten the prompt, e.g. game.challengerPrompt, or lower ${role}MaxNewTokens)`,
+      `the ${role} prompt is ${ids.length} tokens; with ${role}MaxNewTokens ${want} it exceeds the model's ${ctx.maxPositions} positions (shorten the prompt, e.g. game.challengerPrompt, or lower ${role}MaxNewTokens)`,
     );
   }
-  return ids;
 }
 
 async function scores<Q>(fn: RewardFn<Q>, batch: Interaction<Q>[], what: string): Promise<{ values: number[]; nulls: number; nonFinite: boolean }> {
@@ -101,19 +98,20 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
  * ```
  */
 export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed: number, step: number): Promise<Rollout> {
-  const sampling = { temperature: ctx.temperature, topP: ctx.topP, stopIds: ctx.stopIds, microBatchSize: ctx.microBatchSize };
+  const sampling = { temperature: ctx.sampling.temperature, topP: ctx.sampling.topP, stopIds: ctx.stopIds };
 
   // 1–2. Queries: from the Challenger (parsed, invalid ones kept with their reason) or a fixed set.
   let parsed: (Q | { invalid: true; reason: string })[];
   let challengerOut: Completion[] = [];
   let challengerPrompt: number[] = [];
   if (ctx.queries.kind === 'challenger') {
-    challengerPrompt = promptIds(ctx, ctx.game.challengerPrompt(), 'challenger');
+    challengerPrompt = challengerPromptIds(ctx.format, ctx.game);
+    checkRoom(ctx, challengerPrompt, 'challenger');
     const prompts = Array.from({ length: ctx.n }, () => challengerPrompt);
-    challengerOut = await generate(ctx.model, ctx.tokenizer, prompts, {
+    challengerOut = await ctx.sampler.generate(prompts, {
       ...sampling,
-      maxNewTokens: ctx.challengerMaxNewTokens,
-      stopStrings: ctx.challengerStop,
+      maxNewTokens: ctx.sampling.challengerMaxNewTokens,
+      stopStrings: ctx.sampling.challengerStop,
       seed: mixSeed(seed, iteration, 0),
     });
     parsed = challengerOut.map((c) => ctx.game.parseQuery(c.text));
@@ -126,15 +124,16 @@ export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed
 
   // 3. G answers per valid query.
   const solverPrompts: number[][] = [];
-  for (const i of validIdx) solverPrompts[i] = promptIds(ctx, ctx.game.solverPrompt(parsed[i] as Q), 'solver');
+  for (const i of validIdx) {
+    solverPrompts[i] = solverPromptIds(ctx.format, ctx.game, parsed[i] as Q);
+    checkRoom(ctx, solverPrompts[i], 'solver');
+  }
   const flat: { i: number; j: number }[] = validIdx.flatMap((i) => Array.from({ length: ctx.g }, (_, j) => ({ i, j })));
   const answers = flat.length
-    ? await generate(ctx.model, ctx.tokenizer, flat.map(({ i }) => solverPrompts[i]), {
-        ...sampling,
-        maxNewTokens: ctx.solverMaxNewTokens,
-        stopStrings: ctx.solverStop,
-        seed: mixSeed(seed, iteration, 1),
-      })
+    ? await ctx.sampler.generate(
+        flat.map(({ i }) => solverPrompts[i]),
+        { ...sampling, maxNewTokens: ctx.sampling.solverMaxNewTokens, stopStrings: ctx.sampling.solverStop, seed: mixSeed(seed, iteration, 1) },
+      )
     : [];
 
   // 4. Rewards (and the self-reward for LSP).

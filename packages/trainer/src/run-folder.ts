@@ -6,10 +6,8 @@
  * line after the checkpoint's step (including a torn last line) is dropped, so a resumed run's logs
  * equal an uninterrupted run's. Every other file is written atomically (temp file + rename).
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { MetricsSink, SampleRow } from '@agon/core';
-import { writeFileAtomic } from '@agon/models';
+import { readText, type RunIO } from './io/run-io.js';
 
 /**
  * Memory of one step: the most tensor bytes held at once during it (weights included), the
@@ -44,21 +42,18 @@ export interface MetricsLine {
 }
 
 /**
- * A {@link MetricsSink} writing metrics.jsonl and samples.jsonl under `dir`. `write` queues; the
- * lines reach disk in order, and `flush`/`close` wait for them.
+ * A {@link MetricsSink} writing metrics.jsonl and samples.jsonl into the run folder. `write`
+ * queues; the lines reach storage in order, and `flush`/`close` wait for them.
  *
  * @example
  * ```ts
- * const sink = runFolderSink('runs/a', () => performance.now() / 1000);
+ * const sink = runFolderSink(nodeRunIO('runs/a'), () => performance.now() / 1000);
  * sink.write(1, { loss: 0.5 }, []);
  * await sink.close();
  * ```
  */
-export function runFolderSink(dir: string, seconds: () => number, memory?: () => MemoryUse): MetricsSink & { flush(): Promise<void> } {
-  let chain: Promise<void> = mkdir(dir, { recursive: true }).then(() => undefined);
-  const enqueue = (f: () => Promise<void>) => {
-    chain = chain.then(f);
-  };
+export function runFolderSink(io: RunIO, seconds: () => number, memory?: () => MemoryUse): MetricsSink & { flush(): Promise<void> } {
+  let chain: Promise<void> = Promise.resolve();
   return {
     write(step, metrics, samples) {
       // JSON has no NaN: a metric that is undefined for this step (e.g. no valid query) is null.
@@ -66,9 +61,9 @@ export function runFolderSink(dir: string, seconds: () => number, memory?: () =>
       const line: MetricsLine = { step, metrics: clean, seconds: seconds(), ...(memory ? { memory: memory() } : {}) };
       const m = `${JSON.stringify(line)}\n`;
       const s = (samples ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
-      enqueue(async () => {
-        await appendFile(join(dir, 'metrics.jsonl'), m);
-        if (s) await appendFile(join(dir, 'samples.jsonl'), s);
+      chain = chain.then(async () => {
+        await io.append('metrics.jsonl', m);
+        if (s) await io.append('samples.jsonl', s);
       });
     },
     flush: () => chain,
@@ -81,20 +76,28 @@ export function runFolderSink(dir: string, seconds: () => number, memory?: () =>
  *
  * @example
  * ```ts
- * const lines = await readMetrics('runs/a');
+ * const lines = await readMetrics(nodeRunIO('runs/a'));
  * ```
  */
-export async function readMetrics(dir: string): Promise<MetricsLine[]> {
-  return (await readLines(join(dir, 'metrics.jsonl'))).map((l) => JSON.parse(l) as MetricsLine);
+export async function readMetrics(io: RunIO): Promise<MetricsLine[]> {
+  return (await readLines(io, 'metrics.jsonl')).map((l) => JSON.parse(l) as MetricsLine);
 }
 
-async function readLines(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return [];
-  }
+/**
+ * Reads samples.jsonl (missing file: no rows; a torn last line is ignored).
+ *
+ * @example
+ * ```ts
+ * const rows = await readSamples(nodeRunIO('runs/a'));
+ * ```
+ */
+export async function readSamples(io: RunIO): Promise<SampleRow[]> {
+  return (await readLines(io, 'samples.jsonl')).map((l) => JSON.parse(l) as SampleRow);
+}
+
+async function readLines(io: RunIO, path: string): Promise<string[]> {
+  const text = await readText(io, path);
+  if (text === null) return [];
   const lines = text.split('\n');
   lines.pop(); // the text after the last newline: empty, or a torn line from a crash
   return lines;
@@ -105,28 +108,12 @@ async function readLines(file: string): Promise<string[]> {
  *
  * @example
  * ```ts
- * await truncateLogs('runs/a', 10);
+ * await truncateLogs(io, 10);
  * ```
  */
-export async function truncateLogs(dir: string, step: number): Promise<void> {
+export async function truncateLogs(io: RunIO, step: number): Promise<void> {
   for (const name of ['metrics.jsonl', 'samples.jsonl']) {
-    const file = join(dir, name);
-    const kept = (await readLines(file)).filter((l) => (JSON.parse(l) as { step: number }).step <= step);
-    await writeFileAtomic(file, kept.map((l) => `${l}\n`).join(''));
+    const kept = (await readLines(io, name)).filter((l) => (JSON.parse(l) as { step: number }).step <= step);
+    await io.writeAtomic(name, kept.map((l) => `${l}\n`).join(''));
   }
 }
-
-/**
- * Writes `value` as pretty JSON to `dir/name`, atomically.
- *
- * @example
- * ```ts
- * await writeJson('runs/a', 'summary.json', { steps: 10 });
- * ```
- */
-export async function writeJson(dir: string, name: string, value: unknown): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFileAtomic(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
-}
-
-export type { SampleRow };

@@ -1,26 +1,25 @@
 /**
  * `train()`: Language Self-Play (Algorithm 1) with any CausalLM, Game, RewardFns and Objective.
- * Each optimizer step runs `accumulationSteps` rollouts (N queries × G answers each), sums their
- * gradients micro-batch by micro-batch, clips the global norm and applies AdamW, unless the loss
- * or the gradient is not finite (then the step is skipped and counted).
+ * Each step samples `accumulationSteps` rollouts (N queries × G answers each) and updates the
+ * policy from them (`loss.ppoEpochs` passes of `loss.miniBatches` AdamW updates; one update by
+ * default), skipping any update whose loss or gradient is not finite.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { CausalLM, Game } from '@agon/core';
 import { watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
 import { AdamW } from './adamw.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import type { RunOptions, TrainDeps } from './deps.js';
 import { diagnose, type Diagnostic } from './diagnostics.js';
-import { resolveRun, type ResolvedRun, type TrainDeps } from './resolve.js';
-import { accumulateGradients, zeroFill } from './gradients.js';
-import { clipByGlobalNorm, globalNorm } from './grad-norm.js';
+import { nodeRunIO } from './io/node-run-io.js';
+import { readText, where, writeJson, type RunIO } from './io/run-io.js';
 import { progressReporter } from './progress.js';
 import { writeReport } from './report.js';
-import { rollout } from './rollout.js';
-import { readMetrics, runFolderSink, truncateLogs, writeJson, type MemoryUse } from './run-folder.js';
+import { resolveRun, type ResolvedRun } from './resolve.js';
+import { rollout, type Rollout } from './rollout.js';
+import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
+import { meanOf, updatePolicy } from './update.js';
 
 /**
  * What {@link train} returns (also written to summary.json).
@@ -34,7 +33,7 @@ import { learningRate } from './schedule.js';
 export interface TrainResult {
   /** Held-out accuracy (0–1) before and after training, when the game is verifiable and eval is on. */
   eval?: { before: number; after: number };
-  /** Optimizer steps completed. */
+  /** Training steps completed. */
   steps: number;
   /** Wall-clock seconds of the run from the first evaluation to the last (resumed runs add the seconds before the resume). */
   seconds: number;
@@ -52,12 +51,13 @@ export interface TrainResult {
 
 /**
  * Runs Language Self-Play. `config` is plain data (validated here, before any work); `deps` pass
- * objects that replace what the config would build (the model, game, rewards, query source,
- * objectives, evaluator) and the run's IO (out folder, resume, log, clock, abort signal).
+ * the run's IO (run folder, resume, logger, clock, abort signal, an extra metrics sink) and pieces
+ * that replace what the config would build (the model, sampler, game, rewards, query source,
+ * objectives, evaluator, exporter).
  *
- * With `deps.resume`, the config is read from `<out>/config.json` (fields of `config` override it,
- * e.g. `steps`), the newest checkpoint is restored, and the run continues exactly as if it had
- * never stopped: same samples, same metrics, same weights.
+ * With `deps.resume`, the config is read from the run folder's config.json (fields of `config`
+ * override it, e.g. `steps`), the newest checkpoint is restored, and the run continues exactly as
+ * if it had never stopped: same samples, same metrics, same weights.
  *
  * @example
  * ```ts
@@ -67,13 +67,15 @@ export interface TrainResult {
  * ```
  */
 export async function train<Q = unknown>(config: TrainConfigInput, deps: TrainDeps<Q> = {}): Promise<TrainResult> {
-  const out = deps.out ?? 'runs/latest';
+  const io = deps.io ?? nodeRunIO(deps.out ?? 'runs/latest');
   let cfg: TrainConfig;
   if (deps.resume) {
-    const file = join(out, 'config.json');
+    const file = where(io, 'config.json');
     let saved: unknown;
     try {
-      saved = JSON.parse(await readFile(file, 'utf8'));
+      const text = await readText(io, 'config.json');
+      if (text === null) throw new Error('no such file');
+      saved = JSON.parse(text);
     } catch (e) {
       throw new Error(`${file}: cannot resume: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -83,13 +85,13 @@ export async function train<Q = unknown>(config: TrainConfigInput, deps: TrainDe
   }
   const run = await resolveRun(cfg, deps);
   try {
-    return await runLoop(cfg, run, deps, out);
+    return await runLoop(cfg, run, deps, io);
   } finally {
     run.dispose();
   }
 }
 
-async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps<Q>, out: string): Promise<TrainResult> {
+async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOptions, io: RunIO): Promise<TrainResult> {
   const clock = deps.clock ?? (() => performance.now() / 1000);
   const t0 = clock();
   const progress = progressReporter(deps.progress ?? { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true }, cfg.steps);
@@ -98,20 +100,19 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
   const optimizer = new AdamW(vars, cfg.optimizer);
   const peak = watchPeakTensorBytes();
   try {
-    await mkdir(out, { recursive: true });
     let state: CheckpointState = { step: 0, optimizerSteps: 0, seed: cfg.seed, skippedSteps: 0, elapsedSeconds: 0 };
     if (deps.resume) {
-      state = await loadCheckpoint(out, vars, optimizer);
-      await truncateLogs(out, state.step);
-      log(`resumed ${out} at step ${state.step}`);
+      state = await loadCheckpoint(io, vars, optimizer);
+      await truncateLogs(io, state.step);
+      log(`resumed ${io.location} at step ${state.step}`);
     } else {
       // A fresh run in a used folder replaces the old run: a stale checkpoint must never be resumed.
-      await truncateLogs(out, 0);
-      for (const stale of ['checkpoints', 'model', 'adapter', 'summary.json', 'report.html']) await rm(join(out, stale), { recursive: true, force: true });
+      await truncateLogs(io, 0);
+      for (const stale of ['checkpoints', 'model', 'adapter', 'summary.json', 'report.html']) await io.remove(stale);
     }
-    await writeJson(out, 'config.json', cfg);
-    const sink = runFolderSink(out, () => state.elapsedSeconds + clock() - t0, () => stepMemory(peak));
-    const history: Record<string, number>[] = (await readMetrics(out)).map((l) => nums(l.metrics));
+    await writeJson(io, 'config.json', cfg);
+    const sink = runFolderSink(io, () => state.elapsedSeconds + clock() - t0, () => stepMemory(peak));
+    const history: Record<string, number>[] = (await readMetrics(io)).map((l) => nums(l.metrics));
     const warnings = new Map<string, string>(); // kind → first message: each kind is reported once
     const warn = (found: readonly Diagnostic[], step: number) => {
       for (const w of found) {
@@ -122,7 +123,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     };
 
     if (run.evaluate && state.evalBefore === undefined && state.step === 0) {
-      state.evalBefore = await evaluateLogged(run.evaluate, run.model, 'before', log);
+      state.evalBefore = await evaluateLogged(run.evaluate, 'before', log);
     }
 
     const tLoop = clock(); // the ETA counts training steps only, not the first evaluation
@@ -131,54 +132,43 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     const firstStep = state.step;
     while (state.step < cfg.steps) {
       const step = state.step; // 0-based index of the step being run
-      const sums: Record<string, number> = {};
-      const counts: Record<string, number> = {};
-      const samples = [];
-      const acc: Record<string, tf.Tensor> = {};
-      let nonFinite = false;
       const K = cfg.accumulationSteps;
-      for (let k = 0; k < K; k++) {
-        const r = await rollout(run.rollout, step * K + k, cfg.seed, step + 1);
-        samples.push(...r.samples);
-        nonFinite ||= r.nonFinite;
-        let g: Record<string, number> = {};
-        if (!r.nonFinite) g = await accumulateGradients(run.gradients, { solver: r.solver, challenger: r.challenger }, acc, 1 / K);
-        // Averaged over the rollouts that report each metric (a rollout with no valid query has no Solver loss).
-        for (const [name, v] of Object.entries({ ...r.metrics, ...g })) {
-          sums[name] = (sums[name] ?? 0) + v;
-          counts[name] = (counts[name] ?? 0) + 1;
-        }
-      }
-      const metrics: Record<string, number> = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / counts[k]]));
-      zeroFill(acc, vars);
-      const norm = nonFinite ? Number.NaN : await globalNorm(acc);
+      const rollouts: Rollout[] = [];
+      for (let k = 0; k < K; k++) rollouts.push(await rollout(run.rollout, step * K + k, cfg.seed, step + 1));
+      const metrics = meanOf(rollouts.map((r) => r.metrics));
       const lr = learningRate(step, cfg.optimizer, cfg.steps);
-      const skip = nonFinite || !Number.isFinite(metrics.loss ?? Number.NaN) || !Number.isFinite(norm);
-      if (skip) {
-        state.skippedSteps += 1;
-        log(`step ${step + 1}: skipped (non-finite ${nonFinite ? 'reward' : Number.isFinite(metrics.loss) ? 'gradient' : 'loss'}); weights not updated`);
-      } else {
-        clipByGlobalNorm(acc, norm, cfg.optimizer.clipNorm);
-        optimizer.apply(acc, lr);
+      let skipReason: string | null = rollouts.some((r) => r.nonFinite) ? 'reward' : null;
+      let gradNorm = Number.NaN;
+      if (!skipReason) {
+        const plan = { epochs: cfg.loss.ppoEpochs, miniBatches: cfg.loss.miniBatches, lr, clipNorm: cfg.optimizer.clipNorm };
+        const updates = await updatePolicy(run.gradients, optimizer, rollouts, plan);
+        Object.assign(metrics, meanOf(updates.map((u) => u.metrics)));
+        gradNorm = mean(updates.map((u) => u.gradNorm));
+        skipReason = updates.find((u) => u.skipped)?.reason ?? null;
       }
-      tf.dispose(Object.values(acc));
-      Object.assign(metrics, { lr, gradNorm: norm, skipped: skip ? 1 : 0, skippedSteps: state.skippedSteps });
+      if (skipReason) {
+        state.skippedSteps += 1;
+        log(`step ${step + 1}: skipped (non-finite ${skipReason}); weights not updated`);
+      }
+      Object.assign(metrics, { lr, gradNorm, skipped: skipReason ? 1 : 0, skippedSteps: state.skippedSteps });
       state.step += 1;
       state.optimizerSteps = optimizer.steps;
 
       if (run.evaluate && cfg.eval && cfg.eval.every > 0 && state.step % cfg.eval.every === 0 && state.step < cfg.steps) {
-        metrics['eval/accuracy'] = await evaluateLogged(run.evaluate, run.model, `step ${state.step}`, log);
+        metrics['eval/accuracy'] = await evaluateLogged(run.evaluate, `step ${state.step}`, log);
       }
       history.push(metrics);
       warn(diagnose(history, cfg.diagnostics, { accuracyBefore: state.evalBefore }), state.step);
+      const samples = rollouts.flatMap((r) => r.samples);
       sink.write(state.step, metrics, samples);
+      deps.metrics?.write(state.step, metrics, samples);
       final = metrics;
       progress.step(state.step, metrics, clock() - tLoop, firstStep);
 
       const aborted = deps.signal?.aborted === true;
       if ((cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0) || state.step === cfg.steps || aborted) {
         await sink.flush();
-        await saveCheckpoint(out, vars, optimizer, { ...state, elapsedSeconds: state.elapsedSeconds + clock() - t0 }, cfg.keepCheckpoints);
+        await saveCheckpoint(io, vars, optimizer, { ...state, elapsedSeconds: state.elapsedSeconds + clock() - t0 }, cfg.keepCheckpoints);
       }
       if (aborted) {
         stopped = true;
@@ -186,22 +176,23 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       }
     }
     await sink.close();
+    await deps.metrics?.close();
     progress.done();
 
     let evalResult: TrainResult['eval'];
     if (!stopped && run.evaluate && state.evalBefore !== undefined) {
-      const after = await evaluateLogged(run.evaluate, run.model, 'after', log);
+      const after = await evaluateLogged(run.evaluate, 'after', log);
       // The final evaluation is checked like the periodic ones (only its accuracy is new).
       warn(diagnose([...history, { 'eval/accuracy': after }], cfg.diagnostics, { accuracyBefore: state.evalBefore }), state.step);
       evalResult = { before: state.evalBefore, after };
     }
     const seconds = state.elapsedSeconds + clock() - t0; // both evaluations included
-    const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out };
+    const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out: io.location };
     if (!stopped) {
-      await writeJson(out, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
-      if (run.exportModel) await run.exportModel(join(out, cfg.lora ? 'adapter' : 'model'));
+      await writeJson(io, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
+      if (run.exporter) for (const [name, data] of await run.exporter.files()) await io.writeAtomic(`${run.exporter.folder}/${name}`, data);
     }
-    await writeReport(out, { title: `agon train — ${run.game.name ?? 'game'} — ${cfg.model}`, summary: result });
+    await writeReport(io, { title: `agon train — ${run.game.name ?? 'game'} — ${cfg.model}`, summary: result });
     return result;
   } finally {
     peak.stop();
@@ -221,14 +212,14 @@ function stepMemory(peak: PeakWatch): MemoryUse {
   return use;
 }
 
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
 function nums(m: Record<string, number | null>): Record<string, number> {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v ?? Number.NaN]));
 }
 
-async function evaluateLogged(evaluate: (m: CausalLM) => Promise<{ accuracy: number; n: number }>, model: CausalLM, label: string, log: (s: string) => void): Promise<number> {
-  const r = await evaluate(model);
+async function evaluateLogged(evaluate: () => Promise<{ accuracy: number; n: number }>, label: string, log: (s: string) => void): Promise<number> {
+  const r = await evaluate();
   log(`eval ${label}: accuracy ${r.accuracy.toFixed(3)} on ${r.n} held-out queries`);
   return r.accuracy;
 }
-
-export type { Game };

@@ -19,7 +19,7 @@ describe('parseTrainConfig', () => {
   it('fills every default', () => {
     const c = parseTrainConfig({});
     expect(c).toMatchObject({ model: 'default', steps: 20, queriesPerStep: 8, answersPerQuery: 4, seed: 0, selfReward: null, queries: null });
-    expect(c.loss).toEqual({ beta: 0, alphaCh: 1, kl: 'k3', aggregation: 'sequenceSum', scaleByStd: false, invalidReward: -1, repeatPenalty: null });
+    expect(c.loss).toEqual({ beta: 0, alphaCh: 1, kl: 'k3', aggregation: 'sequenceSum', scaleByStd: false, invalidReward: -1, repeatPenalty: null, ppoEpochs: 1, miniBatches: 1 });
     expect(c.optimizer.schedule).toBe('constant');
     expect(c.game).toEqual({ name: 'arithmetic', options: {} });
   });

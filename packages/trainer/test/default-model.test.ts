@@ -6,10 +6,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import { arithmeticGame, type ArithmeticQuery } from '@agon/game';
-import { loadModel, type LoadedModel } from '@agon/models';
+import { createSampler, loadModel, type LoadedModel } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { DEFAULT_MODEL, evaluate, heldOutSet } from '@agon/trainer';
+import { DEFAULT_MODEL, evaluate, heldOutSet, promptFormat, solverPromptIds } from '@agon/trainer';
 
 interface Golden {
   cases: { ids: number[]; firstLogits: number[]; lastLogits: number[] }[];
@@ -30,11 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => loaded.model.dispose());
 
-/** Token ids of the Solver's prompt, the way the harness builds them. */
-const solverIds = (q: ArithmeticQuery) => {
-  if (!loaded.chat) throw new Error('the default model has no chat template');
-  return loaded.tokenizer.encode(loaded.chat.render(game.solverPrompt(q), { addGenerationPrompt: true }), { bos: true });
-};
+/** Token ids of the Solver's prompt, the way training and the harness build them. */
+const solverIds = (q: ArithmeticQuery) => solverPromptIds(promptFormat(loaded), game, q);
 
 it('is a small Llama-family Hugging Face folder', async () => {
   const bytes = (await stat(`${DEFAULT_MODEL}/model.safetensors`)).size;
@@ -80,7 +77,7 @@ it('round-trips the game text through its tokenizer; digits are one token each',
 it('reproduces the committed "before" accuracy on the held-out set, answer by answer', async () => {
   const set = heldOutSet(game, { size: recipe.eval.size, seed: recipe.eval.seed });
   const result = await expectNoLeaks(() =>
-    evaluate(loaded.model, loaded.tokenizer, loaded.chat, game, set, { maxNewTokens: recipe.eval.maxNewTokens }),
+    evaluate(createSampler(loaded.model, loaded.tokenizer, { microBatchSize: 32 }), promptFormat(loaded), game, set, { maxNewTokens: recipe.eval.maxNewTokens }),
   );
   // pretrain.py's own greedy decoding in PyTorch, on the same held-out problems.
   const { carry, plain } = golden.heldOutGreedy;
@@ -112,6 +109,6 @@ it('checks the held-out set request and scores an empty set as 0 of 0', async ()
   expect(() => heldOutSet(game, { size: 0, seed: 1 })).toThrow(/field 'size' must be an integer >= 1, got 0/);
   expect(() => heldOutSet(game, { size: 5, seed: 1.5 })).toThrow(/field 'seed' must be an integer, got 1.5/);
   expect(heldOutSet(game, { size: 30, seed: 9 })).toEqual(game.evalSet({ size: 30, seed: 9 }));
-  const empty = await expectNoLeaks(() => evaluate(loaded.model, loaded.tokenizer, loaded.chat, game, []));
+  const empty = await expectNoLeaks(() => evaluate(createSampler(loaded.model, loaded.tokenizer), promptFormat(loaded), game, []));
   expect(empty).toEqual({ accuracy: 0, n: 0, correct: 0, finishedByLength: 0, rows: [] });
 });

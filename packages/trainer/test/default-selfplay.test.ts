@@ -5,7 +5,7 @@
 import { loadModel } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { DEFAULT_MODEL, loadRecipe, readMetrics, train } from '@agon/trainer';
+import { DEFAULT_MODEL, loadRecipe, readMetrics, train, nodeRunIO } from '@agon/trainer';
 import { captureProgress, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -22,7 +22,7 @@ it('runs two self-play steps of the default recipe: finite loss, valid queries, 
       const result = await train({ ...raw, steps: 2, queriesPerStep: 4, eval: null, checkpointEvery: 0 }, { out: dir, policy, progress: captureProgress() });
       expect(result.steps).toBe(2);
       expect(result.skippedSteps).toBe(0);
-      const lines = await readMetrics(dir);
+      const lines = await readMetrics(nodeRunIO(dir));
       expect(lines).toHaveLength(2);
       for (const { metrics } of lines) {
         const m = metrics as Record<string, number>;

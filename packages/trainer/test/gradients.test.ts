@@ -24,7 +24,7 @@ it('equals finite differences of the reported loss, whatever the micro-batch and
         challenger: [seq(' the sun', 0.25), seq(' in the park', -0.25)],
       };
       const objective = reinforceLoss();
-      const ctx = (micro: number): GradientContext => ({ model, reference: null, objectives: { solver: objective, challenger: objective, alphaCh: 0.5, needsReference: false }, microBatchSize: micro, padId: 0 });
+      const ctx = (micro: number): GradientContext => ({ model, reference: null, objectives: { solver: objective, challenger: objective, alphaCh: 0.5 }, microBatchSize: micro, padId: 0 });
 
       const whole: Record<string, tf.Tensor> = {};
       const m = await accumulateGradients(ctx(8), batches, whole, 1);
@@ -64,7 +64,13 @@ it('equals finite differences of the reported loss, whatever the micro-batch and
       expect(Math.abs(g[idx])).toBeGreaterThan(1e-3);
       // The reported loss is L_Sol + α·L_Ch with each role's loss a mean over its sequences.
       expect(m.loss).toBeCloseTo(m['solver/loss'] + 0.5 * m['challenger/loss'], 5);
-      tf.dispose([...Object.values(whole), ...Object.values(split)]);
+      // With α_Ch = 0 the Challenger's loss still reads its value (it only leaves the total).
+      const off: Record<string, tf.Tensor> = {};
+      const zero = await accumulateGradients({ ...ctx(8), objectives: { solver: objective, challenger: objective, alphaCh: 0 } }, batches, off, 1);
+      expect(m['challenger/loss']).not.toBe(0);
+      expect(zero['challenger/loss']).toBeCloseTo(m['challenger/loss'], 6);
+      expect(zero.loss).toBeCloseTo(m['solver/loss'], 5);
+      tf.dispose([...Object.values(whole), ...Object.values(split), ...Object.values(off)]);
     });
   } finally {
     model.dispose();

@@ -8,7 +8,7 @@ import { loadModel, STORIES_260K } from '@agon/models';
 import { reinforceLoss } from '@agon/objectives';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { readMetrics, train, type RoleObjectives } from '@agon/trainer';
+import { readMetrics, train, type RoleObjectives, nodeRunIO } from '@agon/trainer';
 import { captureProgress, SMALL, storyGame, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -18,10 +18,11 @@ beforeAll(async () => {
 const letters: RewardFn<string> = async (batch) => batch.map((x) => (x.answer.match(/[a-z]/gi)?.length ?? 0) / Math.max(1, x.answer.length));
 
 /** REINFORCE whose loss value is NaN. */
-const nanLoss: Objective = { loss: (b) => tf.tidy(() => { const o = reinforceLoss().loss(b); return { loss: tf.mul(o.loss, NaN) as tf.Scalar, metrics: o.metrics }; }) };
+const nanLoss: Objective = { needsReference: false, loss: (b) => tf.tidy(() => { const o = reinforceLoss().loss(b); return { loss: tf.mul(o.loss, NaN) as tf.Scalar, metrics: o.metrics }; }) };
 
 /** REINFORCE with a finite value but a NaN gradient (a custom gradient multiplies by NaN). */
 const nanGrad: Objective = {
+  needsReference: false,
   loss: (b) =>
     tf.tidy(() => {
       const o = reinforceLoss().loss(b);
@@ -33,8 +34,8 @@ const nanGrad: Objective = {
 const fine = reinforceLoss();
 
 it.each<[string, { objectives?: RoleObjectives; reward?: RewardFn<string> }, string]>([
-  ['a NaN loss', { objectives: { solver: nanLoss, challenger: fine, alphaCh: 1, needsReference: false } }, 'loss'],
-  ['a NaN gradient', { objectives: { solver: fine, challenger: nanGrad, alphaCh: 1, needsReference: false } }, 'gradient'],
+  ['a NaN loss', { objectives: { solver: nanLoss, challenger: fine, alphaCh: 1 } }, 'loss'],
+  ['a NaN gradient', { objectives: { solver: fine, challenger: nanGrad, alphaCh: 1 } }, 'gradient'],
   ['a NaN reward', { reward: async (batch) => batch.map((_, k) => (k === 1 ? Number.NaN : 0.5)) }, 'reward'],
 ])('%s skips the step: weights and optimizer untouched, counted in metrics', async (_name, deps, what) => {
   const policy = await loadModel(STORIES_260K);
@@ -45,7 +46,7 @@ it.each<[string, { objectives?: RoleObjectives; reward?: RewardFn<string> }, str
       const progress = captureProgress();
       const r = await train({ ...SMALL, steps: 1, seed: 5 }, { out: dir, policy, game: storyGame(), reward: letters, ...deps, progress });
       expect(r.skippedSteps).toBe(1);
-      const [line] = await readMetrics(dir);
+      const [line] = await readMetrics(nodeRunIO(dir));
       expect(line.metrics.skipped).toBe(1);
       expect(line.metrics.skippedSteps).toBe(1);
       expect(progress.text()).toContain(`step 1: skipped (non-finite ${what}); weights not updated`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadModel, readSafetensors, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { readMetrics, train } from '@agon/trainer';
+import { readMetrics, train, nodeRunIO } from '@agon/trainer';
 import { captureProgress, SMALL, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -34,7 +34,7 @@ it('trains LoRA adapters on stories260K against the adapters-off reference', asy
         { out: dir, progress: captureProgress() },
       );
       expect(result.skippedSteps).toBe(0);
-      const [s1, s2] = await readMetrics(dir);
+      const [s1, s2] = await readMetrics(nodeRunIO(dir));
       expect(s1.metrics['solver/kl']).toBeCloseTo(0, 6);
       expect(s2.metrics['solver/kl']).toBeGreaterThan(0);
       expect(Number.isFinite(s2.metrics.loss)).toBe(true);

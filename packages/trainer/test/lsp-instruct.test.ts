@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel, readSafetensors } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { loadRecipe, readMetrics, train } from '@agon/trainer';
+import { loadRecipe, readMetrics, train, nodeRunIO } from '@agon/trainer';
 import { captureProgress, tempDir } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('../../models/test/fixtures/', import.meta.url));
@@ -55,7 +55,7 @@ it('runs one LSP iteration of recipes/lsp-instruct.json on the tiny fixtures: fi
       );
       expect(result.steps).toBe(1);
       expect(result.skippedSteps).toBe(0);
-      const [line] = await readMetrics(out);
+      const [line] = await readMetrics(nodeRunIO(out));
       expect(Number.isFinite(line.metrics.loss)).toBe(true);
       expect(line.metrics['selfReward/null']).toBeGreaterThanOrEqual(0); // random weights: verdicts unreadable → counted, scored 0
       expect(Number.isFinite(line.metrics['reward/solver/mean'])).toBe(true); // the head's logit

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { RewardFn } from '@agon/core';
 import { loadModel, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
-import { readMetrics, train } from '@agon/trainer';
+import { readMetrics, train, nodeRunIO } from '@agon/trainer';
 import { captureProgress, SMALL, storyGame, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ async function oneStep(microBatchSize: number, recompute = false) {
   const { dir, cleanup } = await tempDir(`micro${microBatchSize}`);
   try {
     await train({ ...SMALL, steps: 1, queriesPerStep: 2, answersPerQuery: 4, microBatchSize, loss: { beta: 0.05 }, memory: { recompute }, seed: 21 }, { out: dir, policy, game: storyGame(), reward: letters, progress: captureProgress() });
-    const [line] = await readMetrics(dir);
+    const [line] = await readMetrics(nodeRunIO(dir));
     return { metrics: line.metrics as Record<string, number>, samples: await readFile(join(dir, 'samples.jsonl'), 'utf8') };
   } finally {
     policy.model.dispose();

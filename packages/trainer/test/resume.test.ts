@@ -7,7 +7,7 @@ import type { RewardFn } from '@agon/core';
 import { loadModel, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { listCheckpoints, readMetrics, train, type TrainConfigInput } from '@agon/trainer';
+import { listCheckpoints, readMetrics, train, type TrainConfigInput, nodeRunIO } from '@agon/trainer';
 import { captureProgress, SMALL, storyGame, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -60,12 +60,12 @@ it('a resumed run equals an uninterrupted one (metrics, samples, weights)', asyn
   try {
     const straight = await run(a.dir, {});
     await run(b.dir, { stopAfter: 2 });
-    expect(await listCheckpoints(b.dir)).toEqual([2]);
-    expect((await readMetrics(b.dir)).map((l) => l.step)).toEqual([1, 2]);
+    expect(await listCheckpoints(nodeRunIO(b.dir))).toEqual([2]);
+    expect((await readMetrics(nodeRunIO(b.dir))).map((l) => l.step)).toEqual([1, 2]);
     const resumed = await run(b.dir, { resume: true });
 
-    const ma = await readMetrics(a.dir);
-    const mb = await readMetrics(b.dir);
+    const ma = await readMetrics(nodeRunIO(a.dir));
+    const mb = await readMetrics(nodeRunIO(b.dir));
     expect(ma.map((l) => l.step)).toEqual([1, 2, 3, 4]);
     expect(withoutTime(mb)).toEqual(withoutTime(ma));
     // The run really trained: the loss moved, the KL to the reference grew from 0.
@@ -74,7 +74,7 @@ it('a resumed run equals an uninterrupted one (metrics, samples, weights)', asyn
     expect(await readFile(join(b.dir, 'samples.jsonl'), 'utf8')).toBe(await readFile(join(a.dir, 'samples.jsonl'), 'utf8'));
     expect(resumed).toHaveLength(straight.length);
     resumed.forEach((w, i) => expect(w).toEqual(straight[i]));
-    expect(await listCheckpoints(a.dir)).toEqual([2, 4]);
+    expect(await listCheckpoints(nodeRunIO(a.dir))).toEqual([2, 4]);
   } finally {
     await a.cleanup();
     await b.cleanup();

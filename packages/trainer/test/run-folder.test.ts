@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadModel, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { readMetrics, train } from '@agon/trainer';
+import { readMetrics, train, nodeRunIO } from '@agon/trainer';
 import { captureProgress, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -39,7 +39,7 @@ it('writes config, metrics, samples, checkpoints, summary, report and the traine
       const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
       expect(config).toMatchObject({ steps: 2, queries: { fixed: { size: 6, seed: 99 } }, loss: { beta: 0 } });
 
-      const metrics = await readMetrics(dir);
+      const metrics = await readMetrics(nodeRunIO(dir));
       expect(metrics.map((l) => l.step)).toEqual([1, 2]);
       // eval.every: 1 → a held-out point after step 1; the last step's is summary.eval.after.
       expect(typeof metrics[0].metrics['eval/accuracy']).toBe('number');

@@ -50,7 +50,7 @@ it('scores answers by the reference model, as a float64 log-softmax would (paddi
       const vars = model.trainableVariables();
       const saved = vars.map((v) => tf.clone(v));
       vars.forEach((v) => tf.tidy(() => v.assign(tf.mul(v, 0.5))));
-      const reward = referenceLikelihoodReward({ reference, tokenizer, chat, bos: true, game, microBatchSize: 2 });
+      const reward = referenceLikelihoodReward({ reference, format: { tokenizer, chat, bos: true }, game, microBatchSize: 2 });
       const got = (await reward(batch)) as number[];
       got.forEach((g, i) => expect(Math.abs(g - expected[i])).toBeLessThan(1e-4));
       vars.forEach((v, i) => v.assign(saved[i]));

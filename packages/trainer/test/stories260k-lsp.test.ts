@@ -5,7 +5,7 @@ import { loadModel, STORIES_260K } from '@agon/models';
 import { scorerReward } from '@agon/objectives';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { likelihoodScorer, readMetrics, snapshotReference, train } from '@agon/trainer';
+import { likelihoodScorer, readMetrics, snapshotReference, train, nodeRunIO } from '@agon/trainer';
 import { captureProgress, selfReward, SMALL, storyGame, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -36,7 +36,7 @@ it('runs one LSP iteration on stories260K: finite loss, parameters change, sampl
       reference.dispose();
       expect(result.steps).toBe(1);
       expect(result.skippedSteps).toBe(0);
-      const [line] = await readMetrics(dir);
+      const [line] = await readMetrics(nodeRunIO(dir));
       const m = line.metrics as Record<string, number>;
       expect(Number.isFinite(m.loss)).toBe(true);
       expect(m.invalidQueryFraction).toBe(0);

@@ -2,7 +2,8 @@
  * `agon eval`: held-out accuracy of a model on a verifiable game (greedy answers, the game's exact
  * verifier, the game's seeded eval set) — the same measurement `agon train` prints before and after.
  */
-import { evaluate, gameFromConfig, GAME_NAMES, heldOutSet, isVerifiable, modelPath, parseTrainConfig, promptBos } from '@agon/trainer';
+import { createSampler } from '@agon/models';
+import { evaluate, gameFromConfig, GAME_NAMES, heldOutSet, isVerifiable, modelPath, parseTrainConfig, promptFormat } from '@agon/trainer';
 import { numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
 import { loadForCommand } from '../load.js';
@@ -78,9 +79,9 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
     adapter: typeof f.adapter === 'string' ? f.adapter : undefined,
   });
   try {
-    const bos = promptBos(loaded);
     const set = heldOutSet(game, { size, seed });
-    const r = await evaluate(loaded.model, loaded.tokenizer, loaded.chat, game, set, { maxNewTokens, bos, stopIds: loaded.eosIds });
+    const sampler = createSampler(loaded.model, loaded.tokenizer, { microBatchSize: 32 });
+    const r = await evaluate(sampler, promptFormat(loaded), game, set, { maxNewTokens, stopIds: loaded.eosIds });
     if (f.json) io.out(JSON.stringify(r));
     else io.out(`${f.game}: accuracy ${r.accuracy.toFixed(3)} (${r.correct}/${r.n} held-out, seed ${seed})`);
     return 0;

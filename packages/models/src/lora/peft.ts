@@ -14,7 +14,7 @@ import { interleavedToHalves, isRopeRotated } from '../arch/decoder-export.js';
 import { nodeFolderIO, type FolderIO } from '../hf/folder.js';
 import { writeFileAtomic } from '../safetensors/atomic.js';
 import { parseSafetensors } from '../safetensors/parse.js';
-import { encodeHostTensors, writeSafetensors } from '../safetensors/serialize.js';
+import { encodeHostTensors, serializeSafetensors } from '../safetensors/serialize.js';
 import { safetensorsWeightSource } from '../safetensors/source.js';
 import type { HostTensor } from '../weights.js';
 import { attachLora, LoraModel, type LoraConfig } from './lora-model.js';
@@ -77,9 +77,8 @@ export interface SaveLoraOptions {
 }
 
 /**
- * Writes `model`'s adapters to `dir` (created if needed) as PEFT does: `adapter_model.safetensors`
- * (F32) and `adapter_config.json` (r, lora_alpha, target_modules, lora_dropout, bias "none",
- * task_type "CAUSAL_LM", peft_type "LORA", …), each atomically; the config is written last.
+ * Writes `model`'s adapters to `dir` (created if needed) as {@link loraAdapterFiles} lists them,
+ * each atomically.
  *
  * @example
  * ```ts
@@ -88,6 +87,22 @@ export interface SaveLoraOptions {
  * ```
  */
 export async function saveLoraAdapters(model: LoraModel, dir: string, opts: SaveLoraOptions = {}): Promise<void> {
+  const files = await loraAdapterFiles(model, opts);
+  await mkdir(dir, { recursive: true });
+  for (const [name, data] of files) await writeFileAtomic(join(dir, name), data);
+}
+
+/**
+ * `model`'s adapters as PEFT writes them, in the order to write them: `adapter_model.safetensors`
+ * (F32), then `adapter_config.json` (r, lora_alpha, target_modules, lora_dropout, bias "none",
+ * task_type "CAUSAL_LM", peft_type "LORA", …) last.
+ *
+ * @example
+ * ```ts
+ * const [[weightsName, bytes]] = await loraAdapterFiles(lora);
+ * ```
+ */
+export async function loraAdapterFiles(model: LoraModel, opts: SaveLoraOptions = {}): Promise<[string, Uint8Array | string][]> {
   const tensors = new Map<string, HostTensor>();
   for (const [path, { A, B }] of model.adapters) {
     const a: HostTensor = { shape: [...A.shape], data: (await A.data()) as Float32Array };
@@ -117,9 +132,10 @@ export async function saveLoraAdapters(model: LoraModel, dir: string, opts: Save
     rank_pattern: {},
     alpha_pattern: {},
   };
-  await mkdir(dir, { recursive: true });
-  await writeSafetensors(join(dir, ADAPTER_WEIGHTS), { tensors: encodeHostTensors(tensors, 'F32'), metadata: { format: 'pt' } });
-  await writeFileAtomic(join(dir, ADAPTER_CONFIG), `${JSON.stringify(config, null, 2)}\n`);
+  return [
+    [ADAPTER_WEIGHTS, serializeSafetensors({ tensors: encodeHostTensors(tensors, 'F32'), metadata: { format: 'pt' } })],
+    [ADAPTER_CONFIG, `${JSON.stringify(config, null, 2)}\n`],
+  ];
 }
 
 type Json = Record<string, unknown>;

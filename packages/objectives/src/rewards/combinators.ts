@@ -73,39 +73,3 @@ export function clip<Q = string>(reward: RewardFn<Q>, range: { min?: number; max
 export function withDefault<Q = string>(reward: RewardFn<Q>, value: number): RewardFn<Q> {
   return async (batch) => (await scoreChecked('withDefault', reward, batch)).map((v) => (v === null ? value : v));
 }
-
-/**
- * Rewards of both roles for one batch of interactions.
- *
- * @example
- * ```ts
- * const r: RoleRewards = { solver: [1, 0], challenger: [1, 0] };
- * ```
- */
-export interface RoleRewards {
-  solver: (number | null)[];
-  challenger: (number | null)[];
-}
-
-/**
- * A different reward per role: the Solver's drives its advantages, the Challenger's group means
- * drive V(q). The Challenger defaults to the Solver's reward (the paper's setting); a function
- * shared by both roles is called once.
- *
- * @example
- * ```ts
- * const roles = perRole({ solver: weightedSum([{ reward: exact, weight: 1 }, { reward: judge, weight: 1 }]), challenger: exact });
- * const { solver, challenger } = await roles(batch);
- * ```
- */
-export function perRole<Q = string>(rewards: { solver: RewardFn<Q>; challenger?: RewardFn<Q> }): (batch: readonly Interaction<Q>[]) => Promise<RoleRewards> {
-  const challengerFn = rewards.challenger ?? rewards.solver;
-  return async (batch) => {
-    if (challengerFn === rewards.solver) {
-      const both = await scoreChecked('perRole', rewards.solver, batch);
-      return { solver: both, challenger: both };
-    }
-    const [solver, challenger] = await Promise.all([scoreChecked('perRole', rewards.solver, batch), scoreChecked('perRole', challengerFn, batch)]);
-    return { solver, challenger };
-  };
-}

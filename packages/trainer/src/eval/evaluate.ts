@@ -2,25 +2,21 @@
  * Held-out evaluation of a verifiable game: greedy answers to a fixed, seeded query set, scored by
  * the game's exact verifier. The trainer runs it before and after self-play, `agon eval` on its own.
  */
-import type { CausalLM, ChatFormat, Tokenizer } from '@agon/core';
+import type { Sampler } from '@agon/core';
 import type { VerifiableGame } from '@agon/game';
-import { generate } from '@agon/models';
+import { solverPromptIds, type PromptFormat } from '../prompt.js';
 
 /**
  * Options of {@link evaluate}.
  *
  * @example
  * ```ts
- * const opts: EvalOptions = { maxNewTokens: 8, microBatchSize: 64 };
+ * const opts: EvalOptions = { maxNewTokens: 8, stopIds: loaded.eosIds };
  * ```
  */
 export interface EvalOptions {
   /** Most answer tokens per query; an answer cut here is scored as it stands. Default 16. */
   maxNewTokens?: number;
-  /** Queries decoded at once (memory vs speed). Default 32. */
-  microBatchSize?: number;
-  /** Prepend the tokenizer's BOS id to every prompt (when it has one). Default true. */
-  bos?: boolean;
   /** Extra ids that end an answer (the tokenizer's EOS always does). */
   stopIds?: readonly number[];
 }
@@ -49,7 +45,7 @@ export interface EvalRow {
  *
  * @example
  * ```ts
- * const r: EvalResult = await evaluate(model, tokenizer, chat, game, set);
+ * const r: EvalResult = await evaluate(sampler, format, game, set);
  * console.log(`${(r.accuracy * 100).toFixed(1)}% of ${r.n}`);
  * ```
  */
@@ -81,48 +77,26 @@ export function heldOutSet<Q>(game: VerifiableGame<Q>, opts: { size: number; see
   return game.evalSet({ size: opts.size, seed: opts.seed });
 }
 
-/** The token ids of the Solver's prompt for one query. */
-function solverPromptIds<Q>(game: VerifiableGame<Q>, q: Q, tokenizer: Tokenizer, chat: ChatFormat | undefined, bos: boolean): number[] {
-  const messages = game.solverPrompt(q);
-  // Without a chat template the model sees the user's words alone (a base model's plain prompt).
-  const text = chat ? chat.render(messages, { addGenerationPrompt: true }) : messages.map((m) => m.content).join('\n');
-  return tokenizer.encode(text, { bos });
-}
-
 /**
- * Accuracy of `model` on `evalSet`: one greedy answer per query (temperature 0, so the number is
- * deterministic), scored by `game.verify`. Creates no lasting tensors.
+ * Accuracy of the policy behind `sampler` on `evalSet`: one greedy answer per query (temperature
+ * 0, so the number is deterministic) to the Solver prompt training uses, scored by `game.verify`.
  *
- * @throws Error when a prompt plus `maxNewTokens` exceeds the model's positions (from `generate`).
+ * @throws Error when a prompt plus `maxNewTokens` exceeds the model's positions (from the sampler).
  * @example
  * ```ts
- * import { loadModel } from '@agon/models';
+ * import { createSampler, loadModel } from '@agon/models';
  * import { arithmeticGame } from '@agon/game';
- * const { model, tokenizer, chat } = await loadModel('packages/trainer/assets/default-model');
+ * const loaded = await loadModel(DEFAULT_MODEL);
  * const game = arithmeticGame({ digits: 2, ops: ['+'] });
- * const r = await evaluate(model, tokenizer, chat, game, heldOutSet(game, { size: 200, seed: 1234 }));
+ * const sampler = createSampler(loaded.model, loaded.tokenizer, { microBatchSize: 32 });
+ * const r = await evaluate(sampler, promptFormat(loaded), game, heldOutSet(game, { size: 200, seed: 1234 }), { stopIds: loaded.eosIds });
  * console.log(r.accuracy, r.n);
  * ```
  */
-export async function evaluate<Q>(
-  model: CausalLM,
-  tokenizer: Tokenizer,
-  chat: ChatFormat | undefined,
-  game: VerifiableGame<Q>,
-  evalSet: readonly Q[],
-  opts: EvalOptions = {},
-): Promise<EvalResult> {
-  const bos = opts.bos ?? true;
-  const prompts = evalSet.map((q) => solverPromptIds(game, q, tokenizer, chat, bos));
+export async function evaluate<Q>(sampler: Sampler, format: PromptFormat, game: VerifiableGame<Q>, evalSet: readonly Q[], opts: EvalOptions = {}): Promise<EvalResult> {
+  const prompts = evalSet.map((q) => solverPromptIds(format, game, q));
   const completions =
-    prompts.length === 0
-      ? []
-      : await generate(model, tokenizer, prompts, {
-          maxNewTokens: opts.maxNewTokens ?? 16,
-          temperature: 0,
-          microBatchSize: opts.microBatchSize ?? 32,
-          stopIds: opts.stopIds,
-        });
+    prompts.length === 0 ? [] : await sampler.generate(prompts, { maxNewTokens: opts.maxNewTokens ?? 16, temperature: 0, ...(opts.stopIds ? { stopIds: opts.stopIds } : {}) });
   const rows = completions.map((c, i): EvalRow => {
     const q = evalSet[i];
     return { query: game.formatQuery(q), answer: c.text, correct: game.verify(q, c.text) === 1, finishReason: c.finishReason };

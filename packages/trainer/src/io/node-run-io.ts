@@ -1,0 +1,64 @@
+/** {@link RunIO} on Node's file system. */
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RunIO } from './run-io.js';
+
+/** Node's error code of a failed file call (`ENOENT`, `ENOTDIR`, …). */
+const code = (e: unknown): unknown => (e as { code?: unknown }).code;
+
+/**
+ * The run folder `dir` on the local disk (created on the first write).
+ *
+ * @example
+ * ```ts
+ * const io = nodeRunIO('runs/a');
+ * await io.writeAtomic('summary.json', '{}\n');
+ * ```
+ */
+export function nodeRunIO(dir: string): RunIO {
+  const at = (path: string) => join(dir, ...path.split('/'));
+  return {
+    location: dir,
+    async read(path) {
+      try {
+        return new Uint8Array(await readFile(at(path)));
+      } catch (e) {
+        if (code(e) === 'ENOENT') return null;
+        throw e;
+      }
+    },
+    async writeAtomic(path, data) {
+      const file = at(path);
+      await mkdir(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        await writeFile(tmp, data);
+        await rename(tmp, file);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+    },
+    async append(path, text) {
+      const file = at(path);
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, text);
+    },
+    async list(path) {
+      try {
+        return await readdir(at(path));
+      } catch (e) {
+        if (code(e) === 'ENOENT' || code(e) === 'ENOTDIR') return [];
+        throw e;
+      }
+    },
+    async rename(from, to) {
+      const target = at(to);
+      await mkdir(dirname(target), { recursive: true });
+      await rm(target, { recursive: true, force: true });
+      await rename(at(from), target);
+    },
+    remove: (path) => rm(at(path), { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,68 @@
+/** The reward piece: R(q, a) from the config's list of rewards, summed with their weights. */
+import type { Game, RewardFn, Scorer } from '@agon/core';
+import type { VerifiableGame } from '@agon/game';
+import { loadModel, loadRewardModel } from '@agon/models';
+import { remoteReward, scorerReward, weightedSum } from '@agon/objectives';
+import type { TrainConfig } from '../config.js';
+import { likelihoodScorer } from '../likelihood-scorer.js';
+import { isSequenceClassifier } from '../model-path.js';
+import { isVerifiable, queryText } from './game.js';
+import type { Owned } from './owned.js';
+
+/**
+ * Checks that the config's rewards fit the game: a game without a verifier needs a reward, and a
+ * `verifier` reward needs a verifiable game.
+ *
+ * @example
+ * ```ts
+ * checkRewards(cfg, lspGame()); // throws: config: field rewards: game 'lsp' has no verifier; …
+ * ```
+ */
+export function checkRewards<Q>(cfg: TrainConfig, game: Game<Q>): void {
+  const verifiable = isVerifiable(game);
+  if (!cfg.rewards && !verifiable) {
+    throw new Error(`config: field rewards: game '${game.name ?? '?'}' has no verifier; give at least one reward (remote or model)`);
+  }
+  if (cfg.rewards?.some((r) => r.type === 'verifier') && !verifiable) {
+    throw new Error(`config: field rewards: a 'verifier' reward needs a verifiable game; '${game.name ?? '?'}' is not`);
+  }
+}
+
+/**
+ * R(q, a) from `cfg.rewards` (default: the game's verifier), checked against the game; reward
+ * models it loads are registered in `owned`.
+ *
+ * @example
+ * ```ts
+ * const reward = await buildReward(cfg, game, owned);
+ * ```
+ */
+export async function buildReward<Q>(cfg: TrainConfig, game: Game<Q>, owned: Owned): Promise<RewardFn<Q>> {
+  checkRewards(cfg, game);
+  const parts: { reward: RewardFn<Q>; weight: number }[] = [];
+  for (const r of cfg.rewards ?? [{ type: 'verifier' as const, weight: 1 }]) {
+    if (r.type === 'verifier') {
+      const v = game as unknown as VerifiableGame<Q>;
+      parts.push({ reward: async (batch) => batch.map((x) => v.verify(x.query, x.answer)), weight: r.weight });
+    } else if (r.type === 'remote') {
+      parts.push({ reward: remoteReward<Q>({ url: r.url, ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}) }), weight: r.weight });
+    } else {
+      let scorer: Scorer;
+      try {
+        if (await isSequenceClassifier(r.path)) {
+          const rm = await loadRewardModel(r.path, { microBatchSize: cfg.microBatchSize, ...(r.label !== undefined ? { label: r.label } : {}) });
+          owned.push(rm);
+          scorer = rm;
+        } else {
+          const rm = await loadModel(r.path);
+          owned.push(rm.model);
+          scorer = likelihoodScorer(rm, { maxTokens: r.maxTokens });
+        }
+      } catch (e) {
+        throw new Error(`config: field rewards[].path: ${(e as Error).message.split('\n')[0]}`);
+      }
+      parts.push({ reward: scorerReward<Q>(scorer, { queryText: (q) => queryText(game, q) }), weight: r.weight });
+    }
+  }
+  return parts.length === 1 && parts[0].weight === 1 ? parts[0].reward : weightedSum(parts);
+}
