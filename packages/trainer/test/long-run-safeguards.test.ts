@@ -8,7 +8,7 @@ import { loadModel } from '@agon/models';
 import { queryDiversity, repeatPenalty } from '@agon/objectives';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { DEFAULT_MODEL, loadRecipe, readMetrics, train } from '@agon/trainer';
+import { DEFAULT_MODEL, loadRecipe, nodeRunIO, readMetrics, train } from '@agon/trainer';
 import { captureProgress, tempDir } from './helpers.js';
 
 beforeAll(async () => {
@@ -41,7 +41,7 @@ it('penalises repeated queries, logs diversity, and warns once when held-out acc
         expect.stringMatching(/^step 2: TRAINING IS MAKING THE MODEL WORSE: held-out accuracy 0\.600 is 0\.300 below its best, 0\.900 at step 1; try a KL anchor/),
       ]);
 
-      const lines = await readMetrics(dir);
+      const lines = await readMetrics(nodeRunIO(dir));
       const samples = (await readFile(join(dir, 'samples.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as SampleRow & { value?: number; valid?: boolean });
       let penalised = 0;
       for (const { step, metrics } of lines) {
