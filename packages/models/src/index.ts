@@ -66,3 +66,5 @@ export { linearModules, selectModules, peftTargetNames, adaptLinear } from './lo
 export type { LoraConfig, ResolvedLoraConfig, LoraAdapter, LoraInit, SaveLoraOptions, AdaptableModel, LinearModule, AdapterHook } from './lora/index.js';
 export { SequenceClassifier, buildSequenceClassifier, SEQUENCE_CLASSIFIERS, RewardModel, loadRewardModel } from './reward/index.js';
 export type { RewardModelOptions } from './reward/index.js';
+export { writeRandomHfFolder, HF_SHAPES } from './hf/random-folder.js';
+export type { HfShapeName, RandomFolderOptions } from './hf/random-folder.js';
