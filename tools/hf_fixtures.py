@@ -10,7 +10,8 @@ tokenizer class of its family (LlamaTokenizer: SentencePiece-style Metaspace wit
 byte-level with ChatML, no BOS; GPT2Tokenizer: byte-level) and saved by `save_pretrained` too.
 expected.json holds what transformers computes from the saved folder, loaded back in float64
 (`from_pretrained(dtype=torch.float64)`, so the maths sees the stored rounding and nothing else):
-the logits for fixed ids, the token ids of a few texts, and for the reward heads the label logits.
+the logits for fixed ids, the token ids of a few texts (without special tokens, and as `tokenizer(text)`
+adds them), chat-template renderings with their ids, and for the reward heads the label logits.
 Adapters (lora-*) are made by peft (`get_peft_model` + `save_pretrained`) with random non-zero A and B,
 and expected.json holds the PeftModel's logits. Everything is seeded; re-running rewrites the same
 values (the bytes of the safetensors files depend only on the seeds and the library versions).
@@ -28,12 +29,15 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_check import logits_of, tokenizer_ids  # noqa: E402  (the same code the interop tests run)
+from hf_check import chat_ids, logits_of, tokenizer_ids  # noqa: E402  (the same code the interop tests run)
 
 ROOT = (sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv
         else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "packages", "models", "test", "fixtures"))
 IDS = [[1, 5, 9, 3, 7, 2, 11, 4], [1, 8, 6, 10, 12, 3, 5, 9]]  # [B=2, T=8], all < every vocab
 TEXTS = ["once upon a time", "the cat sat on the mat!", "hello, world", " two  spaces\nand a line"]
+CONVERSATIONS = [[{"role": "user", "content": "hi"}],
+                 [{"role": "user", "content": "once upon a time"}, {"role": "assistant", "content": "there was a cat"},
+                  {"role": "user", "content": "then?"}]]
 
 
 def write_json(path, obj, compact=False):
@@ -209,6 +213,8 @@ def causal_fixture(name, config, dtype, tok, seed, gen=None, shard=None):
                 "logits": short(logits.flatten().tolist())}
     if tok is not None:
         expected["tokenizer"] = tokenizer_ids(d, TEXTS)
+        if tok.chat_template:
+            expected["chat"] = [{"messages": m, **c} for m, c in zip(CONVERSATIONS, chat_ids(d, CONVERSATIONS))]
     write_json(os.path.join(d, "expected.json"), expected, compact=True)
     return d, logits
 

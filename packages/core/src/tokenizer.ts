@@ -9,7 +9,11 @@
  * ```
  */
 export interface Tokenizer {
-  /** Token ids of `text`; with `bos: true` the beginning-of-sequence id is prepended (when the vocabulary has one). */
+  /**
+   * Token ids of `text`; with `bos: true` the special tokens the tokenizer adds to a text of its own
+   * (BOS for llama2.c and Llama-style Hugging Face folders; for a Hugging Face folder, what its
+   * post-processor adds, as transformers' `tokenizer(text)` — nothing for GPT-2 or Qwen).
+   */
   encode(text: string, opts?: { bos?: boolean }): number[];
   /** Text of `ids`; special tokens such as BOS/EOS are dropped. */
   decode(ids: readonly number[]): string;

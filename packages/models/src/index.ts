@@ -34,7 +34,7 @@ export { weightSource } from './weights.js';
 export type { HostTensor, WeightSource } from './weights.js';
 // Hugging Face folders, safetensors and GPT-2.
 export { readHfFolder, nodeFolderIO, hfTokenizer, jinjaChatFormat, chatTemplateText, specialTokenText, tokenIdList } from './hf/index.js';
-export type { HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions, JsonObject } from './hf/index.js';
+export type { BosRule, HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions, JsonObject } from './hf/index.js';
 export {
   parseSafetensors,
   serializeSafetensors,

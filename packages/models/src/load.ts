@@ -7,6 +7,7 @@ import type { CausalLM, ChatFormat, Tokenizer } from '@agon/core';
 import { buildArchitecture } from './architectures.js';
 import { DecoderModel } from './arch/decoder.js';
 import { nodeFolderIO, readHfFolder, type FolderIO } from './hf/folder.js';
+import type { BosRule } from './hf/tokenizer.js';
 import { parseLlama2cCheckpoint } from './llama2c/checkpoint.js';
 import { parseLlama2cTokenizer } from './llama2c/tokenizer.js';
 
@@ -34,6 +35,12 @@ export interface LoadModelOptions {
   tokenizer?: string;
   /** File access (default: Node's fs). */
   io?: FolderIO;
+  /**
+   * What a Hugging Face tokenizer's `encode(text, { bos: true })` adds: `'folder'` (default, what
+   * transformers' `tokenizer(text)` adds) or `'always'` (the bos_token). See {@link BosRule}.
+   * llama2.c tokenizers always add BOS, as run.c does.
+   */
+  bos?: BosRule;
 }
 
 /**
@@ -89,7 +96,7 @@ export async function loadModel(pathOrDir: string, opts: LoadModelOptions = {}):
   if (!(await io.exists(join(pathOrDir, 'config.json')))) {
     throw new Error(`${pathOrDir}: neither a llama2.c checkpoint file nor a Hugging Face folder with config.json`);
   }
-  const hf = await readHfFolder(pathOrDir, io);
+  const hf = await readHfFolder(pathOrDir, io, opts.bos ? { bos: opts.bos } : {});
   let tokenizer: Tokenizer | undefined = hf.tokenizer;
   if (!tokenizer || opts.tokenizer) {
     const vocab = hf.config['vocab_size'];

@@ -11,7 +11,7 @@ import { readShardedSafetensors, safetensorsWeightSource } from '../safetensors/
 import type { WeightSource } from '../weights.js';
 import { chatTemplateText, jinjaChatFormat } from './chat.js';
 import { specialTokenText, tokenIdList, type JsonObject } from './special-tokens.js';
-import { hfTokenizer, type HfTokenizer } from './tokenizer.js';
+import { hfTokenizer, type BosRule, type HfTokenizer } from './tokenizer.js';
 
 /**
  * File access used by {@link readHfFolder}; injected so tests and other runtimes can supply their own.
@@ -87,7 +87,8 @@ async function readJson(io: FolderIO, path: string): Promise<JsonObject> {
 /**
  * Read a Hugging Face model folder: `config.json`; `model.safetensors` or
  * `model.safetensors.index.json` + shards (F32/F16/BF16 → float32); `tokenizer.json` +
- * `tokenizer_config.json`; the chat template; eos ids from `generation_config.json`.
+ * `tokenizer_config.json`; the chat template; eos ids from `generation_config.json`. `opts.bos`
+ * chooses what the tokenizer's `encode(text, { bos: true })` adds (see {@link BosRule}).
  *
  * @throws Error naming the file and field when something is missing or malformed.
  * @example
@@ -97,7 +98,7 @@ async function readJson(io: FolderIO, path: string): Promise<JsonObject> {
  * const prompt = hf.chat?.render([{ role: 'user', content: 'hi' }], { addGenerationPrompt: true });
  * ```
  */
-export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO): Promise<HfFolder> {
+export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO, opts: { bos?: BosRule } = {}): Promise<HfFolder> {
   const configFile = join(dir, 'config.json');
   if (!(await io.exists(configFile))) throw new Error(`${dir}: not a Hugging Face model folder (config.json not found)`);
   const config = await readJson(io, configFile);
@@ -132,6 +133,7 @@ export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO): Pr
       configFile: tokConfigFile,
       vocabSize: typeof vocab === 'number' ? vocab : undefined,
       eosId: eosIds[0],
+      ...(opts.bos ? { bos: opts.bos } : {}),
     });
     if (eosIds.length === 0) eosIds = [tokenizer.eosId];
   }

@@ -2,4 +2,4 @@
 export { chatTemplateText, jinjaChatFormat } from './chat.js';
 export { nodeFolderIO, readHfFolder, type FolderIO, type HfFolder } from './folder.js';
 export { specialTokenText, tokenIdList, type JsonObject } from './special-tokens.js';
-export { hfTokenizer, type HfTokenizer, type HfTokenizerOptions } from './tokenizer.js';
+export { hfTokenizer, type BosRule, type HfTokenizer, type HfTokenizerOptions } from './tokenizer.js';

@@ -1,7 +1,9 @@
 /**
  * `tokenizer.json` (+ `tokenizer_config.json`) through `@huggingface/tokenizers`, as a core
- * {@link Tokenizer}. BOS is added by `encode(text, { bos: true })`, not by the file's
- * post-processor, so every tokenizer behaves the same way whatever its template says.
+ * {@link Tokenizer}. `encode(text, { bos: true })` adds what the folder itself adds to one text —
+ * its tokenizer.json post-processor, as transformers' `tokenizer(text)` does (BOS for Llama-style
+ * folders, nothing for GPT-2 and Qwen) — or, with the `'always'` rule, the `bos_token` whenever
+ * the tokenizer has one.
  */
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { Tokenizer } from '@agon/core';
@@ -24,7 +26,25 @@ export interface HfTokenizerOptions {
   vocabSize?: number;
   /** End-of-sequence id (e.g. from generation_config.json); default: `eos_token` of tokenizer_config.json. */
   eosId?: number;
+  /** What `encode(text, { bos: true })` adds; see {@link BosRule}. Default `'folder'`. */
+  bos?: BosRule;
 }
+
+/**
+ * What `encode(text, { bos: true })` adds to a text.
+ * - `'folder'` (default): the special tokens tokenizer.json's post-processor adds to a single text,
+ *   exactly as transformers' `tokenizer(text)` (transformers 5 writes that post-processor from
+ *   `add_bos_token` / `add_eos_token` when it saves a tokenizer; a folder whose post-processor is
+ *   null gets nothing, as in transformers 5).
+ * - `'always'`: the `bos_token` id, whenever tokenizer_config.json names one (agon's earlier rule:
+ *   it puts `<|endoftext|>` before GPT-2 prompts, which transformers does not).
+ *
+ * @example
+ * ```ts
+ * const rule: BosRule = 'always';
+ * ```
+ */
+export type BosRule = 'folder' | 'always';
 
 /**
  * A core {@link Tokenizer} over a Hugging Face `tokenizer.json`, plus the token ⇄ id lookups.
@@ -32,6 +52,7 @@ export interface HfTokenizerOptions {
  * @example
  * ```ts
  * const tok = hfTokenizer(tokenizerJson, tokenizerConfigJson, { file: 'tokenizer.json' });
+ * tok.encode('hello', { bos: true }); // as transformers' tokenizer('hello').input_ids
  * tok.decode(tok.encode('hello', { bos: true })); // 'hello'
  * ```
  */
@@ -55,6 +76,8 @@ export interface HfTokenizer extends Tokenizer {
  */
 export function hfTokenizer(tokenizerJson: JsonObject, tokenizerConfig: JsonObject, opts: HfTokenizerOptions): HfTokenizer {
   const configFile = opts.configFile ?? 'tokenizer_config.json';
+  const rule = opts.bos ?? 'folder';
+  if (rule !== 'folder' && rule !== 'always') throw new Error(`hfTokenizer: option 'bos' must be 'folder' or 'always', got ${JSON.stringify(rule)}`);
   let impl: HfTokenizerImpl;
   try {
     impl = new HfTokenizerImpl(tokenizerJson, tokenizerConfig);
@@ -86,6 +109,7 @@ export function hfTokenizer(tokenizerJson: JsonObject, tokenizerConfig: JsonObje
     eosId,
     vocabSize,
     encode(text, o) {
+      if (o?.bos && rule === 'folder') return impl.encode(text, { add_special_tokens: true }).ids;
       const ids = impl.encode(text, { add_special_tokens: false }).ids;
       return o?.bos && bosId !== undefined ? [bosId, ...ids] : ids;
     },
