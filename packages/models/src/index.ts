@@ -25,7 +25,7 @@ export type { Llama2cCheckpoint } from './llama2c/checkpoint.js';
 export { parseLlama2cTokenizer, Llama2cTokenizer } from './llama2c/tokenizer.js';
 export { convertLlama2cToHf } from './llama2c/convert.js';
 export { saveHfFolder, hfFolderFiles } from './save.js';
-export { copyTokenizerFiles, tokenizerFiles, LLAMA2C_GENERATION_CONFIG } from './tokenizer-files.js';
+export { tokenizerFiles, LLAMA2C_GENERATION_CONFIG } from './tokenizer-files.js';
 export type { SourceFiles } from './tokenizer-files.js';
 export type { SaveHfOptions } from './save.js';
 export { isHfExportable } from './hf-exportable.js';

@@ -5,7 +5,6 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from './safetensors/atomic.js';
 
 /** What generation_config.json says for a llama2.c model: stories end at BOS as well as EOS, where run.c stops. */
 export const LLAMA2C_GENERATION_CONFIG = { bos_token_id: 1, eos_token_id: [1, 2] } as const;
@@ -65,22 +64,4 @@ export async function tokenizerFiles(source: string): Promise<SourceFiles> {
     tokenIds = Object.fromEntries(TOKEN_ID_FIELDS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
   }
   return { files, tokenIds };
-}
-
-/**
- * Writes into `dir` the files {@link tokenizerFiles} lists for `source`, and its special token ids
- * into `dir/config.json`, which must exist.
- *
- * @example
- * ```ts
- * await saveHfFolder(model, 'out/m');
- * await copyTokenizerFiles('models/SmolLM2-135M', 'out/m');
- * ```
- */
-export async function copyTokenizerFiles(source: string, dir: string): Promise<void> {
-  const { files, tokenIds } = await tokenizerFiles(source);
-  for (const [name, data] of files) await writeFileAtomic(join(dir, name), data);
-  const file = join(dir, 'config.json');
-  const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  await writeFileAtomic(file, `${JSON.stringify({ ...config, ...tokenIds }, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { copyTokenizerFiles, LoraModel, saveHfFolder } from '@agon/models';
+import { LoraModel, saveHfFolder, tokenizerFiles } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { parseFlags } from '../args.js';
 import { loadForCommand } from '../load.js';
@@ -68,8 +68,8 @@ export async function runConvert(args: readonly string[], io: CliIO): Promise<nu
   // Written beside the destination, then renamed: no half-written folder under --out.
   const tmp = await mkdtemp(join(dirname(out), `.${basename(out)}.tmp-`));
   try {
-    await saveHfFolder(model, tmp, { dtype: dtype as (typeof DTYPES)[number] });
-    await copyTokenizerFiles(loaded.modelPath, tmp);
+    const { files, tokenIds } = await tokenizerFiles(loaded.modelPath);
+    await saveHfFolder(model, tmp, { dtype: dtype as (typeof DTYPES)[number], files: Object.fromEntries(files), configFields: tokenIds });
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);
   } catch (e) {
