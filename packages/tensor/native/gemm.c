@@ -16,6 +16,7 @@
 #define KC 256  /* depth of a packed block */
 #define MC 64   /* rows of a packed A block */
 #define NC 256  /* columns of a packed B block */
+#define SMALL_NC 512 /* columns of C one few-rows pass keeps in L1 */
 
 /* Floats of scratch gemm_f32 needs: packed A block, packed B block and one edge tile. */
 EXPORT("gemm_scratch_floats") int gemm_scratch_floats(void) { return MC * KC + KC * NC + MR * NR; }
@@ -109,24 +110,24 @@ static void micro(int kc, const float *pa, const float *pb, float *c, int ldc, i
  */
 static void gemm_small(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int rsb, int csb, float *c) {
   if (csb == 1) {
+    /* c row += a[i,p] · B row p, over column blocks of SMALL_NC so the C block stays in L1 while
+       B is read row by row, sequentially. */
     for (int i = 0; i < m; i++) {
       float *ci = c + i * n;
-      int j = 0;
-      for (; j + 8 <= n; j += 8) {
-        v128_t s0 = wasm_f32x4_splat(0), s1 = s0;
+      for (int j0 = 0; j0 < n; j0 += SMALL_NC) {
+        int j1 = n - j0 < SMALL_NC ? n : j0 + SMALL_NC;
+        for (int j = j0; j < j1; j++) ci[j] = 0.0f;
         for (int p = 0; p < k; p++) {
-          v128_t av = wasm_f32x4_splat(a[i * rsa + p * csa]);
-          const float *bp = b + p * rsb + j;
-          s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(av, wasm_v128_load(bp)));
-          s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(av, wasm_v128_load(bp + 4)));
+          float as = a[i * rsa + p * csa];
+          v128_t av = wasm_f32x4_splat(as);
+          const float *bp = b + p * rsb;
+          int j = j0;
+          for (; j + 8 <= j1; j += 8) {
+            wasm_v128_store(ci + j, wasm_f32x4_add(wasm_v128_load(ci + j), wasm_f32x4_mul(av, wasm_v128_load(bp + j))));
+            wasm_v128_store(ci + j + 4, wasm_f32x4_add(wasm_v128_load(ci + j + 4), wasm_f32x4_mul(av, wasm_v128_load(bp + j + 4))));
+          }
+          for (; j < j1; j++) ci[j] += as * bp[j];
         }
-        wasm_v128_store(ci + j, s0);
-        wasm_v128_store(ci + j + 4, s1);
-      }
-      for (; j < n; j++) {
-        float s = 0;
-        for (int p = 0; p < k; p++) s += a[i * rsa + p * csa] * b[p * rsb + j];
-        ci[j] = s;
       }
     }
     return;

@@ -125,6 +125,7 @@ await describeEachBackend('matMul forms', (backend) => {
     it(`${tag} past every block size, 70×300·300×270: forward`, () => formCase(backend, form([], [], 70, 300, 270, ta, tb), 60, false));
   }
   it('one row against a wide B (decode-like, 1×40·40×1000, Bᵀ): forward', () => formCase(backend, form([], [], 1, 40, 1000, false, true), 70, false));
+  it('two rows against a wide B, columns past two L1 blocks (2×30·30×1100): forward', () => formCase(backend, form([], [], 2, 30, 1100, false, false), 75, false));
   it('three rows, K not a multiple of 8 (3×37·37×19): forward and gradients', () => formCase(backend, form([], [], 3, 37, 19, false, true), 80, true));
   if (backend === 'wasm') wasmOnlyCases();
 });
