@@ -122,10 +122,10 @@ describe('agon eval', () => {
   it.each([
     [['--game', 'arithmetic'], 'agon: eval: --model PATH (or --adapter DIR) is required'],
     [['--model', 'x', '--game', 'lsp'], "agon: eval: game 'lsp' has no exact verifier"],
-    [['--model', 'x', '--game', 'chess'], 'agon: eval: --game/--options: field game.name: unknown game "chess"'],
-    [['--model', 'x', '--game', 'arithmetic', '--options', '{"digits":0}'], 'agon: eval: config: field game.options: arithmetic: option digits must be an integer in 1..30, got 0'],
-    [['--model', 'x', '--game', 'arithmetic', '--options', '{"digitz":2}'], "agon: eval: config: field game.options: arithmetic: unknown option 'digitz'; options: digits, ops, maxChars"],
-    [['--model', 'x', '--game', 'arithmetic', '--options', '{"ops":"+"}'], 'agon: eval: config: field game.options: arithmetic: option ops must be a non-empty list'],
+    [['--model', 'x', '--game', 'chess'], 'agon: eval: --game: unknown game "chess"; expected one of arithmetic, sort, reverse, lsp'],
+    [['--model', 'x', '--game', 'arithmetic', '--options', '{"digits":0}'], 'agon: eval: --options: arithmetic: option digits must be an integer in 1..30, got 0'],
+    [['--model', 'x', '--game', 'arithmetic', '--options', '{"digitz":2}'], "agon: eval: --options: arithmetic: unknown option 'digitz'; options: digits, ops, maxChars"],
+    [['--model', 'x', '--game', 'arithmetic', '--options', '{"ops":"+"}'], 'agon: eval: --options: arithmetic: option ops must be a non-empty list'],
     [['--model', 'x', '--game', 'arithmetic', '--size', '-3'], "agon: eval: --size must be an integer >= 1, got '-3'"],
   ])('%j is a one-line error', async (args, message) => {
     const io = capture();

@@ -16,3 +16,5 @@ export { arithmeticGame } from './arithmetic-game.js';
 export type { ArithmeticOp, ArithmeticQuery, ArithmeticGameOptions } from './arithmetic-game.js';
 export { sortGame, reverseGame } from './list-games.js';
 export type { ListGameOptions } from './list-games.js';
+export { GAME_NAMES, gameByName } from './registry.js';
+export type { GameName } from './registry.js';

@@ -24,4 +24,6 @@ export type { SelfJudgeOptions } from './rewards/self-judge.js';
 export { remoteReward, RemoteRewardStopped } from './rewards/remote.js';
 export type { RemoteRetry, RemoteRewardOptions } from './rewards/remote.js';
 export { weightedSum, clip, withDefault } from './rewards/combinators.js';
+export { REWARD_NAMES, rewardByName } from './rewards/registry.js';
+export type { RewardName, RewardContext } from './rewards/registry.js';
 export type { WeightedReward } from './rewards/combinators.js';

@@ -3,41 +3,7 @@
  * only {@link TrainConfig} (every default filled in). Each field says its default and its effect.
  */
 import { z } from 'zod';
-
-/** Names of the built-in games a config may pick (see `@agon/game`). */
-export const GAME_NAMES = ['arithmetic', 'sort', 'reverse', 'lsp'] as const;
-
-const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
-const posInt = () => z.number().int().min(1);
-
-const gameSchema = z
-  .object({
-    /** Which built-in game: `arithmetic`, `sort`, `reverse` (verifiable, exact reward) or `lsp` (open-ended). No default. */
-    name: z.enum(GAME_NAMES, { error: (i) => `unknown game ${JSON.stringify(i.input)}; expected one of ${GAME_NAMES.join(', ')}` }),
-    /** Options of the game's factory (e.g. `{ "digits": 2, "ops": ["+"] }` for arithmetic). Default `{}`. */
-    options: z.record(z.string(), z.unknown()).default({}),
-    /**
-     * Replaces the game's challenger prompt with one user turn of this text (same parsing, solver
-     * prompt and verifier). For small models whose context cannot hold the long LSP prompt. Default: the game's own.
-     */
-    challengerPrompt: z.string().min(1).optional(),
-  })
-  .strict();
-
-const rewardSchema = z.discriminatedUnion('type', [
-  /** The game's exact verifier (verifiable games only). */
-  z.object({ type: z.literal('verifier'), weight: finite().default(1) }).strict(),
-  /** A reward served over HTTP (`remoteReward` of `@agon/objectives`). */
-  z.object({ type: z.literal('remote'), url: z.url(), timeoutMs: posInt().optional(), weight: finite().default(1) }).strict(),
-  /**
-   * A reward model folder. A `*ForSequenceClassification` checkpoint (a reward-model head) scores with
-   * its logit `label` (default 0); any other causal LM scores by the mean per-token log-prob it gives
-   * the answer after the query (see `likelihoodScorer`), reading at most `maxTokens` (default 512).
-   */
-  z
-    .object({ type: z.literal('model'), path: z.string().min(1), weight: finite().default(1), label: z.number().int().min(0).optional(), maxTokens: posInt().default(512) })
-    .strict(),
-]);
+import { finite, gameSchema, posInt, rewardSchema } from './config-plugins.js';
 
 const samplingSchema = z
   .object({
@@ -174,7 +140,7 @@ export const trainConfigSchema = z
       .strict()
       .nullable()
       .default(null),
-    /** Rewards R(q, a), summed with their weights. Default: the game's verifier (verifiable games); required for `lsp`. */
+    /** Rewards R(q, a), summed with their weights: built-ins by `type`, your own by `module`. Default: the game's verifier (verifiable games); required for `lsp`. */
     rewards: z.array(rewardSchema).optional(),
     /**
      * LSP self-reward R_Q from the reference model, scaled by `weight` (w). `judge`: `prompt` = the

@@ -6,7 +6,7 @@
  */
 export { train } from './train.js';
 export type { TrainResult } from './train.js';
-export { trainConfigSchema, parseTrainConfig, GAME_NAMES } from './config.js';
+export { trainConfigSchema, parseTrainConfig } from './config.js';
 export type { TrainConfig, TrainConfigInput } from './config.js';
 export type { TrainDeps, RunOptions, TrainPieces, Logger } from './deps.js';
 export type { RunIO } from './io/run-io.js';
@@ -15,6 +15,7 @@ export { DEFAULT_MODEL, modelPath } from './model-path.js';
 export { plainChat, promptFormat, promptBos, promptIds, solverPromptIds, challengerPromptIds } from './prompt.js';
 export type { PromptFormat } from './prompt.js';
 export { gameFromConfig, isVerifiable } from './pieces/game.js';
+export { loadGameModule, loadRewardModule } from './plugins.js';
 export { fixedPromptSet } from './pieces/queries.js';
 export type { Evaluator } from './pieces/evaluator.js';
 export type { Exporter } from './pieces/exporter.js';

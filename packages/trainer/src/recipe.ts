@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from './config.js';
+import { modulePath } from './plugins.js';
 
 /**
  * The recipes folder shipped with `@agon/trainer` (the repository's root `recipes/` links to it).
@@ -21,8 +22,8 @@ export const RECIPES_DIR: string = fileURLToPath(new URL('../recipes', import.me
 
 /**
  * Reads and validates a recipe: a path to a JSON file, or a name in {@link RECIPES_DIR}
- * (`default` → recipes/default.json). Returns the raw JSON (for overrides before validation) and
- * the file it came from; throws a clear error when the file is missing, not JSON, or invalid.
+ * (`default` → recipes/default.json). Returns the raw JSON (for overrides before validation; the
+ * `module` paths of plug-ins made absolute, relative to the recipe file) and the file it came from; throws a clear error when the file is missing, not JSON, or invalid.
  *
  * @example
  * ```ts
@@ -47,5 +48,15 @@ export async function loadRecipe(nameOrPath: string): Promise<{ raw: Record<stri
     throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: expected a JSON object at the top level`);
-  return { raw: raw as Record<string, unknown>, config: parseTrainConfig(raw, file), file };
+  const resolved = withModulePaths(raw as Record<string, unknown>, dirname(file));
+  return { raw: resolved, config: parseTrainConfig(resolved, file), file };
+}
+
+/** The recipe with its plug-in modules' relative paths made absolute (relative to the recipe's folder). */
+function withModulePaths(raw: Record<string, unknown>, base: string): Record<string, unknown> {
+  const fix = (entry: unknown) =>
+    typeof entry === 'object' && entry !== null && typeof (entry as { module?: unknown }).module === 'string'
+      ? { ...entry, module: modulePath((entry as { module: string }).module, base) }
+      : entry;
+  return { ...raw, ...('game' in raw ? { game: fix(raw.game) } : {}), ...(Array.isArray(raw.rewards) ? { rewards: raw.rewards.map(fix) } : {}) };
 }

@@ -43,7 +43,7 @@ export async function resolveRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>): P
 }
 
 async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owned): Promise<ResolvedRun<Q>> {
-  const game = pieces.game ?? (gameFromConfig(cfg.game) as Game<Q>);
+  const game = pieces.game ?? ((await gameFromConfig(cfg.game)) as Game<Q>);
   if (!pieces.reward) checkRewards(cfg, game); // before any model loads
   const policy = await buildPolicy(cfg, pieces.policy, owned);
   const { model, format } = policy;

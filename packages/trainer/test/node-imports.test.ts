@@ -1,11 +1,11 @@
-// The trainer's core runs in browsers too: only the Node run IO, recipe loading and model-path
+// The trainer's core runs in browsers too: only the Node run IO, recipes and their plug-in modules, and model-path
 // resolution may import Node's modules; everything else reaches storage through RunIO.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
-const ALLOWED = new Set(['io/node-run-io.ts', 'recipe.ts', 'model-path.ts']);
+const ALLOWED = new Set(['io/node-run-io.ts', 'recipe.ts', 'plugins.ts', 'model-path.ts']);
 
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];

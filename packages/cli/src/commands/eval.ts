@@ -3,7 +3,8 @@
  * verifier, the game's seeded eval set) — the same measurement `agon train` prints before and after.
  */
 import { createSampler } from '@agon/models';
-import { evaluate, gameFromConfig, GAME_NAMES, heldOutSet, isVerifiable, modelPath, parseTrainConfig, promptFormat } from '@agon/trainer';
+import { GAME_NAMES, gameByName } from '@agon/game';
+import { evaluate, heldOutSet, isVerifiable, modelPath, promptFormat } from '@agon/trainer';
 import { numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
 import { loadForCommand } from '../load.js';
@@ -66,11 +67,12 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
       throw new UsageError(`eval: --options must be a JSON object, got '${f.options}'`);
     }
   }
+  if (!(GAME_NAMES as readonly string[]).includes(f.game)) throw new UsageError(`eval: --game: unknown game ${JSON.stringify(f.game)}; expected one of ${GAME_NAMES.join(', ')}`);
   let game;
   try {
-    game = gameFromConfig(parseTrainConfig({ game: { name: f.game, options } }, '--game/--options').game);
+    game = gameByName(f.game, options as object);
   } catch (e) {
-    throw new UsageError(`eval: ${firstLine(e)}`);
+    throw new UsageError(`eval: --options: ${firstLine(e)}`);
   }
   if (!isVerifiable(game)) throw new UsageError(`eval: game '${f.game}' has no exact verifier; pick one of ${GAME_NAMES.filter((g) => g !== 'lsp').join(', ')}`);
   await startBackend('eval', typeof f.backend === 'string' ? f.backend : 'auto', io);

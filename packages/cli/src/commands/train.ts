@@ -83,7 +83,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
       const parsed = parseTrainConfig(config, source);
       // The game factory's errors start 'config: field game.options: …'; name the recipe instead.
       try {
-        gameFromConfig(parsed.game);
+        await gameFromConfig(parsed.game);
       } catch (e) {
         throw new Error(`${source}: ${firstLine(e).replace(/^config: /, '')}`);
       }

@@ -1,23 +1,28 @@
 /** The game piece: a built-in game from the config, and what the trainer asks of any game. */
 import type { Game } from '@agon/core';
-import { arithmeticGame, lspGame, reverseGame, sortGame, type VerifiableGame } from '@agon/game';
+import { gameByName, type VerifiableGame } from '@agon/game';
 import type { TrainConfig } from '../config.js';
+import { loadGameModule } from '../plugins.js';
 
 /**
- * A built-in game from its config entry; the factory's own checks become errors naming the field.
+ * The game of a config entry: a built-in by `name` (from `@agon/game`'s registry) or a module's
+ * own; the factory's checks become errors naming the field.
  *
  * @example
  * ```ts
- * const game = gameFromConfig({ name: 'arithmetic', options: { digits: 2 } });
+ * const game = await gameFromConfig({ name: 'arithmetic', options: { digits: 2 } });
  * ```
  */
-export function gameFromConfig(g: TrainConfig['game']): Game<unknown> {
+export async function gameFromConfig(g: TrainConfig['game']): Promise<Game<unknown>> {
   let game: Game<unknown>;
-  try {
-    const o = g.options as never;
-    game = g.name === 'arithmetic' ? arithmeticGame(o) : g.name === 'sort' ? sortGame(o) : g.name === 'reverse' ? reverseGame(o) : lspGame(o);
-  } catch (e) {
-    throw new Error(`config: field game.options: ${(e as Error).message}`);
+  if (g.module !== undefined) {
+    game = await loadGameModule(g.module, g.options);
+  } else {
+    try {
+      game = gameByName(g.name ?? '', g.options);
+    } catch (e) {
+      throw new Error(`config: field game.options: ${(e as Error).message}`);
+    }
   }
   if (g.challengerPrompt) {
     const text = g.challengerPrompt;

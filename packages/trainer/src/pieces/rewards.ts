@@ -1,11 +1,11 @@
 /** The reward piece: R(q, a) from the config's list of rewards, summed with their weights. */
 import type { Game, RewardFn, Scorer } from '@agon/core';
-import type { VerifiableGame } from '@agon/game';
 import { loadModel, loadRewardModel } from '@agon/models';
-import { remoteReward, scorerReward, weightedSum } from '@agon/objectives';
+import { rewardByName, weightedSum, type Verifier } from '@agon/objectives';
 import type { TrainConfig } from '../config.js';
 import { likelihoodScorer } from '../likelihood-scorer.js';
 import { isSequenceClassifier } from '../model-path.js';
+import { loadRewardModule } from '../plugins.js';
 import { isVerifiable, queryText } from './game.js';
 import type { Owned } from './owned.js';
 
@@ -40,29 +40,32 @@ export function checkRewards<Q>(cfg: TrainConfig, game: Game<Q>): void {
 export async function buildReward<Q>(cfg: TrainConfig, game: Game<Q>, owned: Owned): Promise<RewardFn<Q>> {
   checkRewards(cfg, game);
   const parts: { reward: RewardFn<Q>; weight: number }[] = [];
+  const text = (q: Q) => queryText(game, q);
   for (const r of cfg.rewards ?? [{ type: 'verifier' as const, weight: 1 }]) {
-    if (r.type === 'verifier') {
-      const v = game as unknown as VerifiableGame<Q>;
-      parts.push({ reward: async (batch) => batch.map((x) => v.verify(x.query, x.answer)), weight: r.weight });
-    } else if (r.type === 'remote') {
-      parts.push({ reward: remoteReward<Q>({ url: r.url, ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}) }), weight: r.weight });
+    if (r.type === 'module') {
+      parts.push({ reward: await loadRewardModule<Q>(r.module, r.options), weight: r.weight });
+    } else if (r.type === 'model') {
+      parts.push({ reward: rewardByName<Q>('model', {}, { scorer: await loadScorer(r, cfg.microBatchSize, owned), queryText: text }), weight: r.weight });
     } else {
-      let scorer: Scorer;
-      try {
-        if (await isSequenceClassifier(r.path)) {
-          const rm = await loadRewardModel(r.path, { microBatchSize: cfg.microBatchSize, ...(r.label !== undefined ? { label: r.label } : {}) });
-          owned.push(rm);
-          scorer = rm;
-        } else {
-          const rm = await loadModel(r.path);
-          owned.push(rm.model);
-          scorer = likelihoodScorer(rm, { maxTokens: r.maxTokens });
-        }
-      } catch (e) {
-        throw new Error(`config: field rewards[].path: ${(e as Error).message.split('\n')[0]}`);
-      }
-      parts.push({ reward: scorerReward<Q>(scorer, { queryText: (q) => queryText(game, q) }), weight: r.weight });
+      const { type, weight, ...options } = r;
+      parts.push({ reward: rewardByName<Q>(type, options, { game: game as Partial<Verifier<Q>>, queryText: text }), weight });
     }
   }
   return parts.length === 1 && parts[0].weight === 1 ? parts[0].reward : weightedSum(parts);
+}
+
+/** The scorer of a `model` reward: a sequence-classification head, or a causal LM's likelihood. */
+async function loadScorer(r: { path: string; label?: number; maxTokens: number }, microBatchSize: number, owned: Owned): Promise<Scorer> {
+  try {
+    if (await isSequenceClassifier(r.path)) {
+      const rm = await loadRewardModel(r.path, { microBatchSize, ...(r.label !== undefined ? { label: r.label } : {}) });
+      owned.push(rm);
+      return rm;
+    }
+    const rm = await loadModel(r.path);
+    owned.push(rm.model);
+    return likelihoodScorer(rm, { maxTokens: r.maxTokens });
+  } catch (e) {
+    throw new Error(`config: field rewards[].path: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
