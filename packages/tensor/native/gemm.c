@@ -21,15 +21,34 @@
 /* Floats of scratch gemm_f32 needs: packed A block, packed B block and one edge tile. */
 EXPORT("gemm_scratch_floats") int gemm_scratch_floats(void) { return MC * KC + KC * NC + MR * NR; }
 
+/*
+ * Four k-steps of four rows, transposed in registers: src rows r (stride ld) hold k..k+3;
+ * dst[q*dstride + r] = src[r*ld + q] for q, r in 0..3.
+ */
+static inline void transpose4(const float *src, int ld, float *dst, int dstride) {
+  v128_t r0 = wasm_v128_load(src), r1 = wasm_v128_load(src + ld);
+  v128_t r2 = wasm_v128_load(src + 2 * ld), r3 = wasm_v128_load(src + 3 * ld);
+  v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(dst, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+  wasm_v128_store(dst + dstride, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+  wasm_v128_store(dst + 2 * dstride, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+  wasm_v128_store(dst + 3 * dstride, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 /* Packs A[i0:i0+mc, p0:p0+kc] as ceil(mc/MR) panels, each kc columns of MR rows (zero-padded). */
 static void pack_a(const float *a, int rsa, int csa, int mc, int kc, float *dst) {
   for (int i = 0; i < mc; i += MR) {
     int rows = mc - i < MR ? mc - i : MR;
     const float *src = a + i * rsa;
     if (csa == 1 && rows == MR) {
-      const float *r0 = src, *r1 = src + rsa, *r2 = src + 2 * rsa, *r3 = src + 3 * rsa;
-      for (int k = 0; k < kc; k++) {
-        dst[0] = r0[k]; dst[1] = r1[k]; dst[2] = r2[k]; dst[3] = r3[k];
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        transpose4(src + k, rsa, dst, MR);
+        dst += 4 * MR;
+      }
+      for (; k < kc; k++) {
+        for (int r = 0; r < MR; r++) dst[r] = src[r * rsa + k];
         dst += MR;
       }
     } else if (rsa == 1 && rows == MR) {
@@ -59,7 +78,13 @@ static void pack_b(const float *b, int rsb, int csb, int kc, int nc, float *dst)
         dst += NR;
       }
     } else if (rsb == 1 && cols == NR) {
-      for (int k = 0; k < kc; k++) {
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        transpose4(src + k, csb, dst, NR);
+        transpose4(src + 4 * csb + k, csb, dst + 4, NR);
+        dst += 4 * NR;
+      }
+      for (; k < kc; k++) {
         for (int c = 0; c < NR; c++) dst[c] = src[c * csb + k];
         dst += NR;
       }
