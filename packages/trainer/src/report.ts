@@ -3,7 +3,9 @@
  * server), so it opens from disk anywhere, including in a CI artifact viewer.
  */
 import type { RunIO } from './io/run-io.js';
-import { readMetrics, type MetricsLine } from './run-folder.js';
+import type { SampleRow } from '@agon/core';
+import { esc, renderGame } from './report-game.js';
+import { readMetrics, readSamples, type MetricsLine } from './run-folder.js';
 
 /** One curve: a name and (step, value) points; missing values are gaps. */
 interface Series {
@@ -12,8 +14,6 @@ interface Series {
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ENTITIES[c] ?? c);
 
 function tick(x: number): string {
   if (x === 0) return '0';
@@ -78,14 +78,15 @@ export interface ReportInfo {
 }
 
 /**
- * The report's HTML for `lines` (pure: no IO).
+ * The report's HTML for `lines` and, when given, the game's `samples` (pure: no IO).
  *
  * @example
  * ```ts
- * const html = renderReport(await readMetrics(nodeRunIO('runs/a')), { title: 'run a', summary: { steps: 10 } });
+ * const io = nodeRunIO('runs/a');
+ * const html = renderReport(await readMetrics(io), { title: 'run a', summary: { steps: 10 } }, await readSamples(io));
  * ```
  */
-export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): string {
+export function renderReport(lines: readonly MetricsLine[], info: ReportInfo, samples: readonly SampleRow[] = []): string {
   const evalSeries = series(lines, 'eval/accuracy', 'held-out accuracy');
   if (info.summary.eval) {
     evalSeries.points.unshift([0, info.summary.eval.before]);
@@ -111,13 +112,13 @@ export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): s
   const warnings = (s.warnings ?? []).map((w) => `<li>${esc(w)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(info.title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}main{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #ddd;padding:6px;background:#fff}figcaption{font-weight:600;margin-bottom:4px}li{color:#a40}</style>
-</head><body><h1>${esc(info.title)}</h1><p>${facts.map(esc).join(' · ')}</p>${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}<main>${charts.join('\n')}</main></body></html>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}main{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #ddd;padding:6px;background:#fff}figcaption{font-weight:600;margin-bottom:4px}li{color:#a40}.group{margin:8px 0;max-width:940px}.q{margin:4px 0}.meta{color:#666}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}td.ans{white-space:pre-wrap;max-width:700px}</style>
+</head><body><h1>${esc(info.title)}</h1><p>${facts.map(esc).join(' · ')}</p>${warnings ? `<h2>Warnings</h2><ul>${warnings}</ul>` : ''}<main>${charts.join('\n')}</main>${renderGame(samples)}</body></html>
 `;
 }
 
 /**
- * Writes report.html of the run folder from its metrics.jsonl, atomically.
+ * Writes report.html of the run folder from its metrics.jsonl and samples.jsonl, atomically.
  *
  * @example
  * ```ts
@@ -125,5 +126,5 @@ export function renderReport(lines: readonly MetricsLine[], info: ReportInfo): s
  * ```
  */
 export async function writeReport(io: RunIO, info: ReportInfo): Promise<void> {
-  await io.writeAtomic('report.html', renderReport(await readMetrics(io), info));
+  await io.writeAtomic('report.html', renderReport(await readMetrics(io), info, await readSamples(io)));
 }

@@ -1,5 +1,6 @@
 // Loud diagnostics and the progress output, on hand-made metric histories.
 import { diagnose, renderReport } from '@agon/trainer';
+import { renderGame, shownSteps } from '../src/report-game.js';
 import { progressReporter } from '../src/progress.js';
 
 const T = { window: 3, invalidQueries: 0.5, truncated: 0.5 };
@@ -89,5 +90,36 @@ describe('renderReport', () => {
     expect(html.match(/<svg/g)).toHaveLength(8);
     expect(html).toContain('KL to the reference');
     expect(html).toContain('<figcaption>Policy entropy (nats per token)</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="460" height="230" role="img"><text x="230" y="115" text-anchor="middle" font-size="12" fill="#888">no data in this run</text>');
+  });
+});
+
+describe('the game in the report', () => {
+  const row = (step: number, query: string, answer: string, reward: number) => ({ step, role: 'solver', query, answer, reward, advantage: 0 });
+  const samples = [
+    row(1, 'q easy', 'right', 1), row(1, 'q easy', 'also right', 1),
+    row(1, 'q mid', 'right', 1), row(1, 'q mid', 'wrong', 0),
+    row(1, 'q <hard>', 'wrong & long', 0), row(1, 'q <hard>', 'wrong', 0),
+    { step: 1, role: 'challenger', query: 'q mid', answer: '', reward: 0.5, advantage: 0.1, valid: true },
+    { step: 1, role: 'challenger', query: '???', answer: '', reward: -1, advantage: -1, valid: false, reason: 'no query' },
+  ];
+
+  it('shows the best and worst groups of each shown step, escaped, with the Challenger reward and invalid queries', () => {
+    const html = renderGame(samples, { groups: 1 });
+    expect(html).toContain('<h3>Step 1</h3>');
+    const best = html.indexOf('<b>best</b> query: q easy');
+    const worst = html.indexOf('<b>worst</b> query: q &lt;hard&gt;');
+    expect(best).toBeGreaterThan(0);
+    expect(worst).toBeGreaterThan(best);
+    expect(html).not.toContain('query: q mid'); // neither best nor worst with one group each
+    expect(html).toContain('wrong &amp; long');
+    expect(html).toContain('1 invalid query: ??? <i>(no query)</i>');
+    expect(renderGame(samples, { groups: 2 })).toContain('(mean reward 0.5 · Challenger reward 0.5)');
+    expect(renderGame([])).toContain('no samples in this run');
+  });
+
+  it('picks the first, middle and last steps', () => {
+    expect(shownSteps([1, 2, 3, 4, 5], 3)).toEqual([1, 3, 5]);
+    expect(shownSteps([2, 2, 1], 3)).toEqual([1, 2]);
+    expect(shownSteps([1, 2, 3, 4], 3)).toEqual([1, 3, 4]);
   });
 });

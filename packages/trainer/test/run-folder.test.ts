@@ -72,6 +72,10 @@ it('writes config, metrics, samples, checkpoints, summary, report and the traine
       expect(html).toContain('<svg');
       for (const title of ['Reward per role', 'Held-out accuracy', 'KL to the reference', 'Policy entropy', 'Challenger query difficulty', 'Challenger query length']) expect(html).toContain(title);
       expect(html).not.toMatch(/<script|src=|href=|@import|url\(/); // self-contained: opens from disk
+      // The game itself: each step's queries and answers with their rewards, from samples.jsonl.
+      expect(html).toContain('<h2>The game</h2>');
+      for (const step of [1, 2]) expect(html).toContain(`<h3>Step ${step}</h3>`);
+      expect(html).toContain(`query: ${samples[0].query} `);
 
       // stories260K cannot add, so every group is all-wrong: the zero-variance warning fires, loudly.
       expect(progress.text()).toContain('warning: every group had zero reward variance');
