@@ -2,17 +2,16 @@
 
 Used by tools/hf_fixtures.py (to write expected values) and by the interop tests (tools/test/hf-*.test.ts),
 which run it with the venv that .ci/run makes (/opt/torch2/bin/python). One JSON request on stdin,
-one JSON answer on stdout:
-
-A list of requests gets a list of answers (one Python start-up for several checks).
+one JSON answer on stdout; a list of requests gets a list of answers (one Python start-up for
+several checks):
 
   {"op": "logprobs", "model": DIR, "ids": [[...]], "adapter": DIR?}
       → {"logprobs": [[...]] (log p(ids[t+1] | ids[..t]) in float64), "warnings": [...]}
       Loading warnings (peft's missing/unexpected adapter keys, transformers' unused weights) are
       returned, not printed, so a test can require none.
-  {"op": "tokenize", "model": DIR, "texts": [...], "messages": [[{role, content}, ...]]?}
-      → {"tokenizer": [{"text", "ids" (no special tokens), "default" (what tokenizer(text) gives), "decoded"}],
-         "chat": [{"text", "ids"}] (apply_chat_template with a generation prompt, and its ids)}
+
+tokenizer_ids and chat_ids give what transformers' tokenizer makes of texts and conversations (the
+fixture script writes them into expected.json).
 """
 import json
 import logging
@@ -22,7 +21,7 @@ import warnings
 import torch
 
 
-def load_causal(model_dir, adapter=None, caught=None):
+def load_causal(model_dir, adapter=None):
     """The model in float64 (the stored values widened exactly), with a peft adapter if given."""
     from transformers import AutoModelForCausalLM
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float64)
@@ -85,10 +84,8 @@ def answer(req):
         warnings.simplefilter("always")
         if req["op"] == "logprobs":
             out = {"logprobs": logprobs_of(req["model"], req["ids"], req.get("adapter")).tolist()}
-        elif req["op"] == "tokenize":
-            out = {"tokenizer": tokenizer_ids(req["model"], req["texts"]), "chat": chat_ids(req["model"], req.get("messages", []))}
         else:
-            raise SystemExit(f"hf_check.py: unknown op {req['op']!r} (expected logprobs or tokenize)")
+            raise SystemExit(f"hf_check.py: unknown op {req['op']!r} (expected logprobs)")
     caught += [str(x.message) for x in w]
     for name in ("transformers", "peft"):
         logging.getLogger(name).removeHandler(handler)
