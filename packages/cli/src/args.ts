@@ -67,3 +67,17 @@ export function numberFlag(
   }
   return n;
 }
+
+/**
+ * Reads `--bos folder|always` (the tokenizer's BOS rule; undefined when not given).
+ *
+ * @example
+ * ```ts
+ * bosFlag('generate', 'always'); // 'always'
+ * ```
+ */
+export function bosFlag(command: string, raw: string | boolean | undefined): 'folder' | 'always' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'folder' || raw === 'always') return raw;
+  throw new UsageError(`${command}: --bos must be folder or always, got '${String(raw)}'`);
+}

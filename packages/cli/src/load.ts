@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ADAPTER_CONFIG, loadLoraAdapters, loadModel, type LoadedModel } from '@agon/models';
+import { ADAPTER_CONFIG, loadLoraAdapters, loadModel, type BosRule, type LoadedModel } from '@agon/models';
 import { firstLine, UsageError } from './io.js';
 
 /**
@@ -39,7 +39,8 @@ export async function adapterBase(command: string, adapter: string): Promise<str
 /**
  * Loads the model and, with `adapter`, its LoRA adapters: the returned model is the adapted one
  * (dispose it to free both). The model is `model` when given, else the adapter's
- * `base_model_name_or_path` when that is a local file or folder, else `fallback`. Errors are one-line
+ * `base_model_name_or_path` when that is a local file or folder, else `fallback`; `bos` is the
+ * tokenizer's BOS rule (see `BosRule` in @agon/models). Errors are one-line
  * {@link UsageError}s naming the flag and the file.
  *
  * @example
@@ -49,7 +50,7 @@ export async function adapterBase(command: string, adapter: string): Promise<str
  */
 export async function loadForCommand(
   command: string,
-  opts: { model?: string; adapter?: string; fallback?: string },
+  opts: { model?: string; adapter?: string; fallback?: string; bos?: BosRule },
 ): Promise<LoadedModel & { modelPath: string }> {
   const { adapter } = opts;
   let path = opts.model;
@@ -64,7 +65,7 @@ export async function loadForCommand(
   if (path === undefined) throw new UsageError(`${command}: --model PATH is required (or --adapter DIR whose adapter_config.json names a local base model)`);
   let loaded: LoadedModel;
   try {
-    loaded = await loadModel(path);
+    loaded = await loadModel(path, opts.bos ? { bos: opts.bos } : {});
   } catch (e) {
     throw new UsageError(`${command}: --model ${path}: ${firstLine(e)}`);
   }

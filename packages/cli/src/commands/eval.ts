@@ -5,7 +5,7 @@
 import { createSampler } from '@agon/models';
 import { GAME_NAMES, gameByName } from '@agon/game';
 import { evaluate, heldOutSet, isVerifiable, modelPath, promptFormat } from '@agon/trainer';
-import { numberFlag, parseFlags } from '../args.js';
+import { bosFlag, numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
 import { loadForCommand } from '../load.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
@@ -13,7 +13,7 @@ import { firstLine, UsageError, type CliIO } from '../io.js';
 /** Flags of `agon eval`, shown by `agon eval --help`. */
 export const EVAL_HELP = [
   'usage: agon eval (--model PATH | --adapter DIR) --game NAME [--options JSON] [--size N] [--seed S]',
-  '                 [--max-new-tokens N] [--backend B] [--json]',
+  '                 [--max-new-tokens N] [--backend B] [--json] [--bos RULE]',
   '',
   '  --model PATH        llama2.c .bin, Hugging Face folder (runs/x/model of a full fine-tuning run), or "default"',
   '  --adapter DIR       PEFT LoRA folder applied to --model (runs/x/adapter of a LoRA run); without',
@@ -24,6 +24,7 @@ export const EVAL_HELP = [
   '  --seed S            seed of the held-out set (default 1, as in training recipes)',
   '  --max-new-tokens N  most tokens per answer (default 16)',
   '  --backend B         wasm, cpu, webgpu, … (default auto)',
+  '  --bos RULE          folder (default: BOS as the tokenizer adds it, like transformers) or always',
   '  --json              print one JSON object (accuracy, n, correct, rows)',
 ];
 
@@ -37,6 +38,7 @@ const FLAGS = {
   'max-new-tokens': { type: 'string' },
   backend: { type: 'string' },
   json: { type: 'boolean' },
+  bos: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -58,6 +60,7 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
   if (typeof f.game !== 'string') throw new UsageError(`eval: --game NAME is required (${GAME_NAMES.join(', ')})`);
   const size = numberFlag('eval', 'size', f.size, { min: 1, integer: true }) ?? 64;
   const seed = numberFlag('eval', 'seed', f.seed, { min: 0, integer: true }) ?? 1;
+  const bos = bosFlag('eval', f.bos);
   const maxNewTokens = numberFlag('eval', 'max-new-tokens', f['max-new-tokens'], { min: 1, integer: true }) ?? 16;
   let options: unknown = {};
   if (typeof f.options === 'string') {
@@ -79,6 +82,7 @@ export async function runEval(args: readonly string[], io: CliIO): Promise<numbe
   const loaded = await loadForCommand('eval', {
     model: typeof f.model === 'string' ? modelPath(f.model) : undefined,
     adapter: typeof f.adapter === 'string' ? f.adapter : undefined,
+    bos,
   });
   try {
     const set = heldOutSet(game, { size, seed });

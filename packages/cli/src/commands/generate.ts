@@ -3,7 +3,7 @@
  * print the prompt followed by it — or, with --json, the ids and log-probs too.
  */
 import { generate, STORIES_260K } from '@agon/models';
-import { numberFlag, parseFlags } from '../args.js';
+import { bosFlag, numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
 import { loadForCommand } from '../load.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
@@ -11,7 +11,7 @@ import { firstLine, UsageError, type CliIO } from '../io.js';
 /** Flags of `agon generate`, shown by `agon generate --help`. */
 export const GENERATE_HELP = [
   'usage: agon generate [--model PATH] [--adapter DIR] [--prompt TEXT] [--chat] [--temperature T]',
-  '                     [--top-p P] [--top-k K] [--max-new-tokens N] [--seed S] [--backend B] [--json]',
+  '                     [--top-p P] [--top-k K] [--max-new-tokens N] [--seed S] [--backend B] [--json] [--bos RULE]',
   '',
   '  --model PATH          llama2.c .bin file or Hugging Face folder (default: the adapter\'s base model,',
   '                        else the bundled stories260K)',
@@ -24,6 +24,8 @@ export const GENERATE_HELP = [
   '  --seed S              seed of the sampling stream (default 0)',
   '  --backend B           wasm (default in Node), cpu, webgpu, or a registered plug-in',
   '  --json                print one JSON object with ids, text and log-probs',
+  '  --bos RULE            folder (default: what the tokenizer adds, as transformers\' tokenizer(text))',
+  '                        or always (the bos_token before every prompt, agon\'s earlier rule)',
 ];
 
 const FLAGS = {
@@ -38,6 +40,7 @@ const FLAGS = {
   seed: { type: 'string' },
   backend: { type: 'string' },
   json: { type: 'boolean' },
+  bos: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -61,12 +64,14 @@ export async function runGenerate(args: readonly string[], io: CliIO): Promise<n
   const maxNewTokens = numberFlag('generate', 'max-new-tokens', f['max-new-tokens'], { min: 1, integer: true }) ?? 256;
   const seed = numberFlag('generate', 'seed', f.seed, { min: 0, max: 0xffffffff, integer: true }) ?? 0;
   const prompt = typeof f.prompt === 'string' ? f.prompt : '';
+  const bos = bosFlag('generate', f.bos);
 
   await startBackend('generate', typeof f.backend === 'string' ? f.backend : 'auto', io);
   const { model, tokenizer, chat, eosIds, modelPath } = await loadForCommand('generate', {
     model: typeof f.model === 'string' ? f.model : undefined,
     adapter: typeof f.adapter === 'string' ? f.adapter : undefined,
     fallback: STORIES_260K,
+    bos,
   });
   try {
     let text = prompt;
@@ -75,7 +80,7 @@ export async function runGenerate(args: readonly string[], io: CliIO): Promise<n
       text = chat.render([{ role: 'user', content: prompt }], { addGenerationPrompt: true });
     }
     const ids = tokenizer.encode(text, { bos: !f.chat });
-    if (ids.length === 0) throw new UsageError('generate: the prompt encodes to no tokens and the tokenizer has no BOS id; pass --prompt');
+    if (ids.length === 0) throw new UsageError('generate: the prompt encodes to no tokens (the tokenizer adds no BOS to it); pass --prompt, or --bos always');
     const room = model.config.maxPositions - ids.length;
     if (room < 1) throw new UsageError(`generate: the prompt has ${ids.length} tokens; the model holds ${model.config.maxPositions}`);
     const [c] = await generate(model, tokenizer, [ids], {
