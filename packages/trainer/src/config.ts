@@ -197,8 +197,8 @@ export const trainConfigSchema = z
         truncated: finite().min(0).max(1).default(0.5),
         /** Warn when a held-out accuracy falls more than this below the best so far (the start included). Default 0.15. */
         accuracyDrop: finite().min(0).max(1).default(0.15),
-        /** Warn when the Solver's reward, averaged over `rewardWindow` steps, falls more than this below its best such average. Default 0.3. */
-        rewardDrop: finite().min(0).default(0.3),
+        /** Warn when the Solver's reward, averaged over `rewardWindow` steps, falls more than this below its best such average (in self-play it also falls when the Challenger finds harder queries, by design). Default 0.5. */
+        rewardDrop: finite().min(0).default(0.5),
         /** Steps averaged by the reward-drop check. Default 10. */
         rewardWindow: posInt().default(10),
         /**
@@ -209,7 +209,7 @@ export const trainConfigSchema = z
         measureKl: z.boolean().default(true),
       })
       .strict()
-      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5, accuracyDrop: 0.15, rewardDrop: 0.3, rewardWindow: 10, measureKl: true }),
+      .default({ window: 3, invalidQueries: 0.5, truncated: 0.5, accuracyDrop: 0.15, rewardDrop: 0.5, rewardWindow: 10, measureKl: true }),
   })
   .strict();
 

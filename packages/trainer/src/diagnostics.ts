@@ -17,7 +17,7 @@ export interface DiagnosticThresholds {
   truncated: number;
   /** Warn when a held-out accuracy is more than this below the best so far (the start included). Default 0.15. */
   accuracyDrop?: number;
-  /** Warn when the Solver's mean reward over `rewardWindow` steps is more than this below its best such mean. Default 0.3. */
+  /** Warn when the Solver's mean reward over `rewardWindow` steps is more than this below its best such mean. Default 0.5. */
   rewardDrop?: number;
   /** Steps averaged for `rewardDrop` (one step's reward is noisy). Default 10. */
   rewardWindow?: number;
@@ -124,7 +124,7 @@ function drops(history: readonly Readonly<Record<string, number>>[], t: Diagnost
       const m = windowMean(end);
       if (Number.isFinite(m) && !(m <= best)) [best, bestEnd] = [m, end];
     }
-    if (best - now > (t.rewardDrop ?? 0.3)) {
+    if (best - now > (t.rewardDrop ?? 0.5)) {
       out.push({
         kind: 'reward-drop',
         message: `the Solver's reward (mean of the last ${w} steps) is ${now.toFixed(3)}, ${(best - now).toFixed(3)} below its best, ${best.toFixed(3)} over steps ${bestEnd - w + 1}–${bestEnd}. If challenger/difficulty rose as much, the Challenger found harder queries; if held-out accuracy fell too (eval.every), the Solver is getting worse: ${REMEDY}`,

@@ -32,8 +32,8 @@ export { saveCheckpoint, loadCheckpoint, listCheckpoints } from './checkpoint.js
 export type { CheckpointState } from './checkpoint.js';
 export { runFolderSink, readMetrics, readSamples } from './run-folder.js';
 export type { MetricsLine, MemoryUse } from './run-folder.js';
-export { renderReport, writeReport } from './report.js';
-export type { ReportInfo } from './report.js';
+export { renderReport, writeReport, svgLineChart } from './report.js';
+export type { ReportInfo, Series, ChartOptions } from './report.js';
 export { diagnose } from './diagnostics.js';
 export type { DiagnosticThresholds, Diagnostic, DiagnosticContext } from './diagnostics.js';
 export { likelihoodScorer } from './likelihood-scorer.js';

@@ -7,10 +7,41 @@ import type { SampleRow } from '@agon/core';
 import { esc, renderGame } from './report-game.js';
 import { readMetrics, readSamples, type MetricsLine } from './run-folder.js';
 
-/** One curve: a name and (step, value) points; missing values are gaps. */
-interface Series {
+/**
+ * One curve of {@link svgLineChart}: a name and (step, value) points; missing values are gaps.
+ *
+ * @example
+ * ```ts
+ * const s: Series = { name: 'accuracy', points: [[0, 0.52], [20, 0.87]] };
+ * ```
+ */
+export interface Series {
   name: string;
   points: [number, number][];
+}
+
+/**
+ * Options of {@link svgLineChart}.
+ *
+ * @example
+ * ```ts
+ * const o: ChartOptions = { width: 640, height: 300, title: 'held-out accuracy', xLabel: 'step' };
+ * ```
+ */
+export interface ChartOptions {
+  /** Pixels. Default 460 × 230. */
+  width?: number;
+  height?: number;
+  /** Drawn above the plot inside the SVG (for a standalone file). Default: none. */
+  title?: string;
+  /** Label of the x axis. Default `step`. */
+  xLabel?: string;
+  /** Fixed y range; default: the data's. */
+  yRange?: [number, number];
+  /** Shown when there is no point at all. Default `no data in this run`. */
+  empty?: string;
+  /** The chart's accessible name (aria-label) when it has data. Default: `title`. */
+  label?: string;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
@@ -21,25 +52,36 @@ function tick(x: number): string {
   return a >= 1000 || a < 0.01 ? x.toExponential(1) : Number(x.toPrecision(3)).toString();
 }
 
-/** An SVG line chart of `series` (each point drawn, so one-step runs still show). */
-function chart(title: string, series: Series[], empty = 'no data in this run'): string {
-  const W = 460;
-  const H = 230;
+/**
+ * A self-contained SVG line chart of `series` (no script, no fonts to fetch; each point drawn, so
+ * one-point curves still show). Used by report.html and by the figure scripts in tools/.
+ *
+ * @example
+ * ```ts
+ * const svg = svgLineChart([{ name: 'LSP-Zero', points: [[0, 0.52], [20, 0.87]] }], { title: 'held-out accuracy' });
+ * ```
+ */
+export function svgLineChart(series: readonly Series[], options: ChartOptions = {}): string {
+  const W = options.width ?? 460;
+  const H = options.height ?? 230;
   const L = 56;
   const R = 12;
-  const T = 28;
+  const head = options.title ? 20 : 0;
+  const T = 28 + head;
   const B = 36;
+  const svg = (label?: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img"${label ? ` aria-label="${esc(label)}"` : ''}>`;
+  const title = options.title ? `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${esc(options.title)}</text>` : '';
   const pts = series.flatMap((s) => s.points);
   if (!pts.length) {
-    return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img"><text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12" fill="#888">${esc(empty)}</text></svg></figure>`;
+    return `${svg()}${title}<text x="${W / 2}" y="${H / 2}" text-anchor="middle" font-size="12" fill="#888">${esc(options.empty ?? 'no data in this run')}</text></svg>`;
   }
   let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
-  let [y0, y1] = [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
+  let [y0, y1] = options.yRange ?? [Math.min(...pts.map((p) => p[1])), Math.max(...pts.map((p) => p[1]))];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
   if (y0 === y1) [y0, y1] = [y0 - (Math.abs(y0) || 1) * 0.5, y1 + (Math.abs(y1) || 1) * 0.5];
   const sx = (x: number) => L + ((x - x0) / (x1 - x0)) * (W - L - R);
   const sy = (y: number) => H - B - ((y - y0) / (y1 - y0)) * (H - T - B);
-  const parts: string[] = [`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="#fafafa" stroke="#ccc"/>`];
+  const parts: string[] = [title, `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="#fafafa" stroke="#ccc"/>`];
   for (let k = 0; k <= 4; k++) {
     const y = y0 + ((y1 - y0) * k) / 4;
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${sy(y)}" y2="${sy(y)}" stroke="#eee"/><text x="${L - 4}" y="${sy(y) + 4}" text-anchor="end" font-size="10">${tick(y)}</text>`);
@@ -49,15 +91,21 @@ function chart(title: string, series: Series[], empty = 'no data in this run'): 
   for (let x = Math.ceil(x0); x <= x1; x += every) {
     parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tick(x)}</text>`);
   }
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">step</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">${esc(options.xLabel ?? 'step')}</text>`);
+  const legend = Math.max(90, Math.floor((W - L - R) / Math.max(1, series.length)));
   series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
     const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
     if (s.points.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="1.8"/>`);
     for (const [x, y] of s.points) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.6" fill="${c}"><title>${esc(s.name)} @ ${x}: ${y}</title></circle>`);
-    parts.push(`<rect x="${L + 6 + i * 150}" y="${8}" width="10" height="10" fill="${c}"/><text x="${L + 20 + i * 150}" y="${17}" font-size="11">${esc(s.name)}</text>`);
+    parts.push(`<rect x="${L + 6 + i * legend}" y="${8 + head}" width="10" height="10" fill="${c}"/><text x="${L + 20 + i * legend}" y="${17 + head}" font-size="11">${esc(s.name)}</text>`);
   });
-  return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${parts.join('')}</svg></figure>`;
+  return `${svg(options.label ?? options.title)}${parts.join('')}</svg>`;
+}
+
+/** A chart of the report: a captioned figure around {@link svgLineChart}. */
+function chart(title: string, series: Series[], empty = 'no data in this run'): string {
+  return `<figure><figcaption>${esc(title)}</figcaption>${svgLineChart(series, { empty, label: title })}</figure>`;
 }
 
 function series(lines: readonly MetricsLine[], key: string, name = key): Series {

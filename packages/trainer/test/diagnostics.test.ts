@@ -1,5 +1,5 @@
 // Loud diagnostics and the progress output, on hand-made metric histories.
-import { diagnose, renderReport } from '@agon/trainer';
+import { diagnose, renderReport, svgLineChart } from '@agon/trainer';
 import { renderGame, shownSteps } from '../src/report-game.js';
 import { progressReporter } from '../src/progress.js';
 
@@ -44,15 +44,17 @@ describe('diagnose: training that makes the model worse', () => {
   it("warns when the Solver's windowed reward falls more than rewardDrop below its best window", () => {
     const r = (x: number) => ({ 'reward/solver/mean': x });
     const t = { ...T, rewardWindow: 4 };
-    // Windows of 4: best 0.8 (steps 1–4), newest (steps 5–8) 0.3 → drop 0.5 > 0.3.
-    const h = [0.8, 0.8, 0.8, 0.8, 0.3, 0.3, 0.3, 0.3].map(r);
+    // Windows of 4: best 0.8 (steps 1–4), newest (steps 5–8) 0.2 → drop 0.6 > 0.5 (the default).
+    const h = [0.8, 0.8, 0.8, 0.8, 0.2, 0.2, 0.2, 0.2].map(r);
     const [d] = diagnose(h, t);
     expect(d.kind).toBe('reward-drop');
-    expect(d.message).toContain("the Solver's reward (mean of the last 4 steps) is 0.300, 0.500 below its best, 0.800 over steps 1–4");
+    expect(d.message).toContain("the Solver's reward (mean of the last 4 steps) is 0.200, 0.600 below its best, 0.800 over steps 1–4");
+    expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.4].map(r), t)).toEqual([]); // 0.4 ≤ 0.5: a harder Challenger, not yet an alarm
+    expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.4].map(r), { ...t, rewardDrop: 0.3 }).map((d) => d.kind)).toEqual(['reward-drop']);
     expect(d.message).toContain('If challenger/difficulty rose as much, the Challenger found harder queries');
     // One bad step inside a window is smoothed away; fewer than two windows of history is not judged.
     expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.0].map(r), t)).toEqual([]);
-    expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.3, 0.3, 0.3].map(r), t)).toEqual([]);
+    expect(diagnose([0.8, 0.8, 0.8, 0.8, 0.2, 0.2, 0.2].map(r), t)).toEqual([]);
   });
 });
 
@@ -121,5 +123,26 @@ describe('the game in the report', () => {
     expect(shownSteps([1, 2, 3, 4, 5], 3)).toEqual([1, 3, 5]);
     expect(shownSteps([2, 2, 1], 3)).toEqual([1, 2]);
     expect(shownSteps([1, 2, 3, 4], 3)).toEqual([1, 3, 4]);
+  });
+});
+
+describe('svgLineChart', () => {
+  it('draws a standalone titled chart on a fixed y range, one path per multi-point series', () => {
+    const svg = svgLineChart(
+      [
+        { name: 'a', points: [[0, 0.5], [20, 0.9]] },
+        { name: 'b & c', points: [[10, 0.2]] },
+      ],
+      { title: 'acc <x>', yRange: [0, 1], width: 640, height: 300, xLabel: 'optimizer step' },
+    );
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="300" role="img" aria-label="acc &lt;x&gt;">')).toBe(true);
+    expect(svg).toContain('font-weight="600">acc &lt;x&gt;</text>');
+    expect(svg.match(/<path /g)).toHaveLength(1);
+    expect(svg.match(/<circle /g)).toHaveLength(3);
+    // Grid labels at 0, 0.25, …, 1 whatever the data's own range.
+    for (const y of ['0', '0.25', '0.5', '0.75', '1']) expect(svg).toContain(`text-anchor="end" font-size="10">${y}</text>`);
+    expect(svg).toContain('>optimizer step</text>');
+    expect(svg).toContain('>b &amp; c</text>');
+    expect(svg.endsWith('</svg>')).toBe(true);
   });
 });
