@@ -67,7 +67,17 @@ export function svgLineChart(series: readonly Series[], options: ChartOptions = 
   const L = 56;
   const R = 12;
   const head = options.title ? 20 : 0;
-  const T = 28 + head;
+  // Legend entries flow left to right and wrap (about 6.5 px per character at font size 11).
+  const legend: { x: number; row: number }[] = [];
+  let lx = 0;
+  let row = 0;
+  for (const s of series) {
+    const w = 24 + Math.ceil(s.name.length * 6.5);
+    if (lx > 0 && L + 6 + lx + w > W - R) [lx, row] = [0, row + 1];
+    legend.push({ x: L + 6 + lx, row });
+    lx += Math.max(w, 90);
+  }
+  const T = 28 + head + 15 * row;
   const B = 36;
   const svg = (label?: string) => `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img"${label ? ` aria-label="${esc(label)}"` : ''}>`;
   const title = options.title ? `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">${esc(options.title)}</text>` : '';
@@ -92,13 +102,13 @@ export function svgLineChart(series: readonly Series[], options: ChartOptions = 
     parts.push(`<text x="${sx(x)}" y="${H - B + 14}" text-anchor="middle" font-size="10">${tick(x)}</text>`);
   }
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 4}" text-anchor="middle" font-size="11">${esc(options.xLabel ?? 'step')}</text>`);
-  const legend = Math.max(90, Math.floor((W - L - R) / Math.max(1, series.length)));
   series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
     const d = s.points.map(([x, y], k) => `${k ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join('');
     if (s.points.length > 1) parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="1.8"/>`);
     for (const [x, y] of s.points) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="2.6" fill="${c}"><title>${esc(s.name)} @ ${x}: ${y}</title></circle>`);
-    parts.push(`<rect x="${L + 6 + i * legend}" y="${8 + head}" width="10" height="10" fill="${c}"/><text x="${L + 20 + i * legend}" y="${17 + head}" font-size="11">${esc(s.name)}</text>`);
+    const { x, row: r } = legend[i];
+    parts.push(`<rect x="${x}" y="${8 + head + 15 * r}" width="10" height="10" fill="${c}"/><text x="${x + 14}" y="${17 + head + 15 * r}" font-size="11">${esc(s.name)}</text>`);
   });
   return `${svg(options.label ?? options.title)}${parts.join('')}</svg>`;
 }

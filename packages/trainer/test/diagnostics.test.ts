@@ -145,4 +145,11 @@ describe('svgLineChart', () => {
     expect(svg).toContain('>b &amp; c</text>');
     expect(svg.endsWith('</svg>')).toBe(true);
   });
+  it('wraps a legend that does not fit on one line and moves the plot down by the extra rows', () => {
+    const long = (name: string) => ({ name, points: [[0, 1], [1, 2]] as [number, number][] });
+    const svg = svgLineChart([long('a rather long method name'), long('another long method name')], { width: 300 });
+    expect(svg).toContain('<rect x="62" y="8" width="10" height="10"');
+    expect(svg).toContain('<rect x="62" y="23" width="10" height="10"'); // second row, 15 px lower
+    expect(svg).toContain('<rect x="56" y="43" width="232"'); // plot top 28 + 15
+  });
 });
