@@ -17,7 +17,7 @@ if (values.seed === undefined || values.out === undefined) {
 const { config } = await loadRecipe('results-grpo');
 const seed = Number(values.seed);
 const size = Number(values.size);
-const game = gameFromConfig(config.game);
+const game = await gameFromConfig(config.game);
 const held = new Set(heldOutSet(game, config.eval).map((q) => game.formatQuery(q)));
 // Draw plenty from the same generator and seed as the recipe's own prompt set, keep the carry-free ones.
 const easy = heldOutSet(game, { size: 2000, seed: config.queries.fixed.seed })

@@ -20,7 +20,7 @@ timed() { # CPU seconds beside wall seconds: the wall clock depends on what else
 for seed in 0 1 2; do
   for recipe in default results-lsp results-grpo; do
     dir="$out/$recipe-seed$seed"
-    timed "$dir" "${agon[@]}" train --config "recipes/$recipe.json" --seed "$seed" --out "$dir"
+    timed "$dir" "${agon[@]}" train --config "recipes/$recipe.json" --seed "$seed" --out "$dir" --overwrite
     split_eval "$dir/model" "$dir.eval.json"
   done
   dir="$out/grpo-carry-free-seed$seed"
