@@ -21,6 +21,20 @@ beforeAll(async () => {
 });
 afterAll(() => policy.model.dispose());
 
+/** Runs `fn` with a fresh AdamW on the policy, then puts the weights back as they were. */
+async function withOptimizer(fn: (optimizer: AdamW) => Promise<void>): Promise<void> {
+  const vars = policy.model.trainableVariables();
+  const saved = vars.map((v) => tf.clone(v));
+  const optimizer = new AdamW(vars, parseTrainConfig({}).optimizer);
+  try {
+    await expectNoLeaks(() => fn(optimizer));
+  } finally {
+    vars.forEach((v, i) => v.assign(saved[i]));
+    tf.dispose(saved);
+    optimizer.dispose();
+  }
+}
+
 /** Four real samples of the policy with their behaviour log-probs, advantages ±1. */
 async function samples(): Promise<Sequence[]> {
   const prompt = policy.tokenizer.encode('Once upon a time', { bos: true });
@@ -86,50 +100,32 @@ it('one epoch: PPO-clip gives REINFORCE’s gradient', async () => {
 }, 60_000);
 
 it('several epochs: later updates clip, and the loss matches a float64 reference', async () => {
-  const vars = policy.model.trainableVariables();
-  const saved = vars.map((v) => tf.clone(v));
-  const optimizer = new AdamW(vars, parseTrainConfig({}).optimizer);
-  try {
-    await expectNoLeaks(async () => {
-      const seqs = await samples();
-      const objective = ppoClipLoss({ epsLow: EPS, epsHigh: EPS, aggregation: sequenceSum });
-      const plan = { epochs: 1, miniBatches: 1, lr: 3e-2, clipNorm: 0 };
-      const [first] = await updatePolicy(ctx(objective), optimizer, [{ solver: seqs, challenger: [] }], plan);
-      expect(first.metrics['solver/clipFraction']).toBe(0);
-      expect(first.metrics['solver/ratioMean']).toBeCloseTo(1, 4);
-      // The second epoch's update, from the moved weights, against the float64 loss of that moment.
-      const reference = ppoLoss64(seqs, await currentLogprobs(seqs));
-      const [second] = await updatePolicy(ctx(objective), optimizer, [{ solver: seqs, challenger: [] }], plan);
-      expect(reference.clipped).toBeGreaterThan(0);
-      expect(second.metrics['solver/clipFraction']).toBeCloseTo(reference.clipped, 6);
-      expect(Math.abs(second.metrics['solver/loss'] - reference.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(reference.loss)));
-      expect(optimizer.steps).toBe(2);
-    });
-  } finally {
-    vars.forEach((v, i) => v.assign(saved[i]));
-    tf.dispose(saved);
-    optimizer.dispose();
-  }
+  await withOptimizer(async (optimizer) => {
+    const seqs = await samples();
+    const objective = ppoClipLoss({ epsLow: EPS, epsHigh: EPS, aggregation: sequenceSum });
+    const plan = { epochs: 1, miniBatches: 1, lr: 3e-2, clipNorm: 0 };
+    const [first] = await updatePolicy(ctx(objective), optimizer, [{ solver: seqs, challenger: [] }], plan);
+    expect(first.metrics['solver/clipFraction']).toBe(0);
+    expect(first.metrics['solver/ratioMean']).toBeCloseTo(1, 4);
+    // The second epoch's update, from the moved weights, against the float64 loss of that moment.
+    const reference = ppoLoss64(seqs, await currentLogprobs(seqs));
+    const [second] = await updatePolicy(ctx(objective), optimizer, [{ solver: seqs, challenger: [] }], plan);
+    expect(reference.clipped).toBeGreaterThan(0);
+    expect(second.metrics['solver/clipFraction']).toBeCloseTo(reference.clipped, 6);
+    expect(Math.abs(second.metrics['solver/loss'] - reference.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(reference.loss)));
+    expect(optimizer.steps).toBe(2);
+  });
 }, 60_000);
 
 it('runs epochs × mini-batches updates per step, each on its slice', async () => {
-  const vars = policy.model.trainableVariables();
-  const saved = vars.map((v) => tf.clone(v));
-  const optimizer = new AdamW(vars, parseTrainConfig({}).optimizer);
-  try {
-    await expectNoLeaks(async () => {
-      const seqs = await samples();
-      const objective = ppoClipLoss({ epsLow: EPS, epsHigh: EPS });
-      const updates = await updatePolicy(ctx(objective), optimizer, [{ solver: seqs, challenger: seqs.slice(0, 1) }], { epochs: 2, miniBatches: 2, lr: 1e-3, clipNorm: 1 });
-      expect(updates).toHaveLength(4);
-      expect(optimizer.steps).toBe(4);
-      expect(updates.every((u) => !u.skipped && Number.isFinite(u.metrics.loss))).toBe(true);
-    });
-  } finally {
-    vars.forEach((v, i) => v.assign(saved[i]));
-    tf.dispose(saved);
-    optimizer.dispose();
-  }
+  await withOptimizer(async (optimizer) => {
+    const seqs = await samples();
+    const objective = ppoClipLoss({ epsLow: EPS, epsHigh: EPS });
+    const updates = await updatePolicy(ctx(objective), optimizer, [{ solver: seqs, challenger: seqs.slice(0, 1) }], { epochs: 2, miniBatches: 2, lr: 1e-3, clipNorm: 1 });
+    expect(updates).toHaveLength(4);
+    expect(optimizer.steps).toBe(4);
+    expect(updates.every((u) => !u.skipped && Number.isFinite(u.metrics.loss))).toBe(true);
+  });
   expect(slicePart([1, 2, 3, 4, 5], 0, 2)).toEqual([1, 2]);
   expect(slicePart([1, 2, 3, 4, 5], 1, 2)).toEqual([3, 4, 5]);
   expect(slicePart([1], 0, 2)).toEqual([]);

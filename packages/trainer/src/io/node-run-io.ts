@@ -1,7 +1,7 @@
 /** {@link RunIO} on Node's file system. */
-import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@agon/models';
 import type { RunIO } from './run-io.js';
 
 /** Node's error code of a failed file call (`ENOENT`, `ENOTDIR`, …). */
@@ -31,14 +31,7 @@ export function nodeRunIO(dir: string): RunIO {
     async writeAtomic(path, data) {
       const file = at(path);
       await mkdir(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await writeFile(tmp, data);
-        await rename(tmp, file);
-      } catch (e) {
-        await rm(tmp, { force: true });
-        throw e;
-      }
+      await writeFileAtomic(file, data);
     },
     async append(path, text) {
       const file = at(path);
