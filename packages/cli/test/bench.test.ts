@@ -75,7 +75,7 @@ describe('agon bench', () => {
   }, 300_000);
 
   it('rejects an unknown model or an empty backend list with one line', async () => {
-    expect((await bench(['--models', 'gpt5'])).err).toEqual(["agon: bench: --models: unknown model 'gpt5'; known: stories260K, stories15M"]);
+    expect((await bench(['--models', 'gpt5'])).err).toEqual(["agon: bench: --models: unknown model 'gpt5'; known: stories260K, stories15M, smollm-135m, qwen2.5-0.5b"]);
     expect((await bench(['--backends', ','])).err).toEqual(['agon: bench: --backends must name at least one backend, e.g. wasm']);
   });
 });
@@ -99,6 +99,16 @@ describe('bench pieces', () => {
     expect(labels('stories15M', 'cpu')).toEqual(['decode b1']);
     expect(labels('stories15M', 'webgpu')).toEqual([]);
     expect(rows.find((r) => r.label === 'lsp N8 G4')?.lsp).toEqual({ queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 });
+    expect(rows.some((r) => r.model === 'smollm-135m')).toBe(false); // real shapes only when asked for
+  });
+
+  it('the real shapes: prefill + decode, a LoRA r16 step at 4×256 and an LSP iteration with LoRA (64 tokens a role), on wasm only', () => {
+    const rows = planRows({ quick: false, backends: ['wasm', 'cpu'], models: ['smollm-135m', 'qwen2.5-0.5b'] });
+    for (const model of ['smollm-135m', 'qwen2.5-0.5b']) {
+      expect(rows.filter((r) => r.model === model).map((r) => `${r.backend} ${r.label}`)).toEqual(['wasm decode b1 (prefill 128)', 'wasm train LoRA r16 4×256', 'wasm lsp LoRA N8 G4 L64']);
+    }
+    expect(rows.find((r) => r.kind === 'train')?.train).toMatchObject({ batch: 4, seq: 256, lora: 16, recompute: true });
+    expect(rows.find((r) => r.kind === 'lsp')?.lsp).toMatchObject({ queries: 8, answers: 4, challengerTokens: 64, solverTokens: 64, lora: 16, recompute: true });
   });
 
   it('the scaling plan varies one of N, G and L at a time around N 8, G 4, L 32', () => {

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Tokenizer } from '@agon/core';
-import { generate, type LoadedModel } from '@agon/models';
+import type { CausalLM, Tokenizer } from '@agon/core';
+import { attachLora, generate, type LoadedModel } from '@agon/models';
 import { scorerReward } from '@agon/objectives';
 import { createRng, tokenLogprobs, watchPeakTensorBytes, type Rng } from '@agon/tensor';
 import { AdamW, likelihoodScorer, train } from '@agon/trainer';
@@ -125,7 +125,7 @@ export async function measureDecode(loaded: LoadedModel, shape: DecodeShape, see
     unit: 'tokens/s',
     peakTensorBytes: warm.peakBytes,
     kernels: warm.kernels,
-    extra: { msPerTokenStep: steps / shape.newTokens, prefillMs: t1 - t0 },
+    extra: { msPerTokenStep: steps / shape.newTokens, prefillMs: t1 - t0, prefillTokensPerS: (shape.batch * shape.promptLen) / ((t1 - t0) / 1000) },
   };
 }
 
@@ -142,6 +142,27 @@ export interface TrainShape {
   seq: number;
   steps: number;
   warmup: number;
+  /** Train LoRA adapters of this rank (alpha 2·r, every attention and MLP projection) instead of every weight. */
+  lora?: number;
+  /** Activation recomputation per decoder layer (memory.recompute). */
+  recompute?: boolean;
+}
+
+/** LoRA of rank r on every attention and MLP projection (the recipes' choice), alpha 2·r. */
+function withLora(loaded: LoadedModel, r: number | undefined, recompute: boolean | undefined): { model: CausalLM; release(): void } {
+  const lora = r ? attachLora(loaded.model, { r, alpha: 2 * r, targetModules: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }) : undefined;
+  const model: CausalLM = lora ?? loaded.model;
+  if (recompute) {
+    if (!model.setRecompute) throw new Error(`bench: the ${model.config.architecture} model cannot recompute activations`);
+    model.setRecompute(true);
+  }
+  return {
+    model,
+    release: () => {
+      model.setRecompute?.(false);
+      lora?.detach();
+    },
+  };
 }
 
 /**
@@ -154,7 +175,8 @@ export interface TrainShape {
  * ```
  */
 export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed = 0): Promise<Measured> {
-  const { model } = loaded;
+  const adapted = withLora(loaded, shape.lora, shape.recompute);
+  const { model } = adapted;
   const vars = model.trainableVariables();
   const opt = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
   const rng = createRng(seed);
@@ -163,9 +185,10 @@ export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed 
     const rows = randomIds(rng, shape.batch, shape.seq + 1, V);
     const input = tf.tensor2d(rows.map((r) => r.slice(0, -1)), [shape.batch, shape.seq], 'int32');
     const target = tf.tensor2d(rows.map((r) => r.slice(1)), [shape.batch, shape.seq], 'int32');
+    // The trainer's path: chunked lm_head log-probs from the hidden states where the model has them.
     const { value, grads } = tf.variableGrads(() => {
-      const { logits } = model.forward(input);
-      return tf.neg(tf.mean(tokenLogprobs(logits, target))) as tf.Scalar;
+      const lp = model.tokenLogprobs ? model.tokenLogprobs(input, target).logprobs : tokenLogprobs(model.forward(input).logits, target);
+      return tf.neg(tf.mean(lp)) as tf.Scalar;
     }, vars);
     opt.apply(grads, 1e-4);
     // Waits for the step (GPU backends run asynchronously; webgpu in Node has no synchronous read).
@@ -193,6 +216,7 @@ export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed 
     };
   } finally {
     opt.dispose();
+    adapted.release();
   }
 }
 
@@ -215,6 +239,10 @@ export interface LspShape {
   answers: number;
   challengerTokens: number;
   solverTokens: number;
+  /** Train LoRA adapters of this rank (alpha 2·r, every projection); the reference is then the adapters-off view. */
+  lora?: number;
+  /** Activation recomputation per decoder layer (memory.recompute). */
+  recompute?: boolean;
 }
 
 /**
@@ -242,6 +270,8 @@ export async function measureLsp(policy: LoadedModel, shape: LspShape, seed = 0)
         microBatchSize: 8,
         sampling: { temperature: 1, challengerMaxNewTokens: shape.challengerTokens, solverMaxNewTokens: shape.solverTokens },
         loss: { beta: 0.05 },
+        ...(shape.lora ? { lora: { r: shape.lora, alpha: 2 * shape.lora } } : {}),
+        memory: { recompute: shape.recompute ?? false },
         selfReward: null,
         eval: null,
         checkpointEvery: 0,

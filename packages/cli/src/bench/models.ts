@@ -1,14 +1,46 @@
 /**
- * The models the benchmark runs: the real stories260K checkpoint, and a 15M-class Llama config
- * with random weights (llama2.c's stories15M shape), each paired with the arguments that make
- * the PyTorch reference build the same model.
+ * The models the benchmark runs: the real stories260K checkpoint, a 15M-class Llama config with
+ * random weights (llama2.c's stories15M shape), and the exact shapes of SmolLM2-135M-Instruct and
+ * Qwen2.5-0.5B-Instruct as Hugging Face folders with random weights (written into the temp
+ * directory on first use, never downloaded), each paired with the arguments that make the PyTorch
+ * reference build the same model.
  */
-import { DecoderModel, decoderWeightShapes, loadModel, parseDecoderConfig, STORIES_260K, weightSource, type HostTensor, type LoadedModel } from '@agon/models';
+import { access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DecoderModel, decoderWeightShapes, HF_SHAPES, loadModel, parseDecoderConfig, STORIES_260K, weightSource, writeRandomHfFolder, type HfShapeName, type HostTensor, type LoadedModel } from '@agon/models';
 import { createRng } from '@agon/tensor';
 import { syntheticTokenizer } from './synthetic-tokenizer.js';
 
 /** Names of the benchmark models. */
-export const BENCH_MODELS = ['stories260K', 'stories15M'] as const;
+export const BENCH_MODELS = ['stories260K', 'stories15M', 'smollm-135m', 'qwen2.5-0.5b'] as const;
+
+/** The models a run benchmarks when `--models` is not given (the real-shape ones take minutes a row). */
+export const DEFAULT_BENCH_MODELS: readonly BenchModelName[] = ['stories260K', 'stories15M'];
+
+function isHfShape(name: string): name is HfShapeName {
+  return (HF_SHAPES as readonly string[]).includes(name);
+}
+
+/**
+ * The folder of a real-shape model (random weights), written on first use into
+ * `$TMPDIR/agon-bench-shapes/<name>` (seed 0: every run and the PyTorch side read the same weights).
+ *
+ * @example
+ * ```ts
+ * const dir = await benchShapeFolder('smollm-135m');
+ * ```
+ */
+export async function benchShapeFolder(name: HfShapeName): Promise<string> {
+  const dir = join(tmpdir(), 'agon-bench-shapes', name);
+  const done = join(dir, 'config.json'); // written last
+  try {
+    await access(done);
+  } catch {
+    await writeRandomHfFolder(name, dir);
+  }
+  return dir;
+}
 
 /**
  * One benchmark model by name.
@@ -73,6 +105,7 @@ function randomWeights(shapes: [string, number[]][], numLayers: number, seed: nu
  */
 export async function loadBenchModel(name: BenchModelName): Promise<LoadedModel> {
   if (name === 'stories260K') return loadModel(STORIES_260K);
+  if (isHfShape(name)) return loadModel(await benchShapeFolder(name));
   const cfg = parseDecoderConfig(STORIES_15M_CONFIG, 'bench:stories15M', { architecture: 'llama' });
   const weights = randomWeights(decoderWeightShapes(cfg), cfg.numLayers, 15);
   const model = new DecoderModel(cfg, weightSource('bench:stories15M (random init)', weights), { hfArchitecture: 'LlamaForCausalLM', modelType: 'llama' });
@@ -85,9 +118,10 @@ export async function loadBenchModel(name: BenchModelName): Promise<LoadedModel>
  *
  * @example
  * ```ts
- * torchModelArgs('stories260K'); // ['--checkpoint', '/…/stories260K.bin']
+ * await torchModelArgs('stories260K'); // ['--checkpoint', '/…/stories260K.bin']
  * ```
  */
-export function torchModelArgs(name: BenchModelName): string[] {
+export async function torchModelArgs(name: BenchModelName): Promise<string[]> {
+  if (isHfShape(name)) return ['--hf', await benchShapeFolder(name)];
   return name === 'stories260K' ? ['--checkpoint', STORIES_260K] : ['--config', 'stories15M'];
 }

@@ -3,7 +3,7 @@
  * quick one (tiny shapes, seconds; what the tests run).
  */
 import type { DecodeShape, LspShape, TrainShape } from './measure.js';
-import { BENCH_MODELS, type BenchModelName } from './models.js';
+import { DEFAULT_BENCH_MODELS, type BenchModelName } from './models.js';
 
 /**
  * One row: a workload on one model and backend, at one shape.
@@ -26,9 +26,22 @@ export interface BenchRow {
 
 const FULL = {
   decode: (batch: number): DecodeShape => ({ batch, promptLen: 16, newTokens: 128 }),
-  train: { stories260K: { batch: 8, seq: 256, steps: 5, warmup: 2 }, stories15M: { batch: 4, seq: 128, steps: 3, warmup: 1 } } satisfies Record<BenchModelName, TrainShape>,
+  train: { stories260K: { batch: 8, seq: 256, steps: 5, warmup: 2 }, stories15M: { batch: 4, seq: 128, steps: 3, warmup: 1 } } satisfies Record<string, TrainShape>,
   lsp: { queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 } satisfies LspShape,
 };
+
+/**
+ * The real-shape models (SmolLM2-135M, Qwen2.5-0.5B; random weights): decode b1 after a 128-token
+ * prompt (its prefill is timed too), a LoRA r 16 training step at 4×256 and one LSP iteration
+ * with LoRA (N 8, G 4, 64 tokens per role), both with layer recomputation — what a laptop run of
+ * recipes/lsp-instruct.json does.
+ */
+const REAL_SHAPE = {
+  decode: { batch: 1, promptLen: 128, newTokens: 32 } satisfies DecodeShape,
+  train: { batch: 4, seq: 256, steps: 2, warmup: 1, lora: 16, recompute: true } satisfies TrainShape,
+  lsp: { queries: 8, answers: 4, challengerTokens: 64, solverTokens: 64, lora: 16, recompute: true } satisfies LspShape,
+};
+const REAL_SHAPES: readonly string[] = ['smollm-135m', 'qwen2.5-0.5b'];
 
 const QUICK = {
   decode: (batch: number): DecodeShape => ({ batch, promptLen: 4, newTokens: 8 }),
@@ -42,7 +55,7 @@ const QUICK = {
  */
 export const REDUCED_BACKENDS: Record<string, string> = {
   webgpu: 'software adapter (SwiftShader) here: stories260K only, decode b1 of 16 tokens and train at 2×64',
-  cpu: 'plain-JS kernels: stories15M runs decode b1 only',
+  cpu: 'plain-JS kernels: stories15M runs decode b1 only; the real shapes (smollm-135m, qwen2.5-0.5b) run on wasm only',
 };
 
 /**
@@ -56,7 +69,7 @@ export const REDUCED_BACKENDS: Record<string, string> = {
  */
 export function planRows(opts: { quick: boolean; backends: readonly string[]; models?: readonly BenchModelName[] }): BenchRow[] {
   const rows: BenchRow[] = [];
-  for (const model of opts.models ?? BENCH_MODELS) {
+  for (const model of opts.models ?? DEFAULT_BENCH_MODELS) {
     for (const backend of opts.backends) {
       const add = (r: Omit<BenchRow, 'model' | 'backend'>) => rows.push({ model, backend, ...r });
       const decode = (batch: number) => {
@@ -65,7 +78,12 @@ export function planRows(opts: { quick: boolean; backends: readonly string[]; mo
       };
       const trainRow = (t: TrainShape) => add({ kind: 'train', label: `train ${t.batch}×${t.seq}`, train: t });
       const lspRow = (l: LspShape) => add({ kind: 'lsp', label: `lsp N${l.queries} G${l.answers}`, lsp: l });
-      if (opts.quick) {
+      if (REAL_SHAPES.includes(model) && !opts.quick) {
+        if (backend !== 'wasm') continue; // see REDUCED_BACKENDS
+        add({ kind: 'decode', label: `decode b1 (prefill ${REAL_SHAPE.decode.promptLen})`, decode: REAL_SHAPE.decode });
+        add({ kind: 'train', label: 'train LoRA r16 4×256', train: REAL_SHAPE.train });
+        add({ kind: 'lsp', label: 'lsp LoRA N8 G4 L64', lsp: REAL_SHAPE.lsp });
+      } else if (opts.quick) {
         decode(1);
         decode(4);
         trainRow(QUICK.train);
@@ -79,7 +97,7 @@ export function planRows(opts: { quick: boolean; backends: readonly string[]; mo
       } else {
         decode(1);
         decode(32);
-        trainRow(FULL.train[model]);
+        trainRow(FULL.train[model as keyof typeof FULL.train]);
         lspRow(FULL.lsp);
       }
     }

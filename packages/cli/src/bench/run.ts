@@ -34,7 +34,7 @@ export interface BenchOptions {
   torch?: boolean;
   /** Python to use for the peer; default the first of PYTHON_CANDIDATES that imports torch. */
   python?: string;
-  /** Path of torch_ref.py; default shared/bench/torch_ref.py beside the repository. */
+  /** Path of torch_ref.py; default tools/torch_ref.py of the repository. */
   torchRef?: string;
   /** Threads for torch (agon's wasm runs on one); default the number of CPUs. */
   torchThreads?: number;
@@ -130,10 +130,13 @@ function runRowInChild(row: BenchRow): Promise<AgonResult> {
   });
 }
 
-function torchArgs(row: BenchRow, threads: number): string[] | undefined {
-  const common = [...torchModelArgs(row.model), '--threads', String(threads)];
+async function torchArgs(row: BenchRow, threads: number): Promise<string[] | undefined> {
+  const common = [...(await torchModelArgs(row.model)), '--threads', String(threads)];
   if (row.decode) return [...common, '--mode', 'decode', '--batch', String(row.decode.batch), '--new', String(row.decode.newTokens), '--prompt-len', String(row.decode.promptLen)];
-  if (row.train) return [...common, '--mode', 'train', '--batch', String(row.train.batch), '--seq', String(row.train.seq), '--steps', String(row.train.steps)];
+  if (row.train) {
+    const lora = row.train.lora ? ['--lora', String(row.train.lora)] : [];
+    return [...common, '--mode', 'train', '--batch', String(row.train.batch), '--seq', String(row.train.seq), '--steps', String(row.train.steps), ...lora];
+  }
   return undefined; // torch_ref.py has no LSP loop
 }
 
@@ -182,7 +185,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     } catch (e) {
       report.note = (e as Error).message.split('\n')[0];
     }
-    const args = 'python' in torch ? torchArgs(row, threads) : undefined;
+    const args = 'python' in torch ? await torchArgs(row, threads) : undefined;
     if (args && 'python' in torch) {
       const key = args.join(' ');
       let t = torchCache.get(key);

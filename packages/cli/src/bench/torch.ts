@@ -1,6 +1,6 @@
 /**
  * The PyTorch peer: finds a python with torch (the faster /opt/torch2 venv first, then Debian's
- * /usr/bin/python3) and the reference script `shared/bench/torch_ref.py` beside the repository,
+ * /usr/bin/python3) and the reference script `tools/torch_ref.py` (a copy of `shared/bench/torch_ref.py` extended with Hugging Face folders and LoRA),
  * and runs it on the same shapes as agon, one process per row.
  */
 import { execFile } from 'node:child_process';
@@ -13,11 +13,8 @@ const run = promisify(execFile);
 /** Pythons tried in order when none is named: the faster torch 2 venv, then Debian's torch 1.13. */
 export const PYTHON_CANDIDATES = ['/opt/torch2/bin/python', '/usr/bin/python3'];
 
-/**
- * The reference script where CI and users have it: `shared/` beside the repository root
- * (`../shared/bench/torch_ref.py` from the repo).
- */
-export const DEFAULT_TORCH_REF: string = fileURLToPath(new URL('../../../../../shared/bench/torch_ref.py', import.meta.url));
+/** The reference script, `tools/torch_ref.py` in the repository. */
+export const DEFAULT_TORCH_REF: string = fileURLToPath(new URL('../../../../tools/torch_ref.py', import.meta.url));
 
 /**
  * A python that imports torch, with its torch version.
@@ -44,7 +41,7 @@ export interface TorchPeer {
  */
 export async function findTorchPeer(opts: { python?: string; script?: string }): Promise<TorchPeer | string> {
   const script = opts.script ?? DEFAULT_TORCH_REF;
-  if (!existsSync(script)) return `${script} not found (the torch reference lives in shared/bench beside the repository)`;
+  if (!existsSync(script)) return `${script} not found (the torch reference is tools/torch_ref.py of the repository)`;
   const tried: string[] = [];
   for (const python of opts.python ? [opts.python] : PYTHON_CANDIDATES) {
     if (!existsSync(python)) {

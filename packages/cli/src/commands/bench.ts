@@ -1,9 +1,9 @@
 /**
  * `agon bench`: decode and training tokens/s, one LSP iteration, peak RSS and peak tensor bytes,
  * for stories260K and a 15M-class model on every backend present, side by side with PyTorch
- * (shared/bench/torch_ref.py) on the same shapes. See docs/benchmarks.md.
+ * (tools/torch_ref.py) on the same shapes. See docs/benchmarks.md.
  */
-import { BENCH_MODELS, type BenchModelName } from '../bench/models.js';
+import { BENCH_MODELS, DEFAULT_BENCH_MODELS, type BenchModelName } from '../bench/models.js';
 import type { BenchRow } from '../bench/plan.js';
 import { runRowInProcess } from '../bench/run-row.js';
 import { runBench } from '../bench/run.js';
@@ -19,12 +19,12 @@ export const BENCH_HELP = [
   '  --quick            tiny shapes (seconds), to check the harness',
   '  --json             print one JSON object (the whole report) instead of the table',
   '  --backends LIST    comma-separated, default wasm,cpu,webgpu (those present)',
-  `  --models LIST      comma-separated of ${BENCH_MODELS.join(', ')} (default both)`,
+  `  --models LIST      comma-separated of ${BENCH_MODELS.join(', ')} (default ${DEFAULT_BENCH_MODELS.join(', ')})`,
   '  --profile          also print per-kernel times of each row\'s profiled warm-up pass',
   '  --scaling          LSP iteration time vs N, G and tokens per role (first of --models, on --backends)',
   '  --no-torch         skip the PyTorch column',
   '  --python PATH      python with torch (default /opt/torch2/bin/python, then /usr/bin/python3)',
-  '  --torch-ref PATH   torch_ref.py (default ../shared/bench/torch_ref.py from the repository)',
+  '  --torch-ref PATH   torch_ref.py (default tools/torch_ref.py of the repository)',
   '  --torch-threads N  torch threads (default: the number of CPUs)',
   '  --inline           run every row in this process (default: one process per row when built)',
 ];

@@ -37,7 +37,8 @@ type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { valu
  * log p(target) and the entropy (nats) of `softmax(hidden · weightᵀ)` for each row, without
  * building the [N, V] logits: rows are processed in chunks of `chunkBytes` of logits, forward and
  * backward, and the backward pass recomputes each chunk's logits (only `hidden`, the targets and
- * each row's log-sum-exp are kept). Differentiable in `hidden` and `weight` (both outputs). A
+ * each row's log-sum-exp are kept). Differentiable in `hidden` and `weight` (both outputs); a
+ * `tf.Variable` weight with `trainable` false is a constant (no weight-gradient work). A
  * `weight` that is a `tf.Variable` is read again in the backward pass rather than copied, so it must
  * not be reassigned in between; any other tensor is saved.
  *
@@ -78,6 +79,9 @@ export function linearTokenLogprobs(
   const rows = Math.max(1, Math.min(N, Math.floor(chunkBytes / (4 * V))));
   const parts = chunks(N, rows);
   const borrowed = weight instanceof tf.Variable;
+  // A frozen variable (the tied embedding under LoRA) gets no gradient: it is not an input of the
+  // op, so the backward pass skips the [V, C] weight-gradient products altogether.
+  const frozen = borrowed && !(weight as tf.Variable).trainable;
 
   const fused: FusedFn = (h, w, save) => {
     const out = tf.tidy(() => {
@@ -111,6 +115,7 @@ export function linearTokenLogprobs(
         const ws = borrowed ? weight : (saved[4] as tf.Tensor2D);
         const dhs: tf.Tensor[] = [];
         let dw: tf.Tensor | undefined;
+        const wantDw = !frozen;
         for (const [s, n] of parts) {
           const [dh, dwChunk] = tf.tidy(() => {
             const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
@@ -123,9 +128,10 @@ export function linearTokenLogprobs(
             const hot = tf.cast(tf.equal(tf.reshape(tf.slice(ids, [s], [n]), [n, 1]), tf.range(0, V, 1, 'int32')), 'float32');
             const hEnt = tf.reshape(tf.slice(ent, [s], [n]), [n, 1]);
             const g = tf.sub(tf.mul(tf.sub(hot, p), dLp), tf.mul(tf.mul(p, tf.add(logp, hEnt)), dEnt)) as tf.Tensor2D;
-            return [tf.matMul(g, ws), tf.matMul(g, hc, true, false)]; // dh [n, C], dW [V, C]
+            return wantDw ? [tf.matMul(g, ws), tf.matMul(g, hc, true, false)] : [tf.matMul(g, ws)]; // dh [n, C], dW [V, C]
           });
           dhs.push(dh);
+          if (!dwChunk) continue;
           if (dw) {
             const prev = dw;
             dw = tf.add(prev, dwChunk);
@@ -134,12 +140,12 @@ export function linearTokenLogprobs(
         }
         const dh = dhs.length === 1 ? dhs[0] : tf.concat(dhs);
         if (dhs.length > 1) tf.dispose(dhs);
-        return [dh, dw as tf.Tensor];
+        return frozen ? [dh] : [dh, dw as tf.Tensor];
       },
     };
   };
-  const op = tf.customGrad(fused as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (h: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
-  const both = op(hidden, weight);
+  const custom = tf.customGrad(fused as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor2D;
+  const both = frozen ? (tf.customGrad(((h: tf.Tensor2D, save: tf.GradSaveFunc) => fused(h, weight, save)) as never) as unknown as (h: tf.Tensor) => tf.Tensor2D)(hidden) : custom(hidden, weight);
   const [logprobs, entropy] = tf.unstack(both) as tf.Tensor1D[];
   both.dispose();
   return { logprobs, entropy };

@@ -87,6 +87,23 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
     });
   });
 
+  it('a frozen (non-trainable) variable weight: the hidden gradient of the unfused path, and no weight gradient', async () => {
+    await expectNoLeaks(async () => {
+      const h = tf.tensor2d(Float32Array.from(randn(N * C, 37)), [N, C]);
+      const w0 = tf.tensor2d(Float32Array.from(randn(V * C, 38)), [V, C]);
+      const w = tf.variable(w0, false);
+      w0.dispose();
+      const t = tf.tensor1d(ids, 'int32');
+      const dy = tf.tensor1d(Float32Array.from(randn(N, 39)));
+      const ga = tf.grad((x: tf.Tensor) => tf.tidy(() => { const { logprobs, entropy } = linearTokenLogprobs(x as tf.Tensor2D, w, t, { chunkBytes: 3 * 4 * V }); return tf.sum(tf.mul(tf.add(logprobs, entropy), dy)); }))(h);
+      const gb = tf.grad((x: tf.Tensor) => tf.tidy(() => { const z = linear(x as tf.Tensor2D, w); return tf.sum(tf.mul(tf.add(tokenLogprobs(z, t), entropyFromLogits(z)), dy)); }))(h);
+      const k = tol(backend, 1e-5, 1e-5);
+      const [ha, hb] = [await read(ga), await read(gb)];
+      ha.forEach((x, i) => expect(Math.abs(x - hb[i])).toBeLessThan(k.atol * 10 + k.rtol * 10 * Math.abs(hb[i])));
+      tf.dispose([h, w, t, dy, ga, gb]);
+    });
+  });
+
   it('rejects bad shapes and dtypes naming them', async () => {
     await expectNoLeaks(() => {
       const h = tf.zeros([2, 3]) as tf.Tensor2D;
