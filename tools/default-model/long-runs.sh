@@ -27,7 +27,7 @@ for method in ${METHODS:-default old-default old-lsp old-grpo old-alpha0 beta-on
     dir="$out/$method-seed$seed"
     "${agon[@]}" train --config "$out/$method.json" --steps 200 --seed "$seed" --out "$dir" --overwrite > "$dir.log" 2>&1
     "${agon[@]}" eval --model "$dir/model" --game arithmetic --options '{"digits":2,"ops":["+"]}' \
-      --size 200 --seed 1234 --max-new-tokens 28 --backend wasm --json > "$dir.eval.json" 2> /dev/null
+      --size 200 --seed 1234 --max-new-tokens 28 --backend wasm --json > "$dir.eval.json" 2> "$dir.eval.log"
     tail -n 1 "$dir.log"
   done
 done

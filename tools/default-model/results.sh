@@ -11,7 +11,7 @@ mkdir -p "$out"
 agon=(node packages/cli/dist/bin.js)
 split_eval() { # model $1 on the held-out set, every answer kept, into $2
   "${agon[@]}" eval --model "$1" --game arithmetic --options '{"digits":2,"ops":["+"]}' \
-    --size 200 --seed 1234 --max-new-tokens 28 --backend wasm --json > "$2" 2> /dev/null
+    --size 200 --seed 1234 --max-new-tokens 28 --backend wasm --json > "$2" 2> "$2.log"
 }
 timed() { # CPU seconds beside wall seconds: the wall clock depends on what else the machine runs
   /usr/bin/time -f '{"userSeconds": %U, "systemSeconds": %S, "wallSeconds": %e}' -o "$1.time.json" "${@:2}" > "$1.log" 2>&1
