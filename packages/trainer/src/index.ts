@@ -4,41 +4,9 @@
  * and held-out evaluation.
  * @packageDocumentation
  */
-export { train } from './train.js';
-export type { TrainResult } from './train.js';
-export { trainConfigSchema, parseTrainConfig } from './config.js';
-export type { TrainConfig, TrainConfigInput } from './config.js';
-export type { TrainDeps, RunOptions, TrainPieces, Logger } from './deps.js';
-export type { RunIO } from './io/run-io.js';
+export * from './browser.js';
+// Node only: the run folder on disk, model paths, plug-in modules by path, recipe files.
 export { nodeRunIO } from './io/node-run-io.js';
 export { DEFAULT_MODEL, modelPath } from './model-path.js';
-export { plainChat, promptFormat, promptBos, promptIds, solverPromptIds, challengerPromptIds } from './prompt.js';
-export type { PromptFormat } from './prompt.js';
-export { gameFromConfig, isVerifiable } from './pieces/game.js';
 export { loadGameModule, loadRewardModule } from './plugins.js';
-export { fixedPromptSet } from './pieces/queries.js';
-export type { Evaluator } from './pieces/evaluator.js';
-export type { Exporter } from './pieces/exporter.js';
-export { challengerQueries, fixedQueries } from './queries.js';
-export type { QuerySource, ChallengerQueries, FixedQueries } from './queries.js';
-export { snapshotReference, adapterReference, referenceFor } from './reference.js';
-export type { Reference } from './reference.js';
-export type { RoleObjectives } from './gradients.js';
-export { AdamW } from './adamw.js';
-export type { AdamWOptions, AdamWState } from './adamw.js';
-export { learningRate } from './schedule.js';
-export { globalNorm, clipByGlobalNorm } from './grad-norm.js';
-export { saveCheckpoint, loadCheckpoint, listCheckpoints } from './checkpoint.js';
-export type { CheckpointState } from './checkpoint.js';
-export { runFolderSink, readMetrics, readSamples } from './run-folder.js';
-export type { MetricsLine, MemoryUse } from './run-folder.js';
-export { renderReport, writeReport, svgLineChart } from './report.js';
-export type { ReportInfo, Series, ChartOptions } from './report.js';
-export { diagnose } from './diagnostics.js';
-export type { DiagnosticThresholds, Diagnostic, DiagnosticContext } from './diagnostics.js';
-export { likelihoodScorer } from './likelihood-scorer.js';
-export { referenceLikelihoodReward } from './reference-likelihood.js';
-export type { ReferenceLikelihoodOptions } from './reference-likelihood.js';
 export { loadRecipe, RECIPES_DIR } from './recipe.js';
-export { evaluate, heldOutSet } from './eval/index.js';
-export type { EvalOptions, EvalResult, EvalRow } from './eval/index.js';
