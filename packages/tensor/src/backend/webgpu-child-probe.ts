@@ -5,6 +5,7 @@
  * redirect in-process; in the child they land in a pipe that is read and dropped. Costs one Node
  * start plus Dawn's adapter request (about 0.15 s without a GPU, 0.3 s on SwiftShader).
  */
+import { importNodeBuiltin } from '../node-builtin.js';
 
 /** What the child saw: the adapter's info, or why there is none. */
 export type ChildAdapterReport =
@@ -39,9 +40,9 @@ function lastLine(text: string): string {
  */
 export async function adapterFromChild(timeoutMs = 30_000): Promise<ChildAdapterReport> {
   const [{ execFile }, { createRequire }, { pathToFileURL }] = await Promise.all([
-    import('node:child_process'),
-    import('node:module'),
-    import('node:url'),
+    importNodeBuiltin<typeof import('node:child_process')>('node:child_process'),
+    importNodeBuiltin<typeof import('node:module')>('node:module'),
+    importNodeBuiltin<typeof import('node:url')>('node:url'),
   ]);
   let url: string;
   try {

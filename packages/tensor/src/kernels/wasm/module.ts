@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { isNode } from '../../backend/gradients.js';
+import { importNodeBuiltin } from '../../node-builtin.js';
 
 /** The file name of the compiled kernels, shipped in the package's `wasm/` folder. */
 export const KERNELS_WASM = 'agon-kernels.wasm';
@@ -90,12 +91,12 @@ export function compileKernels(wasmPaths?: string): Promise<WebAssembly.Module> 
  * elsewhere — wherever `@agon/tensor/wasm/agon-kernels.wasm` resolves from here.
  */
 async function readNodeBinary(url: URL): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await importNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
   try {
     return await readFile(url);
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    const { createRequire } = await import('node:module');
+    const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('node:module');
     let resolved: string;
     try {
       resolved = createRequire(url).resolve(`@agon/tensor/wasm/${KERNELS_WASM}`);
