@@ -44,6 +44,7 @@ export {
   safetensorsWeightSource,
   readShardedSafetensors,
   writeFileAtomic,
+  namedIoError,
   MAX_HEADER_BYTES,
   DTYPE_BYTES,
   isSafetensorsDtype,

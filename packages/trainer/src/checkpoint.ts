@@ -31,6 +31,8 @@ export interface CheckpointState {
   elapsedSeconds: number;
   /** Held-out accuracy before training, when it was measured. */
   evalBefore?: number;
+  /** Diagnostic warnings raised so far (kind, message), so a resumed run keeps and does not repeat them. */
+  warnings?: [string, string][];
 }
 
 const NAME = /^step-(\d{6,})$/;
@@ -87,6 +89,21 @@ export async function saveCheckpoint(io: RunIO, vars: readonly tf.Variable[], op
   const all = await listCheckpoints(io);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await io.remove(`checkpoints/${checkpointName(old)}`);
   return where(io, final);
+}
+
+/**
+ * Removes what writes killed half-way leave: `checkpoints/step-NNNNNN.tmp` folders (also the
+ * older `.tmp-PID` form) and atomic-write temp files (`name.PID.xxxxxxxx.tmp`) in the run folder.
+ * One run writes a folder at a time, so none of them is in use when a run starts.
+ *
+ * @example
+ * ```ts
+ * await removeOrphanCheckpoints(nodeRunIO('runs/a'));
+ * ```
+ */
+export async function removeOrphanCheckpoints(io: RunIO): Promise<void> {
+  for (const n of await io.list('checkpoints')) if (/^step-\d{6,}\.tmp(-\d+)?$/.test(n)) await io.remove(`checkpoints/${n}`);
+  for (const n of await io.list('')) if (/\.\d+\.[0-9a-f]{8}\.tmp$/.test(n)) await io.remove(n);
 }
 
 /**

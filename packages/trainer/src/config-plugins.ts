@@ -44,7 +44,19 @@ const builtInRewardSchema = z.discriminatedUnion('type', [
   /** The game's exact verifier (verifiable games only). */
   z.object({ type: z.literal('verifier'), weight: finite().default(1) }).strict(),
   /** A reward served over HTTP (`remoteReward` of `@agon/objectives`). */
-  z.object({ type: z.literal('remote'), url: z.url(), timeoutMs: posInt().optional(), weight: finite().default(1) }).strict(),
+  z
+    .object({
+      type: z.literal('remote'),
+      url: z.url(),
+      /** Per-attempt time limit in ms. Default 30000. */
+      timeoutMs: posInt().optional(),
+      /** Extra attempts after a failed one (network error, timeout, 5xx, 429, malformed reply); each is logged and counted in `reward/remoteRetries`. Default 3. */
+      retries: z.number().int().min(0).optional(),
+      /** Wait before retry k is backoffMs·2^k (at most 10 s). Default 500. */
+      backoffMs: z.number().int().min(0).optional(),
+      weight: finite().default(1),
+    })
+    .strict(),
   /**
    * A reward model folder. A `*ForSequenceClassification` checkpoint (a reward-model head) scores with
    * its logit `label` (default 0); any other causal LM scores by the mean per-token log-prob it gives

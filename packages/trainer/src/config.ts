@@ -177,6 +177,12 @@ export const trainConfigSchema = z
     backend: z.string().min(1).default('auto'),
     /** Write a checkpoint every this many steps (and at the end); 0 = only at the end. Default 10. */
     checkpointEvery: z.number().int().min(0).default(10),
+    /**
+     * Also write one after any step that ends this many seconds after the last one, so a kill
+     * loses at most that much work; 0 turns it off. A stop (Ctrl-C) and a failed step always
+     * write one. Default 60.
+     */
+    checkpointSeconds: z.number().min(0).default(60),
     /** Newest checkpoints kept on disk. Default 2. */
     keepCheckpoints: posInt().default(2),
     /**

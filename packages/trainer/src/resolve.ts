@@ -19,6 +19,7 @@ import { buildReward, checkRewards } from './pieces/rewards.js';
 import { buildSelfReward } from './pieces/self-reward.js';
 import { referenceFor, type Reference } from './reference.js';
 import type { RolloutContext } from './rollout.js';
+import { remoteRewards, type RemoteRewardFactory, type RemoteWatch } from './remote-watch.js';
 
 /** Everything the loop needs, resolved. */
 export interface ResolvedRun<Q> {
@@ -28,28 +29,33 @@ export interface ResolvedRun<Q> {
   gradients: GradientContext;
   evaluate: Evaluator | null;
   exporter: Exporter | null;
+  /** Retries and warnings of the config's remote rewards, taken once per step. */
+  remote: RemoteWatch;
   dispose(): void;
 }
 
-/** Builds the run's objects from `cfg`, preferring `pieces`; frees what it loaded if a piece fails. */
-export async function resolveRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>): Promise<ResolvedRun<Q>> {
+/**
+ * Builds the run's objects from `cfg`, preferring `pieces`; frees what it loaded if a piece fails.
+ * `signal` (the run's stop) cancels remote reward requests in flight.
+ */
+export async function resolveRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, signal?: AbortSignal): Promise<ResolvedRun<Q>> {
   const owned: Owned = [];
   try {
-    return await buildRun(cfg, pieces, owned);
+    return await buildRun(cfg, pieces, owned, remoteRewards(signal));
   } catch (e) {
     for (const o of owned.reverse()) o.dispose();
     throw e;
   }
 }
 
-async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owned): Promise<ResolvedRun<Q>> {
+async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owned, remote: RemoteRewardFactory): Promise<ResolvedRun<Q>> {
   const game = pieces.game ?? ((await gameFromConfig(cfg.game)) as Game<Q>);
   if (!pieces.reward) checkRewards(cfg, game); // before any model loads
   const policy = await buildPolicy(cfg, pieces.policy, owned);
   const { model, format } = policy;
   const sampler = pieces.sampler ?? policy.sampler;
   const stopIds = policy.loaded.eosIds;
-  const reward = pieces.reward ?? (await buildReward(cfg, game, owned));
+  const reward = pieces.reward ?? (await buildReward(cfg, game, owned, remote));
   const objectives = pieces.objectives ?? buildObjectives(cfg.loss);
 
   const selfRewardNeedsReference = pieces.quality === undefined && cfg.selfReward !== null;
@@ -88,6 +94,7 @@ async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owne
     gradients: { model, reference, objectives, microBatchSize: cfg.microBatchSize, padId: format.tokenizer.eosId, measureKl: cfg.diagnostics.measureKl },
     evaluate,
     exporter,
+    remote: remote.watch,
     dispose() {
       for (const o of owned.reverse()) o.dispose();
     },

@@ -11,17 +11,20 @@ import { readText, type RunIO } from './io/run-io.js';
 
 /**
  * Memory of one step: the most tensor bytes held at once during it (weights included), the
- * process's resident memory at its end and the process's peak so far, in MB (2^20 bytes).
+ * process's resident memory at its end and the process's peak so far, in MB (2^20 bytes), and the
+ * live tensor count.
  *
  * @example
  * ```ts
- * const m: MemoryUse = { peakTensorMB: 412.5, rssMB: 980, maxRssMB: 1210 };
+ * const m: MemoryUse = { peakTensorMB: 412.5, rssMB: 980, maxRssMB: 1210, tensors: 118 };
  * ```
  */
 export interface MemoryUse {
   peakTensorMB: number;
   rssMB: number;
   maxRssMB: number;
+  /** Live tensors at the end of the step (flat over a run unless something leaks). */
+  tensors?: number;
 }
 
 /**

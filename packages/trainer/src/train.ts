@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
 import { AdamW } from './adamw.js';
-import { loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+import { listCheckpoints, loadCheckpoint, removeOrphanCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import type { RunOptions, TrainDeps } from './deps.js';
 import { diagnose, type Diagnostic } from './diagnostics.js';
@@ -19,6 +19,7 @@ import { resolveRun, type ResolvedRun } from './resolve.js';
 import { rollout, type Rollout } from './rollout.js';
 import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
+import { failedStep } from './step-failure.js';
 import { meanOf, updatePolicy } from './update.js';
 
 /**
@@ -83,7 +84,7 @@ export async function train<Q = unknown>(config: TrainConfigInput, deps: TrainDe
   } else {
     cfg = parseTrainConfig(config, deps.configSource ?? 'config');
   }
-  const run = await resolveRun(cfg, deps);
+  const run = await resolveRun(cfg, deps, deps.signal);
   try {
     return await runLoop(cfg, run, deps, io);
   } finally {
@@ -101,7 +102,12 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
   const peak = watchPeakTensorBytes();
   try {
     let state: CheckpointState = { step: 0, optimizerSteps: 0, seed: cfg.seed, skippedSteps: 0, elapsedSeconds: 0 };
-    if (deps.resume) {
+    await removeOrphanCheckpoints(io);
+    if (deps.resume && (await listCheckpoints(io)).length === 0) {
+      // Killed before its first checkpoint: the run starts over in its own folder.
+      await truncateLogs(io, 0);
+      log(`resuming ${io.location}: no checkpoint yet, starting from step 0`);
+    } else if (deps.resume) {
       state = await loadCheckpoint(io, vars, optimizer);
       await truncateLogs(io, state.step);
       log(`resumed ${io.location} at step ${state.step}`);
@@ -113,7 +119,8 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
     await writeJson(io, 'config.json', cfg);
     const sink = runFolderSink(io, () => state.elapsedSeconds + clock() - t0, () => stepMemory(peak));
     const history: Record<string, number>[] = (await readMetrics(io)).map((l) => nums(l.metrics));
-    const warnings = new Map<string, string>(); // kind → first message: each kind is reported once
+    // kind → first message: each kind is reported once, across resumes too (kept in checkpoints)
+    const warnings = new Map<string, string>(state.warnings ?? []);
     const warn = (found: readonly Diagnostic[], step: number) => {
       for (const w of found) {
         if (warnings.has(w.kind)) continue;
@@ -130,11 +137,38 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
     let final: Record<string, number> = history[history.length - 1] ?? {};
     let stopped = false;
     const firstStep = state.step;
+    let savedStep = state.step;
+    let savedAt = clock();
+    const checkpoint = async () => {
+      await sink.flush();
+      state.warnings = [...warnings];
+      await saveCheckpoint(io, vars, optimizer, { ...state, elapsedSeconds: state.elapsedSeconds + clock() - t0 }, cfg.keepCheckpoints);
+      savedStep = state.step;
+      savedAt = clock();
+    };
     while (state.step < cfg.steps) {
+      // Let the event loop run (signal handlers, timers, log writes) between steps: a Ctrl-C is
+      // then noticed after the step in flight, not at the next checkpoint.
+      await new Promise<void>((r) => setImmediate(r));
+      if (deps.signal?.aborted) {
+        stopped = true;
+        break;
+      }
       const step = state.step; // 0-based index of the step being run
       const K = cfg.accumulationSteps;
       const rollouts: Rollout[] = [];
-      for (let k = 0; k < K; k++) rollouts.push(await rollout(run.rollout, step * K + k, cfg.seed, step + 1));
+      try {
+        for (let k = 0; k < K; k++) rollouts.push(await rollout(run.rollout, step * K + k, cfg.seed, step + 1));
+      } catch (e) {
+        // Nothing of this step was applied: the weights are still those after the last step.
+        if (deps.signal?.aborted) {
+          stopped = true; // stopped while waiting (e.g. for a reward server): the step is dropped
+          break;
+        }
+        throw await failedStep(e, step, state.step > savedStep ? checkpoint : null, state.step);
+      }
+      const remote = run.remote.take();
+      for (const note of remote.notes) log(note);
       const metrics = meanOf(rollouts.map((r) => r.metrics));
       const lr = learningRate(step, cfg.optimizer, cfg.steps);
       let skipReason: string | null = rollouts.some((r) => r.nonFinite) ? 'reward' : null;
@@ -150,7 +184,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
         state.skippedSteps += 1;
         log(`step ${step + 1}: skipped (non-finite ${skipReason}); weights not updated`);
       }
-      Object.assign(metrics, { lr, gradNorm, skipped: skipReason ? 1 : 0, skippedSteps: state.skippedSteps });
+      Object.assign(metrics, { lr, gradNorm, skipped: skipReason ? 1 : 0, skippedSteps: state.skippedSteps, 'reward/remoteRetries': remote.retries });
       state.step += 1;
       state.optimizerSteps = optimizer.steps;
 
@@ -162,19 +196,26 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
       const samples = rollouts.flatMap((r) => r.samples);
       sink.write(state.step, metrics, samples);
       deps.metrics?.write(state.step, metrics, samples);
+      try {
+        await sink.flush(); // whole lines on disk every step, for anyone tailing the logs
+      } catch (e) {
+        // This step's lines are not on disk (the IO cut them back): a checkpoint of it would resume
+        // without them, so the last checkpoint stands.
+        throw await failedStep(e, step, null, savedStep);
+      }
       final = metrics;
       progress.step(state.step, metrics, clock() - tLoop, firstStep);
 
       const aborted = deps.signal?.aborted === true;
-      if ((cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0) || state.step === cfg.steps || aborted) {
-        await sink.flush();
-        await saveCheckpoint(io, vars, optimizer, { ...state, elapsedSeconds: state.elapsedSeconds + clock() - t0 }, cfg.keepCheckpoints);
-      }
+      const byCount = cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0;
+      const byTime = cfg.checkpointSeconds > 0 && clock() - savedAt >= cfg.checkpointSeconds;
+      if (byCount || byTime || state.step === cfg.steps || aborted) await checkpoint();
       if (aborted) {
         stopped = true;
         break;
       }
     }
+    if (stopped && state.step > savedStep) await checkpoint();
     await sink.close();
     await deps.metrics?.close();
     progress.done();
@@ -189,8 +230,10 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
     const seconds = state.elapsedSeconds + clock() - t0; // both evaluations included
     const result: TrainResult = { ...(evalResult ? { eval: evalResult } : {}), steps: state.step, seconds, skippedSteps: state.skippedSteps, warnings: [...warnings.values()], final, stopped, out: io.location };
     if (!stopped) {
-      await writeJson(io, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
+      // The model first, summary.json last: a summary marks a finished run, so it must never sit
+      // beside a missing or half-written model.
       if (run.exporter) for (const [name, data] of await run.exporter.files()) await io.writeAtomic(`${run.exporter.folder}/${name}`, data);
+      await writeJson(io, 'summary.json', { ...result, out: undefined, game: run.game.name, model: cfg.model, seed: cfg.seed, backend: tf.getBackend() });
     }
     await writeReport(io, { title: `agon train — ${run.game.name ?? 'game'} — ${cfg.model}`, summary: result });
     return result;
@@ -207,6 +250,7 @@ function stepMemory(peak: PeakWatch): MemoryUse {
     peakTensorMB: Math.round((peak.peak() / MB) * 10) / 10,
     rssMB: Math.round(process.memoryUsage().rss / MB),
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
+    tensors: tf.memory().numTensors,
   };
   peak.reset();
   return use;

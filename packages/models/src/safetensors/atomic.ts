@@ -19,6 +19,24 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw namedIoError(path, e);
   }
+}
+
+/**
+ * An IO error that names `path`: Node's own message omits it for writes (`ENOSPC: no space left on
+ * device, write`), which leaves a user with a full disk guessing which file failed.
+ *
+ * @example
+ * ```ts
+ * try { await appendFile(file, line); } catch (e) { throw namedIoError(file, e); }
+ * ```
+ */
+export function namedIoError(path: string, e: unknown): Error {
+  const message = String((e as { message?: unknown })?.message ?? e);
+  if (message.includes(path)) return e instanceof Error ? e : new Error(message);
+  const err = new Error(`${path}: ${message}`, { cause: e });
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string') Object.assign(err, { code });
+  return err;
 }

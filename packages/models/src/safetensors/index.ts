@@ -1,5 +1,5 @@
 /** safetensors reading, writing and the WeightSource over them. */
-export { writeFileAtomic } from './atomic.js';
+export { namedIoError, writeFileAtomic } from './atomic.js';
 export {
   DTYPE_BYTES,
   floatToBfloat16,

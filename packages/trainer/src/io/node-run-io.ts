@@ -1,7 +1,7 @@
 /** {@link RunIO} on Node's file system. */
-import { appendFile, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@agon/models';
+import { namedIoError, writeFileAtomic } from '@agon/models';
 import type { RunIO } from './run-io.js';
 
 /** Node's error code of a failed file call (`ENOENT`, `ENOTDIR`, …). */
@@ -36,7 +36,14 @@ export function nodeRunIO(dir: string): RunIO {
     async append(path, text) {
       const file = at(path);
       await mkdir(dirname(file), { recursive: true });
-      await appendFile(file, text);
+      // A write cut short (a full disk) is cut back to the old length: the file never ends mid-line.
+      const before = await stat(file).then((st) => st.size, () => 0);
+      try {
+        await appendFile(file, text);
+      } catch (e) {
+        await truncate(file, before).catch(() => undefined);
+        throw namedIoError(file, e);
+      }
     },
     async list(path) {
       try {

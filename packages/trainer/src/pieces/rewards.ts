@@ -8,6 +8,7 @@ import { isSequenceClassifier } from '../model-path.js';
 import { loadRewardModule } from '../plugins.js';
 import { isVerifiable, queryText } from './game.js';
 import type { Owned } from './owned.js';
+import { remoteRewards, type RemoteRewardFactory } from '../remote-watch.js';
 
 /**
  * Checks that the config's rewards fit the game: a game without a verifier needs a reward, and a
@@ -30,20 +31,23 @@ export function checkRewards<Q>(cfg: TrainConfig, game: Game<Q>): void {
 
 /**
  * R(q, a) from `cfg.rewards` (default: the game's verifier), checked against the game; reward
- * models it loads are registered in `owned`.
+ * models it loads are registered in `owned`; remote rewards come from `remote` (which counts their
+ * retries and carries the run's stop signal).
  *
  * @example
  * ```ts
  * const reward = await buildReward(cfg, game, owned);
  * ```
  */
-export async function buildReward<Q>(cfg: TrainConfig, game: Game<Q>, owned: Owned): Promise<RewardFn<Q>> {
+export async function buildReward<Q>(cfg: TrainConfig, game: Game<Q>, owned: Owned, remote: RemoteRewardFactory = remoteRewards()): Promise<RewardFn<Q>> {
   checkRewards(cfg, game);
   const parts: { reward: RewardFn<Q>; weight: number }[] = [];
   const text = (q: Q) => queryText(game, q);
   for (const r of cfg.rewards ?? [{ type: 'verifier' as const, weight: 1 }]) {
     if (r.type === 'module') {
       parts.push({ reward: await loadRewardModule<Q>(r.module, r.options), weight: r.weight });
+    } else if (r.type === 'remote') {
+      parts.push({ reward: remote.reward<Q>(r), weight: r.weight });
     } else if (r.type === 'model') {
       parts.push({ reward: rewardByName<Q>('model', {}, { scorer: await loadScorer(r, cfg.microBatchSize, owned), queryText: text }), weight: r.weight });
     } else {

@@ -1,0 +1,29 @@
+/**
+ * The error a failed step ends a run with: the cause's first line (which names the URL, the file,
+ * the field), then what was kept on disk, so the user knows the run can be resumed.
+ */
+
+/**
+ * With `save`, a checkpoint of the last completed step (`completed`) is written first, so a dead
+ * reward server loses only the step in flight; without, `completed` names the checkpoint already on
+ * disk (0: none yet).
+ *
+ * @example
+ * ```ts
+ * throw await failedStep(e, 4, () => checkpoint(), 4); // "… (step 5 failed; a checkpoint of step 4 was saved: continue with --resume)"
+ * ```
+ */
+export async function failedStep(e: unknown, step: number, save: (() => Promise<void>) | null, completed: number): Promise<Error> {
+  const first = String((e as { message?: unknown })?.message ?? e).split('\n')[0];
+  let kept: string;
+  if (save) {
+    try {
+      await save();
+      kept = `a checkpoint of step ${completed} was saved: continue with --resume`;
+    } catch (saveError) {
+      kept = `saving a checkpoint of step ${completed} failed too: ${String((saveError as Error)?.message ?? saveError).split('\n')[0]}`;
+    }
+  } else if (completed > 0) kept = `the last checkpoint, of step ${completed}, is on disk: continue with --resume`;
+  else kept = 'no checkpoint was written yet';
+  return new Error(`${first} (step ${step + 1} failed; ${kept})`, { cause: e });
+}

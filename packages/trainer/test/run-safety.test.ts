@@ -1,0 +1,142 @@
+// What a run folder keeps when the run is stopped or fails: a stop is noticed after the current
+// step, checkpoints are also written by time and when a step fails, a hung reward server does not
+// hold a stopped run, the logs reach disk every step, and leftovers of a killed checkpoint write
+// are removed.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RewardFn } from '@agon/core';
+import { loadModel, STORIES_260K, type LoadedModel } from '@agon/models';
+import { initBackend } from '@agon/tensor';
+import { listCheckpoints, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
+import { captureProgress, SMALL, storyGame, tempDir } from './helpers.js';
+
+let policy: LoadedModel;
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  policy = await loadModel(STORIES_260K);
+});
+afterAll(() => policy.model.dispose());
+
+const length: RewardFn<string> = async (batch) => batch.map((x) => x.answer.length / 10);
+const CONFIG: TrainConfigInput = { ...SMALL, steps: 4, seed: 3, checkpointEvery: 0, keepCheckpoints: 10 };
+
+it('checkpointSeconds defaults to a minute and must be ≥ 0', () => {
+  expect(parseTrainConfig({}, 'r.json').checkpointSeconds).toBe(60);
+  expect(() => parseTrainConfig({ checkpointSeconds: -1 }, 'r.json')).toThrow(/r\.json: field checkpointSeconds/);
+});
+
+it('a stop requested from a timer (as Ctrl-C is) is noticed after the current step, with a checkpoint', async () => {
+  const { dir, cleanup } = await tempDir('stop');
+  try {
+    const controller = new AbortController();
+    const progress = captureProgress();
+    const write = progress.write;
+    // A signal handler runs only when the event loop turns: the loop must yield between steps.
+    progress.write = (s) => {
+      write(s);
+      if (s.startsWith('step 1/')) setTimeout(() => controller.abort(), 0);
+    };
+    const r = await train({ ...CONFIG, steps: 6 }, { out: dir, policy, game: storyGame(), reward: length, signal: controller.signal, progress });
+    expect(r.stopped).toBe(true);
+    expect(r.steps).toBeLessThanOrEqual(2);
+    expect(await listCheckpoints(dir)).toEqual([r.steps]);
+  } finally {
+    await cleanup();
+  }
+});
+
+it('checkpoints by time as well as by step count', async () => {
+  const { dir, cleanup } = await tempDir('by-time');
+  try {
+    // Every step takes more than a millisecond: each one is due.
+    await train({ ...CONFIG, steps: 3, checkpointSeconds: 0.001 }, { out: dir, policy, game: storyGame(), reward: length, progress: captureProgress() });
+    expect(await listCheckpoints(dir)).toEqual([1, 2, 3]);
+  } finally {
+    await cleanup();
+  }
+});
+
+it('a step that fails leaves a checkpoint of the last good step, named in the error, and resume continues', async () => {
+  const { dir, cleanup } = await tempDir('fatal');
+  try {
+    let calls = 0;
+    const dies: RewardFn<string> = async (batch) => {
+      calls += 1;
+      if (calls === 3) throw new Error('reward server at http://127.0.0.1:9 refused the connection');
+      return length(batch);
+    };
+    await expect(train(CONFIG, { out: dir, policy, game: storyGame(), reward: dies, progress: captureProgress() })).rejects.toThrow(
+      /reward server at http:\/\/127\.0\.0\.1:9 refused the connection \(step 3 failed; a checkpoint of step 2 was saved: continue with --resume\)/,
+    );
+    expect(await listCheckpoints(dir)).toEqual([2]);
+    const metrics = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
+    expect(metrics.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
+    const r = await train({}, { out: dir, policy, game: storyGame(), reward: length, resume: true, progress: captureProgress() });
+    expect(r.steps).toBe(4);
+  } finally {
+    await cleanup();
+  }
+});
+
+it('a stopped run does not wait for a hung reward server', async () => {
+  const { dir, cleanup } = await tempDir('hung');
+  let server: Server | undefined;
+  try {
+    server = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reward`;
+    const controller = new AbortController();
+    const progress = captureProgress();
+    const t0 = Date.now();
+    setTimeout(() => controller.abort(), 1500);
+    const r = await train({ ...CONFIG, rewards: [{ type: 'remote', url, timeoutMs: 60_000 }] }, { out: dir, policy, game: storyGame(), signal: controller.signal, progress });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.stopped).toBe(true);
+    expect(r.steps).toBe(0);
+  } finally {
+    server?.closeAllConnections();
+    server?.close();
+    await cleanup();
+  }
+});
+
+it('metrics.jsonl and samples.jsonl reach disk every step, as whole lines', async () => {
+  const { dir, cleanup } = await tempDir('logs');
+  try {
+    const onDisk: number[][] = [];
+    const lines = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8') : '');
+    const progress = captureProgress();
+    const write = progress.write;
+    // The progress line of step N is printed after step N: its log lines must already be on disk.
+    progress.write = (s) => {
+      write(s);
+      if (/^step \d+\//.test(s)) {
+        const m = lines('metrics.jsonl');
+        const r = lines('samples.jsonl');
+        expect(m.endsWith('\n') && r.endsWith('\n')).toBe(true);
+        onDisk.push([m.split('\n').length - 1, r.split('\n').length - 1]);
+      }
+    };
+    await train({ ...CONFIG, steps: 3 }, { out: dir, policy, game: storyGame(), reward: length, progress });
+    expect(onDisk.map(([m]) => m)).toEqual([1, 2, 3]);
+    expect(onDisk[0][1]).toBeGreaterThan(0);
+    expect(onDisk[1][1]).toBeGreaterThan(onDisk[0][1]);
+  } finally {
+    await cleanup();
+  }
+});
+
+it('leftover temp folders of a checkpoint write that was killed are removed', async () => {
+  const { dir, cleanup } = await tempDir('orphans');
+  try {
+    await train({ ...CONFIG, steps: 1 }, { out: dir, policy, game: storyGame(), reward: length, progress: captureProgress() });
+    await mkdir(join(dir, 'checkpoints', 'step-000002.tmp-99999'), { recursive: true });
+    await train({ steps: 2 }, { out: dir, policy, game: storyGame(), reward: length, resume: true, progress: captureProgress() });
+    expect((await readdir(join(dir, 'checkpoints'))).filter((n) => n.includes('.tmp'))).toEqual([]);
+  } finally {
+    await cleanup();
+  }
+});
