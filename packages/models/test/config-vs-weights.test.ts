@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@agon/tensor';
-import { loadModel, readSafetensors, writeSafetensors } from '@agon/models';
+import { loadModel, namedIoError, readSafetensors, writeSafetensors } from '@agon/models';
 
 const fixture = fileURLToPath(new URL('./fixtures/llama-tiny', import.meta.url));
 const gpt2Fixture = fileURLToPath(new URL('./fixtures/gpt2-tiny', import.meta.url));
@@ -120,5 +120,16 @@ describe('special tokens against the vocabulary', () => {
       await editJson(join(d, 'config.json'), (j) => (j.vocab_size = 32));
     });
     await expectLoadError(dir, /tokenizer\.json: token id \d+ does not fit the model's vocab_size 32/);
+  });
+});
+
+describe('IO errors', () => {
+  it('namedIoError puts the path in front of a message that lacks it and keeps the code', () => {
+    const e = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const named = namedIoError('/runs/a/metrics.jsonl', e);
+    expect(named.message).toBe('/runs/a/metrics.jsonl: ENOSPC: no space left on device, write');
+    expect((named as Error & { code?: string }).code).toBe('ENOSPC');
+    const already = new Error("ENOENT: no such file or directory, open '/runs/a/x'");
+    expect(namedIoError('/runs/a/x', already)).toBe(already);
   });
 });

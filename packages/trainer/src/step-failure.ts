@@ -27,3 +27,18 @@ export async function failedStep(e: unknown, step: number, save: (() => Promise<
   else kept = 'no checkpoint was written yet';
   return new Error(`${first} (step ${step + 1} failed; ${kept})`, { cause: e });
 }
+
+/**
+ * The error of a checkpoint write that failed (a full disk): the cause, which names the file,
+ * then the checkpoint still on disk.
+ *
+ * @example
+ * ```ts
+ * throw checkpointFailed(e, 6, 4); // "…: ENOSPC … (the checkpoint of step 6 could not be written; the last checkpoint, of step 4, is on disk: …)"
+ * ```
+ */
+export function checkpointFailed(e: unknown, step: number, saved: number): Error {
+  const first = String((e as { message?: unknown })?.message ?? e).split('\n')[0];
+  const kept = saved > 0 ? `the last checkpoint, of step ${saved}, is on disk: free space, then continue with --resume` : 'no checkpoint is on disk yet: free space, then continue with --resume (it starts over)';
+  return new Error(`${first} (the checkpoint of step ${step} could not be written; ${kept})`, { cause: e });
+}

@@ -19,7 +19,7 @@ import { resolveRun, type ResolvedRun } from './resolve.js';
 import { rollout, type Rollout } from './rollout.js';
 import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
-import { failedStep } from './step-failure.js';
+import { checkpointFailed, failedStep } from './step-failure.js';
 import { meanOf, updatePolicy } from './update.js';
 
 /**
@@ -209,7 +209,13 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
       const aborted = deps.signal?.aborted === true;
       const byCount = cfg.checkpointEvery > 0 && state.step % cfg.checkpointEvery === 0;
       const byTime = cfg.checkpointSeconds > 0 && clock() - savedAt >= cfg.checkpointSeconds;
-      if (byCount || byTime || state.step === cfg.steps || aborted) await checkpoint();
+      if (byCount || byTime || state.step === cfg.steps || aborted) {
+        try {
+          await checkpoint();
+        } catch (e) {
+          throw checkpointFailed(e, state.step, savedStep);
+        }
+      }
       if (aborted) {
         stopped = true;
         break;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { RewardFn } from '@agon/core';
 import { loadModel, STORIES_260K, type LoadedModel } from '@agon/models';
 import { initBackend } from '@agon/tensor';
-import { listCheckpoints, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
+import { listCheckpoints, nodeRunIO, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
 import { captureProgress, SMALL, storyGame, tempDir } from './helpers.js';
 
 let policy: LoadedModel;
@@ -42,7 +42,7 @@ it('a stop requested from a timer (as Ctrl-C is) is noticed after the current st
     const r = await train({ ...CONFIG, steps: 6 }, { out: dir, policy, game: storyGame(), reward: length, signal: controller.signal, progress });
     expect(r.stopped).toBe(true);
     expect(r.steps).toBeLessThanOrEqual(2);
-    expect(await listCheckpoints(dir)).toEqual([r.steps]);
+    expect(await listCheckpoints(nodeRunIO(dir))).toEqual([r.steps]);
   } finally {
     await cleanup();
   }
@@ -53,7 +53,7 @@ it('checkpoints by time as well as by step count', async () => {
   try {
     // Every step takes more than a millisecond: each one is due.
     await train({ ...CONFIG, steps: 3, checkpointSeconds: 0.001 }, { out: dir, policy, game: storyGame(), reward: length, progress: captureProgress() });
-    expect(await listCheckpoints(dir)).toEqual([1, 2, 3]);
+    expect(await listCheckpoints(nodeRunIO(dir))).toEqual([1, 2, 3]);
   } finally {
     await cleanup();
   }
@@ -71,7 +71,7 @@ it('a step that fails leaves a checkpoint of the last good step, named in the er
     await expect(train(CONFIG, { out: dir, policy, game: storyGame(), reward: dies, progress: captureProgress() })).rejects.toThrow(
       /reward server at http:\/\/127\.0\.0\.1:9 refused the connection \(step 3 failed; a checkpoint of step 2 was saved: continue with --resume\)/,
     );
-    expect(await listCheckpoints(dir)).toEqual([2]);
+    expect(await listCheckpoints(nodeRunIO(dir))).toEqual([2]);
     const metrics = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(metrics.map((l) => JSON.parse(l).step)).toEqual([1, 2]);
     const r = await train({}, { out: dir, policy, game: storyGame(), reward: length, resume: true, progress: captureProgress() });
