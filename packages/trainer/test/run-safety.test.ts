@@ -140,3 +140,65 @@ it('leftover temp folders of a checkpoint write that was killed are removed', as
     await cleanup();
   }
 });
+
+it('remote reward retries are logged and counted per step; an all-null batch warns; a dead server names the URL and the cause', async () => {
+  const { dir, cleanup } = await tempDir('remote');
+  let requests = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      requests += 1;
+      if (requests === 1) {
+        res.writeHead(503);
+        res.end('busy');
+        return;
+      }
+      const items = (JSON.parse(body) as { items: unknown[] }).items;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ rewards: items.map(() => null) }));
+    });
+  });
+  try {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reward`;
+    const progress = captureProgress();
+    await train({ ...CONFIG, steps: 1, rewards: [{ type: 'remote', url, retries: 2, backoffMs: 1 }] }, { out: dir, policy, game: storyGame(), progress });
+    const line = JSON.parse((await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n')[0]);
+    expect(line.metrics['reward/remoteRetries']).toBe(1);
+    expect(progress.text()).toContain(`remote reward ${url}: attempt 1 failed (HTTP 503: busy); retrying in 1 ms`);
+    expect(progress.text()).toMatch(/warning: remote reward .* gave null \(not applicable\) for all \d+ answers/);
+
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    const gone = await tempDir('remote-gone');
+    try {
+      await expect(
+        train({ ...CONFIG, steps: 1, rewards: [{ type: 'remote', url, retries: 1, backoffMs: 1 }] }, { out: gone.dir, policy, game: storyGame(), progress: captureProgress() }),
+      ).rejects.toThrow(new RegExp(`^remoteReward ${url.replace(/[.]/g, '\\.')}: failed after 2 attempts; last error: request failed: fetch failed: .*ECONNREFUSED.* \\(step 1 failed; no checkpoint was written yet\\)$`));
+    } finally {
+      await gone.cleanup();
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    await cleanup();
+  }
+});
+
+it('the model is exported before summary.json, which is written last of the run files it marks finished', async () => {
+  const { dir, cleanup } = await tempDir('order');
+  try {
+    const io = nodeRunIO(dir);
+    const written: string[] = [];
+    const recording = { ...io, writeAtomic: (path: string, data: Uint8Array | string) => (written.push(path), io.writeAtomic(path, data)) };
+    const exporter = { folder: 'model', files: async (): Promise<[string, Uint8Array | string][]> => [['config.json', '{}'], ['model.safetensors', new Uint8Array(8)]] };
+    await train({ ...CONFIG, steps: 1 }, { io: recording, policy, game: storyGame(), reward: length, exporter, progress: captureProgress() });
+    const summary = written.indexOf('summary.json');
+    const model = written.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith('model/'));
+    expect(model.length).toBeGreaterThan(0);
+    expect(summary).toBeGreaterThan(Math.max(...model.map(([, i]) => i)));
+  } finally {
+    await cleanup();
+  }
+});
