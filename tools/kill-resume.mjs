@@ -95,7 +95,10 @@ async function main() {
       const at = Math.round(500 + rand() * (runMs - 500));
       const killed = await agon(['train', '--config', file, '--out', dir], at);
       const finishedFirst = killed.code === 0;
-      const resumed = finishedFirst ? killed : await agon(['train', '--resume', dir]);
+      let resumed = finishedFirst ? killed : await agon(['train', '--resume', dir]);
+      // Killed before the run wrote its config.json: nothing to resume, the command is run again.
+      const restarted = !finishedFirst && resumed.code !== 0 && /config\.json: cannot resume: no such file/.test(resumed.stderr);
+      if (restarted) resumed = await agon(['train', '--config', file, '--out', dir]);
       let verdict;
       if (resumed.code !== 0) verdict = `resume failed: ${resumed.stderr.trim().split('\n').pop()}`;
       else {
@@ -104,7 +107,7 @@ async function main() {
         verdict = diff.length ? `DIFFERS in ${diff.join(', ')}` : 'identical';
         if (!diff.length) same++;
       }
-      console.log(`  kill at ${(at / 1000).toFixed(2)} s${finishedFirst ? ' (run had finished)' : ''}: ${verdict}`);
+      console.log(`  kill at ${(at / 1000).toFixed(2)} s${finishedFirst ? ' (run had finished)' : restarted ? ' (before config.json: run again)' : ''}: ${verdict}`);
     }
     console.log(`kill-resume: ${same}/${trials} resumed runs identical to the uninterrupted one`);
     if (same !== trials) process.exitCode = 1;
