@@ -250,7 +250,7 @@ export function buildCorpus(dir) {
     ['arithmetic', { digits: 0 }, 'option digits must be an integer in 1..30'],
     ['arithmetic', { digits: 31 }, 'option digits must be an integer in 1..30'],
     ['arithmetic', { digits: '2' }, 'option digits must be an integer'],
-    ['arithmetic', [1], 'field game.options: '],
+    ['arithmetic', [1], 'eval: --options: arithmetic: options must be an object, got [1]'],
     ['sort', { lenght: 4 }, "unknown option 'lenght'"],
     ['sort', { length: 1 }, 'option length must be an integer in 2..100'],
     ['reverse', { maxValue: 0 }, 'option maxValue must be an integer'],
