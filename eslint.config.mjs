@@ -1,5 +1,5 @@
 // Lint for the whole workspace. The module-boundary rule is how DESIGN.md's arrows are enforced:
-//   core <- tensor <- models / objectives <- trainer <- cli;  game needs only core;
+//   core <- tensor <- models / objectives <- trainer <- distributed <- cli;  game needs only core;
 //   a backend plug-in (backend-gpujs) needs core and tensor.
 // A package importing against an arrow fails `npx nx lint` (see tools/test/boundaries.test.ts).
 import nx from '@nx/eslint-plugin';
@@ -24,6 +24,7 @@ export default [
             { sourceTag: 'scope:game', onlyDependOnLibsWithTags: ['scope:core', 'scope:game'], bannedExternalImports: ['@tensorflow/*'] },
             { sourceTag: 'scope:objectives', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:objectives'] },
             { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:models', 'scope:game', 'scope:objectives', 'scope:trainer'] },
+            { sourceTag: 'scope:distributed', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:models', 'scope:game', 'scope:objectives', 'scope:trainer', 'scope:distributed'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
           ],

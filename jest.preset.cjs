@@ -8,7 +8,7 @@ const path = require('node:path');
 
 const root = __dirname;
 const agon = {};
-for (const name of ['core', 'tensor', 'backend-gpujs', 'models', 'game', 'objectives', 'trainer', 'cli']) {
+for (const name of ['core', 'tensor', 'backend-gpujs', 'models', 'game', 'objectives', 'trainer', 'distributed', 'cli']) {
   agon[`^@agon/${name}$`] = path.join(root, `packages/${name}/src/index.ts`);
   agon[`^@agon/${name}/(.*)$`] = path.join(root, `packages/${name}/src/$1/index.ts`);
 }
