@@ -76,7 +76,7 @@ export async function saveCheckpoint(io: RunIO, vars: readonly tf.Variable[], op
   const tmp = `${final}.tmp`;
   await io.remove(tmp);
   const opt = await optimizer.exportState();
-  await io.writeAtomic(`${tmp}/weights.safetensors`, serializeSafetensors({ tensors: encodeHostTensors(await hostVars(vars)), metadata: { format: 'agon-checkpoint' } }));
+  await io.writeAtomic(`${tmp}/weights.safetensors`, await encodeWeights(vars, 'agon-checkpoint'));
   await io.writeAtomic(
     `${tmp}/optimizer.safetensors`,
     serializeSafetensors({
@@ -138,16 +138,7 @@ export async function loadCheckpoint(io: RunIO, vars: readonly tf.Variable[], op
   if (stateText === null) throw new Error(`${where(io, `${folder}/state.json`)}: missing (the checkpoint is incomplete)`);
   const state = JSON.parse(stateText) as CheckpointState;
   if (!Number.isInteger(state.step) || !Number.isInteger(state.optimizerSteps)) throw new Error(`${where(io, `${folder}/state.json`)}: fields step and optimizerSteps must be integers`);
-  const weights = await readTensors(io, `${folder}/weights.safetensors`);
-  const byName = new Map(weights.tensors.map((t) => [t.name, t]));
-  if (weights.tensors.length !== vars.length) throw new Error(`${weights.file}: ${weights.tensors.length} tensors; the model has ${vars.length} trainable variables (the checkpoint belongs to another model)`);
-  for (let i = 0; i < vars.length; i++) {
-    const v = vars[i];
-    const t = byName.get(key(vars, i));
-    if (!t) throw new Error(`${weights.file}: no tensor ${key(vars, i)}; the checkpoint belongs to another model`);
-    if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${weights.file}: tensor ${v.name} has shape [${t.shape}]; the model expects [${v.shape}]`);
-    tf.tidy(() => v.assign(tf.tensor(toFloat32(t.bytes, t.dtype, v.size), v.shape, 'float32')));
-  }
+  assignWeights(vars, await readTensors(io, `${folder}/weights.safetensors`), 'the checkpoint');
   const opt = await readTensors(io, `${folder}/optimizer.safetensors`);
   const m: AdamWState['m'] = {};
   const vv: AdamWState['v'] = {};
@@ -161,4 +152,38 @@ export async function loadCheckpoint(io: RunIO, vars: readonly tf.Variable[], op
   }
   optimizer.importState({ t: state.optimizerSteps, m, v: vv }, opt.file);
   return state;
+}
+
+/**
+ * The values of `vars` as a safetensors file (F32, keyed by position and name as in checkpoints):
+ * what a checkpoint's weights.safetensors holds, and what a policy version ships.
+ *
+ * @example
+ * ```ts
+ * const bytes = await encodeWeights(model.trainableVariables(), 'agon-policy');
+ * ```
+ */
+export async function encodeWeights(vars: readonly tf.Variable[], format: string): Promise<Uint8Array> {
+  return serializeSafetensors({ tensors: encodeHostTensors(await hostVars(vars)), metadata: { format } });
+}
+
+/**
+ * Assigns a weights file of {@link encodeWeights} (parsed) to `vars`; `what` names its origin in
+ * errors (e.g. "the checkpoint"). The values are assigned bit for bit.
+ *
+ * @example
+ * ```ts
+ * assignWeights(model.trainableVariables(), parseSafetensors(bytes, 'policy v3'), 'policy version 3');
+ * ```
+ */
+export function assignWeights(vars: readonly tf.Variable[], weights: SafetensorsFile, what: string): void {
+  const byName = new Map(weights.tensors.map((t) => [t.name, t]));
+  if (weights.tensors.length !== vars.length) throw new Error(`${weights.file}: ${weights.tensors.length} tensors; the model has ${vars.length} trainable variables (${what} belongs to another model)`);
+  for (let i = 0; i < vars.length; i++) {
+    const v = vars[i];
+    const t = byName.get(key(vars, i));
+    if (!t) throw new Error(`${weights.file}: no tensor ${key(vars, i)}; ${what} belongs to another model`);
+    if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${weights.file}: tensor ${v.name} has shape [${t.shape}]; the model expects [${v.shape}]`);
+    tf.tidy(() => v.assign(tf.tensor(toFloat32(t.bytes, t.dtype, v.size), v.shape, 'float32')));
+  }
 }

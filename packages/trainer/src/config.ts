@@ -106,6 +106,38 @@ const evalSchema = z
   })
   .strict();
 
+const rolloutsSchema = z
+  .object({
+    /**
+     * NATS server of the rollout workers (`nats://HOST:PORT`; `agon worker --server` on any number
+     * of machines): each step's jobs go to its JetStream work queue and each policy version to its
+     * Object Store. Credentials never go here (this config is written to the run folder): give
+     * them as flags or `AGON_NATS_*` variables. null = rollouts in this process. Default null.
+     */
+    server: z
+      .string()
+      .regex(/^(nats|tls|ws|wss):\/\/[^@/\s]+$/, 'expected nats://HOST:PORT (tls://, ws://, wss:// too) with no user:password@ (pass credentials as flags or AGON_NATS_* variables, not in a config that is written to the run folder)')
+      .nullable()
+      .default(null),
+    /**
+     * Jobs per iteration: the N queries are split into this many row ranges, each sampled and
+     * scored by one job (one worker). Samples depend on it (each job has its own seeds) but not on
+     * where the jobs run: a run with a server gives the same samples as one without. Default 1.
+     */
+    jobsPerIteration: posInt().default(1),
+    /**
+     * Policy versions a result may lag behind the learner: 0 = synchronous (every step's samples
+     * come from the current weights; the run equals a single-process run). k > 0 lets workers
+     * sample up to k steps ahead; the loss corrects with each sample's behaviour log-probs
+     * (PPO-clip ratio, so `loss.ppoClip` is required) and older results are dropped and counted
+     * (`rollouts/stale`). Needs `server`. Default 0.
+     */
+    maxPolicyLag: z.number().int().min(0).default(0),
+    /** Seconds a step waits for its workers' results before the run fails (saying no worker answered). Default 600. */
+    timeoutSeconds: finite().gt(0).default(600),
+  })
+  .strict();
+
 /** The zod schema of a training config file. */
 export const trainConfigSchema = z
   .object({
@@ -185,6 +217,8 @@ export const trainConfigSchema = z
     checkpointSeconds: z.number().min(0).default(60),
     /** Newest checkpoints kept on disk. Default 2. */
     keepCheckpoints: posInt().default(2),
+    /** Where rollouts run: this process, or rollout workers over NATS JetStream. */
+    rollouts: rolloutsSchema.default(rolloutsSchema.parse({})),
     /**
      * Memory versus time. `recompute`: activation recomputation (gradient checkpointing) — each
      * decoder layer keeps only its input for the backward pass and runs again there: much less
@@ -217,7 +251,19 @@ export const trainConfigSchema = z
       .strict()
       .default({ window: 3, invalidQueries: 0.5, truncated: 0.5, accuracyDrop: 0.15, rewardDrop: 0.5, rewardWindow: 10, measureKl: true }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Runs even when a field failed its own check: compare only values that passed theirs.
+    if (c.queriesPerStep >= 1 && c.rollouts?.jobsPerIteration > c.queriesPerStep) {
+      ctx.addIssue({ code: 'custom', path: ['rollouts', 'jobsPerIteration'], message: `must be at most queriesPerStep (${c.queriesPerStep}): each job samples at least one query` });
+    }
+    if (c.rollouts?.maxPolicyLag > 0 && c.loss && c.loss.ppoClip === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['rollouts', 'maxPolicyLag'], message: 'above 0 needs loss.ppoClip: lagging samples are corrected by the clipped ratio to their behaviour log-probs' });
+    }
+    if (c.rollouts?.maxPolicyLag > 0 && c.rollouts.server === null) {
+      ctx.addIssue({ code: 'custom', path: ['rollouts', 'maxPolicyLag'], message: 'above 0 needs rollouts.server: in one process every sample comes from the current weights' });
+    }
+  });
 
 /** A config as written in a file (every field optional). */
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;

@@ -11,6 +11,7 @@ import type { Evaluator } from './pieces/evaluator.js';
 import type { Exporter } from './pieces/exporter.js';
 import type { QuerySource } from './queries.js';
 import type { Reference } from './reference.js';
+import type { RolloutRunnerFactory } from './rollout-runner.js';
 
 /**
  * Where log lines and the progress bar go.
@@ -82,6 +83,11 @@ export interface TrainPieces<Q = unknown> {
   evaluate?: Evaluator | null;
   /** Writes the trained policy at the end; `null` writes nothing. Default: a Hugging Face folder, or the LoRA adapters. */
   exporter?: Exporter | null;
+  /**
+   * Runs each step's rollout jobs. Default: in this process. Required when the config names a
+   * `rollouts.server` (`natsRollouts` of `@agon/distributed`; the `agon` CLI passes it).
+   */
+  rollouts?: RolloutRunnerFactory;
 }
 
 /**

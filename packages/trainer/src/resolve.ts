@@ -100,3 +100,19 @@ async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owne
     },
   };
 }
+
+/**
+ * What a rollout worker needs from a config: the policy (whose trainable variables a policy version
+ * replaces) and the rollout context (sampler, game, queries, rewards, self-reward), built exactly
+ * as `train()` builds them; no evaluator or exporter.
+ *
+ * @example
+ * ```ts
+ * const w = await resolveRollouts(parseTrainConfig(json), {});
+ * try { const part = await sampleRollout(w.rollout, job); } finally { w.dispose(); }
+ * ```
+ */
+export async function resolveRollouts<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>): Promise<{ model: CausalLM; rollout: RolloutContext<Q>; dispose(): void }> {
+  const run = await resolveRun(cfg, { ...pieces, evaluate: null, exporter: null });
+  return { model: run.model, rollout: run.rollout, dispose: () => run.dispose() };
+}

@@ -1,14 +1,16 @@
 /**
  * One self-play iteration up to the advantages (Algorithm 1, lines 1–6): the Challenger writes N
  * queries (or a fixed source gives them), the Solver answers each G times, the rewards are scored
- * (plus the self-reward for LSP), and both roles' advantages are computed. No gradient here.
+ * (plus the self-reward for LSP) — by the iteration's jobs, see `rollout-job.ts` — and both roles'
+ * advantages are computed from all of its parts. No gradient here.
  */
-import type { Completion, Game, Interaction, RewardFn, SampleRow, Sampler } from '@agon/core';
+import type { Game, RewardFn, SampleRow, Sampler } from '@agon/core';
 import { isInvalid } from '@agon/core';
 import { challengerAdvantagesLsp, challengerAdvantagesZero, lspSolverRewards, queryDiversity, repeatPenalty, rolloutMetrics, solverAdvantages } from '@agon/objectives';
 import type { TrainConfig } from './config.js';
 import { challengerPromptIds, solverPromptIds, type PromptFormat } from './prompt.js';
 import type { QuerySource } from './queries.js';
+import { jobQueries, sampleRollout, type RolloutPart } from './rollout-job.js';
 import type { Sequence } from './sequences.js';
 
 /** What a rollout needs: the policy's sampler and prompt format, the game and how answers are scored. */
@@ -50,29 +52,8 @@ export interface Rollout {
   nonFinite: boolean;
 }
 
-/** Mixes (seed, iteration, role) into one 32-bit sampling seed. */
-export function mixSeed(seed: number, iteration: number, role: number): number {
-  let z = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(iteration + 1, 0x85ebca77) ^ Math.imul(role + 1, 0xc2b2ae3d)) >>> 0;
-  z = Math.imul(z ^ (z >>> 16), 0x7feb352d);
-  z = Math.imul(z ^ (z >>> 15), 0x846ca68b);
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
-/** Checks that a prompt leaves room for the role's new tokens in the model's context. */
-function checkRoom<Q>(ctx: RolloutContext<Q>, ids: readonly number[], role: 'challenger' | 'solver'): void {
-  const room = ctx.maxPositions - ids.length;
-  const want = role === 'challenger' ? ctx.sampling.challengerMaxNewTokens : ctx.sampling.solverMaxNewTokens;
-  if (room < want) {
-    throw new Error(
-      `the ${role} prompt is ${ids.length} tokens; with ${role}MaxNewTokens ${want} it exceeds the model's ${ctx.maxPositions} positions (shorten the prompt, e.g. game.challengerPrompt, or lower ${role}MaxNewTokens)`,
-    );
-  }
-}
-
-async function scores<Q>(fn: RewardFn<Q>, batch: Interaction<Q>[], what: string): Promise<{ values: number[]; nulls: number; nonFinite: boolean }> {
-  if (batch.length === 0) return { values: [], nulls: 0, nonFinite: false };
-  const raw = await fn(batch);
-  if (!Array.isArray(raw) || raw.length !== batch.length) throw new Error(`${what}: returned ${Array.isArray(raw) ? raw.length : typeof raw} values for ${batch.length} interactions`);
+/** Null counts as 0 (and is counted); NaN and ±Infinity mark the rollout non-finite. */
+function scores(raw: readonly (number | null)[]): { values: number[]; nulls: number; nonFinite: boolean } {
   let nulls = 0;
   let nonFinite = false;
   const values = raw.map((r) => {
@@ -89,7 +70,7 @@ async function scores<Q>(fn: RewardFn<Q>, batch: Interaction<Q>[], what: string)
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
 /**
- * Runs one iteration: queries, answers, rewards, advantages.
+ * Runs one iteration in this process: its one job (all N rows), then the advantages.
  *
  * @example
  * ```ts
@@ -98,48 +79,44 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
  * ```
  */
 export async function rollout<Q>(ctx: RolloutContext<Q>, iteration: number, seed: number, step: number): Promise<Rollout> {
-  const sampling = { temperature: ctx.sampling.temperature, topP: ctx.sampling.topP, stopIds: ctx.stopIds };
+  const job = { id: `${iteration}.0`, iteration, shard: 0, shards: 1, start: 0, end: ctx.n, seed, step };
+  return assembleRollout(ctx, iteration, step, [await sampleRollout(ctx, job)]);
+}
 
+/**
+ * Joins the parts of one iteration (its jobs' outputs, in shard order) and computes both roles'
+ * advantages, the sequences the loss reads, the sample rows and the metrics.
+ *
+ * @example
+ * ```ts
+ * const jobs = jobsForStep(cfg, 0); // one iteration, 2 jobs
+ * const r = assembleRollout(ctx, 0, 1, await Promise.all(jobs.map((j) => sampleRollout(ctx, j))));
+ * ```
+ */
+export function assembleRollout<Q>(ctx: RolloutContext<Q>, iteration: number, step: number, parts: readonly RolloutPart[]): Rollout {
   // 1–2. Queries: from the Challenger (parsed, invalid ones kept with their reason) or a fixed set.
-  let parsed: (Q | { invalid: true; reason: string })[];
-  let challengerOut: Completion[] = [];
-  let challengerPrompt: number[] = [];
-  if (ctx.queries.kind === 'challenger') {
-    challengerPrompt = challengerPromptIds(ctx.format, ctx.game);
-    checkRoom(ctx, challengerPrompt, 'challenger');
-    const prompts = Array.from({ length: ctx.n }, () => challengerPrompt);
-    challengerOut = await ctx.sampler.generate(prompts, {
-      ...sampling,
-      maxNewTokens: ctx.sampling.challengerMaxNewTokens,
-      stopStrings: ctx.sampling.challengerStop,
-      seed: mixSeed(seed, iteration, 0),
-    });
-    parsed = challengerOut.map((c) => ctx.game.parseQuery(c.text));
-  } else {
-    parsed = ctx.queries.pick(iteration, ctx.n);
-  }
+  const challengerOut = parts.flatMap((p) => p.challenger);
+  const challengerPrompt = ctx.queries.kind === 'challenger' ? challengerPromptIds(ctx.format, ctx.game) : [];
+  const parsed = jobQueries(ctx, { iteration, start: 0, end: ctx.n }, challengerOut);
   const validIdx = parsed.map((q, i) => (isInvalid(q) ? -1 : i)).filter((i) => i >= 0);
   // The text of each query as the logs show it (an invalid one: what the Challenger wrote).
   const texts = parsed.map((q, i) => (isInvalid(q) ? (challengerOut[i]?.text ?? '') : ctx.queryText(q)));
 
-  // 3. G answers per valid query.
+  // 3. G answers per valid query (sampled by the jobs, in row order).
   const solverPrompts: number[][] = [];
-  for (const i of validIdx) {
-    solverPrompts[i] = solverPromptIds(ctx.format, ctx.game, parsed[i] as Q);
-    checkRoom(ctx, solverPrompts[i], 'solver');
-  }
+  for (const i of validIdx) solverPrompts[i] = solverPromptIds(ctx.format, ctx.game, parsed[i] as Q);
   const flat: { i: number; j: number }[] = validIdx.flatMap((i) => Array.from({ length: ctx.g }, (_, j) => ({ i, j })));
-  const answers = flat.length
-    ? await ctx.sampler.generate(
-        flat.map(({ i }) => solverPrompts[i]),
-        { ...sampling, maxNewTokens: ctx.sampling.solverMaxNewTokens, stopStrings: ctx.sampling.solverStop, seed: mixSeed(seed, iteration, 1) },
-      )
-    : [];
+  const answers = parts.flatMap((p) => p.answers);
+  if (answers.length !== flat.length) throw new Error(`rollout of iteration ${iteration}: ${answers.length} answers for ${validIdx.length} valid queries × G ${ctx.g}`);
 
   // 4. Rewards (and the self-reward for LSP).
-  const interactions: Interaction<Q>[] = flat.map(({ i, j }, k) => ({ query: parsed[i] as Q, answer: answers[k].text, queryIndex: i, answerIndex: j }));
-  const r = await scores(ctx.reward, interactions, 'reward');
-  const rq = ctx.quality ? await scores(ctx.quality.fn, interactions, 'self-reward') : null;
+  const rewards = parts.flatMap((p) => p.rewards);
+  const selfRewards = ctx.quality ? parts.flatMap((p) => p.selfRewards ?? []) : [];
+  if (rewards.length !== flat.length || selfRewards.length !== (ctx.quality ? flat.length : 0)) {
+    throw new Error(`rollout of iteration ${iteration}: ${rewards.length} rewards and ${selfRewards.length} self-rewards for ${flat.length} answers`);
+  }
+  const r = scores(rewards);
+  const rq = ctx.quality ? scores(selfRewards) : null;
   // Row i of a table holds query i's G values; an invalid query's row is empty.
   const rank = new Map(validIdx.map((i, k) => [i, k]));
   const table = (values: number[]) =>

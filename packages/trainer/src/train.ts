@@ -9,14 +9,16 @@ import { watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
 import { AdamW } from './adamw.js';
 import { listCheckpoints, loadCheckpoint, removeOrphanCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import type { RunOptions, TrainDeps } from './deps.js';
+import type { TrainDeps } from './deps.js';
 import { diagnose, type Diagnostic } from './diagnostics.js';
 import { nodeRunIO } from './io/node-run-io.js';
 import { readText, where, writeJson, type RunIO } from './io/run-io.js';
 import { progressReporter } from './progress.js';
 import { writeReport } from './report.js';
 import { resolveRun, type ResolvedRun } from './resolve.js';
-import { rollout, type Rollout } from './rollout.js';
+import type { Rollout, RolloutContext } from './rollout.js';
+import { jobsForStep } from './rollout-job.js';
+import { assembleStep, localRollouts, type RolloutRunner } from './rollout-runner.js';
 import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
 import { checkpointFailed, failedStep } from './step-failure.js';
@@ -92,12 +94,13 @@ export async function train<Q = unknown>(config: TrainConfigInput, deps: TrainDe
   }
 }
 
-async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOptions, io: RunIO): Promise<TrainResult> {
+async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps<Q>, io: RunIO): Promise<TrainResult> {
   const clock = deps.clock ?? (() => performance.now() / 1000);
   const t0 = clock();
   const progress = progressReporter(deps.progress ?? { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true }, cfg.steps);
   const log = (line: string) => progress.line(line);
   const vars = run.model.trainableVariables();
+  const runner = await rolloutRunner(cfg, run, deps, io, log);
   const optimizer = new AdamW(vars, cfg.optimizer);
   const peak = watchPeakTensorBytes();
   try {
@@ -155,10 +158,12 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
         break;
       }
       const step = state.step; // 0-based index of the step being run
-      const K = cfg.accumulationSteps;
-      const rollouts: Rollout[] = [];
+      let rollouts: Rollout[];
+      let runnerMetrics: Record<string, number>;
       try {
-        for (let k = 0; k < K; k++) rollouts.push(await rollout(run.rollout, step * K + k, cfg.seed, step + 1));
+        const done = await runner.step(step);
+        rollouts = assembleStep(run.rollout, done.results);
+        runnerMetrics = done.metrics;
       } catch (e) {
         // Nothing of this step was applied: the weights are still those after the last step.
         if (deps.signal?.aborted) {
@@ -169,7 +174,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
       }
       const remote = run.remote.take();
       for (const note of remote.notes) log(note);
-      const metrics = meanOf(rollouts.map((r) => r.metrics));
+      const metrics = { ...meanOf(rollouts.map((r) => r.metrics)), ...runnerMetrics };
       const lr = learningRate(step, cfg.optimizer, cfg.steps);
       let skipReason: string | null = rollouts.some((r) => r.nonFinite) ? 'reward' : null;
       let gradNorm = Number.NaN;
@@ -246,7 +251,26 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: RunOption
   } finally {
     peak.stop();
     optimizer.dispose();
+    await runner.close();
   }
+}
+
+/** The config's rollout runner: `deps.rollouts`, else this process (a `rollouts.server` needs `deps.rollouts`). */
+async function rolloutRunner<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps<Q>, io: RunIO, log: (line: string) => void): Promise<RolloutRunner> {
+  if (cfg.rollouts.server !== null && !deps.rollouts) {
+    throw new Error(`config: field rollouts.server: ${cfg.rollouts.server} needs a rollout runner: pass deps.rollouts (natsRollouts of @agon/distributed; the agon CLI does)`);
+  }
+  const make = deps.rollouts ?? localRollouts;
+  return make({
+    config: cfg,
+    model: run.model,
+    rollout: run.rollout as RolloutContext<unknown>,
+    io,
+    resume: deps.resume === true,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+    log,
+    jobsFor: (step) => jobsForStep(cfg, step),
+  });
 }
 
 /** This step's memory for metrics.jsonl; starts the next step's tensor peak. */

@@ -75,3 +75,30 @@ describe('recipes', () => {
     await expect(loadRecipe('/nonexistent/r.json')).rejects.toThrow('/nonexistent/r.json: recipe not found');
   });
 });
+
+describe('rollouts config', () => {
+  const fails = (input: object) => {
+    try {
+      parseTrainConfig(input, 'recipe.json');
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  it('defaults to rollouts in this process, one job per iteration, no lag', () => {
+    expect(parseTrainConfig({}).rollouts).toEqual({ server: null, jobsPerIteration: 1, maxPolicyLag: 0, timeoutSeconds: 600 });
+  });
+  it.each([
+    [{ rollouts: { server: 'nats://me:pw@host:4222' } }, 'recipe.json: field rollouts.server: expected nats://HOST:PORT (tls://, ws://, wss:// too) with no user:password@'],
+    [{ rollouts: { server: 'http://host:4222' } }, 'recipe.json: field rollouts.server: expected nats://HOST:PORT'],
+    [{ queriesPerStep: 2, rollouts: { jobsPerIteration: 3 } }, 'recipe.json: field rollouts.jobsPerIteration: must be at most queriesPerStep (2)'],
+    [{ rollouts: { server: 'nats://h:4222', maxPolicyLag: 1 } }, 'recipe.json: field rollouts.maxPolicyLag: above 0 needs loss.ppoClip'],
+    [{ loss: { ppoClip: 0.2 }, rollouts: { maxPolicyLag: 1 } }, 'recipe.json: field rollouts.maxPolicyLag: above 0 needs rollouts.server'],
+  ])('rejects %j', (input, message) => {
+    expect(fails(input)).toContain(message);
+  });
+  it('accepts a server, jobs and lag that fit', () => {
+    const c = parseTrainConfig({ loss: { ppoClip: 0.2 }, rollouts: { server: 'nats://10.0.0.2:4222', jobsPerIteration: 4, maxPolicyLag: 2 } });
+    expect(c.rollouts).toMatchObject({ server: 'nats://10.0.0.2:4222', jobsPerIteration: 4, maxPolicyLag: 2 });
+  });
+});
