@@ -63,8 +63,9 @@ export { generate, createSampler, samplingProbs, logProbOf, checkStop } from './
 export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';
 // LoRA adapters and reward-model heads.
 export { attachLora, LoraModel, saveLoraAdapters, loraAdapterFiles, loadLoraAdapters, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora/index.js';
-export { linearModules, selectModules, peftTargetNames, adaptLinear } from './lora/index.js';
-export type { LoraConfig, ResolvedLoraConfig, LoraAdapter, LoraInit, SaveLoraOptions, AdaptableModel, LinearModule, AdapterHook } from './lora/index.js';
+export type { LoraConfig, ResolvedLoraConfig, LoraAdapter, LoraInit, SaveLoraOptions, AdaptableModel } from './lora/index.js';
+export { AdapterSlot, isAdaptable, linearModule } from './adaptable.js';
+export type { Adaptable, AdapterHook, LinearModule } from './adaptable.js';
 export { SequenceClassifier, buildSequenceClassifier, SEQUENCE_CLASSIFIERS, RewardModel, loadRewardModel } from './reward/index.js';
 export type { RewardModelOptions } from './reward/index.js';
 export { writeRandomHfFolder, HF_SHAPES } from './hf/random-folder.js';

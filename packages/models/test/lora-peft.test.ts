@@ -124,7 +124,7 @@ describe('PEFT adapter files', () => {
   it('rejects bad targets, configs and weight files with the file, field or key', () =>
     expectNoLeaks(async () => {
       const gpt2 = await fixtureModel('gpt2-tiny');
-      expect(() => attachLora(gpt2, { targetModules: ['gate'] })).toThrow("'gate' selects no linear module of GPT-2");
+      expect(() => attachLora(gpt2, { targetModules: ['gate'] })).toThrow("'gate' selects no linear module of the gpt2 model");
       expect(() => attachLora(gpt2, { r: 0 })).toThrow("field 'r' must be an integer >= 1");
       expect(() => attachLora(gpt2, { dropout: 1 })).toThrow("field 'dropout' must be in [0, 1)");
       expect(gpt2.trainableVariables().every((v) => v.trainable)).toBe(true); // a failed attach freezes nothing

@@ -12,10 +12,10 @@ import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
 import type { DecoderConfig } from './decoder-config.js';
 import { causalMask } from './mask.js';
-import { headLogprobs } from './head-logprobs.js';
+import { headLogits, headLogprobs } from './head-logprobs.js';
 import { applyRope, ropeAngles, ropeConstants, ropeTables, type RopeAngles, type RopeTables } from './rope.js';
-import { decoderExport } from './decoder-export.js';
-import { adaptLinear, type AdapterHook } from '../lora/hook.js';
+import { decoderExport, isRopeRotated } from './decoder-export.js';
+import { AdapterSlot, linearModule, type Adaptable, type AdapterHook, type LinearModule } from '../adaptable.js';
 
 /**
  * Every checkpoint key the decoder reads for `cfg`, with its shape, in file order. `lmHead: false`
@@ -51,17 +51,22 @@ export function decoderWeightShapes(cfg: DecoderConfig, lmHead = true): [string,
   return out;
 }
 
-/** x [N, in] · W[out, in]ᵀ (see @agon/tensor linear). */
-function matMulT(x: tf.Tensor2D, W: tf.Tensor): tf.Tensor2D {
-  return linear(x, W as tf.Tensor2D);
-}
-
 /** Keys some exporters add that carry no weights (recomputed here) or repeat a tied table. */
 function ignorable(key: string, cfg: DecoderConfig): boolean {
   return key.endsWith('.rotary_emb.inv_freq') || (cfg.tieWordEmbeddings && key === 'lm_head.weight');
 }
 
 let modelCounter = 0;
+
+const LLAMA_SHORT_NAMES: Readonly<Record<string, readonly string[]>> = {
+  q: ['self_attn.q_proj'],
+  k: ['self_attn.k_proj'],
+  v: ['self_attn.v_proj'],
+  o: ['self_attn.o_proj'],
+  gate: ['mlp.gate_proj'],
+  up: ['mlp.up_proj'],
+  down: ['mlp.down_proj'],
+};
 
 /**
  * How the model describes itself when saved (architecture name and model_type of config.json).
@@ -87,15 +92,17 @@ export interface DecoderIdentity {
  * const { logits } = model.forward(tf.tensor2d([[1, 403]], [1, 2], 'int32')); // [1, 2, V]
  * ```
  */
-export class DecoderModel implements CausalLM, HfExportable {
+export class DecoderModel implements CausalLM, HfExportable, Adaptable {
   readonly config: DecoderConfig;
   /** Checkpoint key → variable. */
   readonly weights: ReadonlyMap<string, tf.Variable>;
+  /** Short LoRA target names: `q k v o` → `self_attn.{q,k,v,o}_proj`, `gate up down` → `mlp.{gate,up,down}_proj`. */
+  readonly adapterShortNames: Readonly<Record<string, readonly string[]>> = LLAMA_SHORT_NAMES;
   private readonly identity: DecoderIdentity;
   private readonly rope: RopeTables;
   private readonly lmHead: boolean;
-  /** Set by {@link DecoderModel.forwardAdapted} for one forward pass (LoRA, see lora/). */
-  private hook: AdapterHook | undefined;
+  /** The adapter hook of the forward pass in progress (LoRA, see lora/). */
+  private readonly adapters = new AdapterSlot();
   /** Whether training-style forward passes (no cache) recompute each layer in the backward pass. */
   private recomputeLayers = false;
   private disposed = false;
@@ -147,8 +154,8 @@ export class DecoderModel implements CausalLM, HfExportable {
    * x [N, in] · W[out, in]ᵀ (+ bias) → [N, out] (linear in @agon/tensor).
    */
   private linear(x: tf.Tensor2D, key: string, bias: boolean): tf.Tensor2D {
-    const y = matMulT(x, this.w(`${key}.weight`));
-    return adaptLinear(this.hook, key, x, bias ? (tf.add(y, this.w(`${key}.bias`)) as tf.Tensor2D) : y);
+    const y = linear(x, this.w(`${key}.weight`) as tf.Tensor2D);
+    return this.adapters.apply(key, x, bias ? (tf.add(y, this.w(`${key}.bias`)) as tf.Tensor2D) : y);
   }
 
   /** RMSNorm over the last axis: x / sqrt(mean(x²) + ε) · weight. */
@@ -209,7 +216,7 @@ export class DecoderModel implements CausalLM, HfExportable {
    */
   private recomputedLayer(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined): tf.Tensor3D {
     const prefix = `model.layers.${l}.`;
-    const hook = this.hook;
+    const hook = this.adapters.current;
     const params = [...this.weights].filter(([k, v]) => k.startsWith(prefix) && v.trainable).map(([, v]) => v);
     params.push(...(hook?.variables?.(prefix) ?? []));
     const cursor = hook?.cursor?.get();
@@ -217,12 +224,12 @@ export class DecoderModel implements CausalLM, HfExportable {
     const block = (xi: tf.Tensor, cs: readonly tf.Tensor[]) =>
       this.layer(l, xi as tf.Tensor3D, { cos: cs[0] as tf.Tensor4D, sin: cs[1] as tf.Tensor4D, swap: angles.swap }, cs[2]).x;
     const replay = () => {
-      const outer = this.hook;
+      const outer = this.adapters.current;
       const now = hook?.cursor?.get();
-      this.hook = hook;
+      this.adapters.current = hook;
       if (cursor !== undefined) hook?.cursor?.set(cursor);
       return () => {
-        this.hook = outer;
+        this.adapters.current = outer;
         if (now !== undefined) hook?.cursor?.set(now);
       };
     };
@@ -245,15 +252,7 @@ export class DecoderModel implements CausalLM, HfExportable {
    */
   forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
     const { hidden, cache } = this.forwardHidden(ids, opts, 'forward');
-    const cfg = this.config;
-    const [B, T] = ids.shape;
-    const logits = tf.tidy(() => {
-      const [, , C] = hidden.shape;
-      const h = opts.lastOnly ? tf.slice(hidden, [0, T - 1, 0], [B, 1, C]) : hidden;
-      const Tout = opts.lastOnly ? 1 : T;
-      return tf.reshape(matMulT(tf.reshape(h, [B * Tout, C]), this.head()), [B, Tout, cfg.vocabSize]) as tf.Tensor3D;
-    });
-    hidden.dispose();
+    const logits = headLogits(hidden, this.head(), opts.lastOnly);
     return cache ? { logits, cache } : { logits };
   }
 
@@ -267,35 +266,26 @@ export class DecoderModel implements CausalLM, HfExportable {
    * (no [B, T, V] logits, forward or backward; see linearTokenLogprobs in @agon/tensor).
    */
   tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
-    const { hidden } = this.forwardHidden(ids, {}, 'tokenLogprobs');
-    try {
-      return headLogprobs(hidden, this.head(), targets, opts.offset ?? 0);
-    } finally {
-      hidden.dispose();
+    return headLogprobs(this.forwardHidden(ids, {}, 'tokenLogprobs').hidden, this.head(), targets, opts);
+  }
+
+  /** Every attention and MLP projection, in checkpoint order (LoRA, see lora/). */
+  linearModules(): LinearModule[] {
+    const re = /^model\.layers\.\d+\.(self_attn\.[qkvo]_proj|mlp\.(gate|up|down)_proj)\.weight$/;
+    const out: LinearModule[] = [];
+    for (const [key, weight] of this.weights) {
+      const m = re.exec(key);
+      if (!m) continue;
+      const module = linearModule(key.slice(0, -'.weight'.length), m[1], weight);
+      if (this.config.ropeLayout === 'interleaved' && isRopeRotated(key)) module.ropeInterleavedHeadDim = this.config.headDim;
+      out.push(module);
     }
+    return out;
   }
 
   /** Runs `fn` with `hook` adding adapter terms to every linear projection (LoRA, see lora/). */
-  private adapted<T>(hook: AdapterHook, fn: () => T): T {
-    this.hook = hook;
-    try {
-      return fn();
-    } finally {
-      this.hook = undefined;
-    }
-  }
-
-  /**
-   * {@link DecoderModel.forward} with `hook` adding adapter terms to every linear projection
-   * (LoRA, see lora/); the hook is set for this call only.
-   */
-  forwardAdapted(hook: AdapterHook, ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
-    return this.adapted(hook, () => this.forward(ids, opts));
-  }
-
-  /** {@link DecoderModel.tokenLogprobs} with `hook` set for this call (LoRA, see lora/). */
-  tokenLogprobsAdapted(hook: AdapterHook, ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
-    return this.adapted(hook, () => this.tokenLogprobs(ids, targets, opts));
+  withAdapterHook<T>(hook: AdapterHook, fn: () => T): T {
+    return this.adapters.run(hook, fn);
   }
 
   /**

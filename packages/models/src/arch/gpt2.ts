@@ -11,8 +11,8 @@ import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
 import { gpt2ConfigToHf, parseGpt2Config, type Gpt2Config } from './gpt2-config.js';
-import { adaptLinear, type AdapterHook } from '../lora/hook.js';
-import { headLogprobs } from './head-logprobs.js';
+import { AdapterSlot, linearModule, type Adaptable, type AdapterHook, type LinearModule } from '../adaptable.js';
+import { headLogits, headLogprobs } from './head-logprobs.js';
 
 /**
  * Every checkpoint key GPT-2 reads for `cfg` (with the `transformer.` prefix), with its shape.
@@ -57,6 +57,15 @@ function ignorable(key: string, cfg: Gpt2Config): boolean {
 
 let modelCounter = 0;
 
+const GPT2_SHORT_NAMES: Readonly<Record<string, readonly string[]>> = {
+  q: ['attn.c_attn'],
+  k: ['attn.c_attn'],
+  v: ['attn.c_attn'],
+  o: ['attn.c_proj'],
+  up: ['mlp.c_fc'],
+  down: ['mlp.c_proj'],
+};
+
 /**
  * GPT-2 as a {@link CausalLM}. Variables are named `gpt2-<N>/<checkpoint key>` (tfjs names are
  * global); {@link Gpt2Model.weights} maps the checkpoint keys, always with the `transformer.` prefix
@@ -68,12 +77,18 @@ let modelCounter = 0;
  * const { logits } = model.forward(tf.tensor2d([[15496, 995]], [1, 2], 'int32')); // [1, 2, V]
  * ```
  */
-export class Gpt2Model implements CausalLM, HfExportable {
+export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
   readonly config: Gpt2Config;
   /** Checkpoint key → variable. */
   readonly weights: ReadonlyMap<string, tf.Variable>;
-  /** Set by {@link Gpt2Model.forwardAdapted} for one forward pass (LoRA, see lora/). */
-  private hook: AdapterHook | undefined;
+  /**
+   * Short LoRA target names. q, k and v live in one fused Conv1D, so `q`, `k` and `v` all select
+   * `attn.c_attn` (the whole fused projection, as PEFT's `target_modules: ["c_attn"]` does);
+   * `o` → `attn.c_proj`, `up` → `mlp.c_fc`, `down` → `mlp.c_proj`; GPT-2 has no `gate`.
+   */
+  readonly adapterShortNames: Readonly<Record<string, readonly string[]>> = GPT2_SHORT_NAMES;
+  /** The adapter hook of the forward pass in progress (LoRA, see lora/). */
+  private readonly adapters = new AdapterSlot();
   private disposed = false;
 
   constructor(config: Gpt2Config, source: WeightSource) {
@@ -114,7 +129,7 @@ export class Gpt2Model implements CausalLM, HfExportable {
 
   /** Conv1D: x [N, in] · W [in, out] + b (+ adapter term) → [N, out]. */
   private conv1d(x: tf.Tensor2D, key: string): tf.Tensor2D {
-    return adaptLinear(this.hook, key, x, tf.add(tf.matMul(x, this.w(`${key}.weight`)), this.w(`${key}.bias`)));
+    return this.adapters.apply(key, x, tf.add(tf.matMul(x, this.w(`${key}.weight`)), this.w(`${key}.bias`)));
   }
 
   /** LayerNorm over the last axis: (x − mean) / √(var + ε) · weight + bias. */
@@ -171,14 +186,7 @@ export class Gpt2Model implements CausalLM, HfExportable {
    */
   forward(ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
     const { hidden, cache } = this.forwardHidden(ids, opts, 'forward');
-    const [B, T] = ids.shape;
-    const { hiddenSize: C, vocabSize: V } = this.config;
-    const logits = tf.tidy(() => {
-      const h = opts.lastOnly ? tf.slice(hidden, [0, T - 1, 0], [B, 1, C]) : hidden;
-      const Tout = opts.lastOnly ? 1 : T;
-      return tf.reshape(tf.matMul(tf.reshape(h, [B * Tout, C]), this.head(), false, true), [B, Tout, V]) as tf.Tensor3D;
-    });
-    hidden.dispose();
+    const logits = headLogits(hidden, this.head(), opts.lastOnly);
     return cache ? { logits, cache } : { logits };
   }
 
@@ -192,12 +200,7 @@ export class Gpt2Model implements CausalLM, HfExportable {
    * (no [B, T, V] logits, forward or backward; see linearTokenLogprobs in @agon/tensor).
    */
   tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
-    const { hidden } = this.forwardHidden(ids, {}, 'tokenLogprobs');
-    try {
-      return headLogprobs(hidden, this.head(), targets, opts.offset ?? 0);
-    } finally {
-      hidden.dispose();
-    }
+    return headLogprobs(this.forwardHidden(ids, {}, 'tokenLogprobs').hidden, this.head(), targets, opts);
   }
 
   /** The final layer-norm hidden states [B, T, C] (what the head reads), with forward's cache and mask handling. */
@@ -231,27 +234,20 @@ export class Gpt2Model implements CausalLM, HfExportable {
     return { hidden: out.hidden, cache: new LayerKVCache(layers) };
   }
 
-  /** Runs `fn` with `hook` adding adapter terms to every Conv1D projection (LoRA, see lora/). */
-  private adapted<T>(hook: AdapterHook, fn: () => T): T {
-    this.hook = hook;
-    try {
-      return fn();
-    } finally {
-      this.hook = undefined;
+  /** Every Conv1D projection (weights stored [in, out]), in checkpoint order (LoRA, see lora/). */
+  linearModules(): LinearModule[] {
+    const re = /^transformer\.h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$/;
+    const out: LinearModule[] = [];
+    for (const [key, weight] of this.weights) {
+      const m = re.exec(key);
+      if (m) out.push(linearModule(key.slice(0, -'.weight'.length), m[1], weight, true));
     }
+    return out;
   }
 
-  /**
-   * {@link Gpt2Model.forward} with `hook` adding adapter terms to every Conv1D projection (LoRA,
-   * see lora/); the hook is set for this call only.
-   */
-  forwardAdapted(hook: AdapterHook, ids: tf.Tensor2D, opts: ForwardOptions = {}): { logits: tf.Tensor3D; cache?: KVCache } {
-    return this.adapted(hook, () => this.forward(ids, opts));
-  }
-
-  /** {@link Gpt2Model.tokenLogprobs} with `hook` set for this call (LoRA, see lora/). */
-  tokenLogprobsAdapted(hook: AdapterHook, ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
-    return this.adapted(hook, () => this.tokenLogprobs(ids, targets, opts));
+  /** Runs `fn` with `hook` adding adapter terms to every Conv1D projection (LoRA, see lora/). */
+  withAdapterHook<T>(hook: AdapterHook, fn: () => T): T {
+    return this.adapters.run(hook, fn);
   }
 
   /** Every weight, in checkpoint order (all are trainable). */

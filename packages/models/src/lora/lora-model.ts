@@ -1,5 +1,5 @@
 /**
- * LoRA (Hu et al. 2021) on the built-in architectures: each selected projection y = W·x gets
+ * LoRA (Hu et al. 2021) on any {@link Adaptable} architecture: each selected projection y = W·x gets
  * y + (alpha / r)·B·A·x with A [r, in] and B [out, r] trainable and W frozen. A starts
  * kaiming-uniform and B at zero, as PEFT does, so a fresh adapter changes nothing.
  * Shapes: N rows (B·T), r rank, in/out the projection's widths.
@@ -7,11 +7,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, ModelConfig, TokenLogprobOptions } from '@agon/core';
 import { createRng } from '@agon/tensor';
-import { DecoderModel } from '../arch/decoder.js';
-import { Gpt2Model } from '../arch/gpt2.js';
+import type { AdapterHook, LinearModule } from '../adaptable.js';
 import type { HostTensor } from '../weights.js';
-import type { AdapterHook } from './hook.js';
-import { peftTargetNames, selectModules, type AdaptableModel, type LinearModule } from './targets.js';
+import { adaptableModel, peftTargetNames, selectModules, type AdaptableModel } from './targets.js';
 
 /**
  * What to adapt and how.
@@ -84,6 +82,8 @@ export interface LoraAdapter {
  */
 export interface Shared {
   base: AdaptableModel;
+  /** The base model's trainable variables, frozen while adapters are attached. */
+  frozen: tf.Variable[];
   config: ResolvedLoraConfig;
   scale: number;
   adapters: Map<string, LoraAdapter>;
@@ -154,6 +154,21 @@ export class LoraModel implements CausalLM {
   constructor(shared: Shared, enabled: boolean) {
     this.shared = shared;
     this.enabled = enabled;
+    const { base } = shared;
+    const logprobs = base.tokenLogprobs?.bind(base);
+    if (logprobs) {
+      this.tokenLogprobs = (ids, targets, opts) => {
+        const s = this.live('tokenLogprobs');
+        return this.adapted(s, () => logprobs(ids, targets, opts));
+      };
+    }
+    const recompute = base.setRecompute?.bind(base);
+    if (recompute) {
+      this.setRecompute = (on) => {
+        this.live('setRecompute');
+        recompute(on);
+      };
+    }
   }
 
   /** The base model's config. */
@@ -215,23 +230,24 @@ export class LoraModel implements CausalLM {
   /** Logits [B, T, V]; with adapters on, every adapted projection adds (alpha/r)·B·A·x. */
   forward(ids: tf.Tensor2D, opts?: ForwardOptions): { logits: tf.Tensor3D; cache?: KVCache } {
     const s = this.live('forward');
-    return this.enabled ? s.base.forwardAdapted(this.hook(), ids, opts) : s.base.forward(ids, opts);
-  }
-
-  /** Token log-probs and entropies without [B, T, V] logits (see DecoderModel.tokenLogprobs), adapters as in {@link LoraModel.forward}. */
-  tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: TokenLogprobOptions): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
-    const s = this.live('tokenLogprobs');
-    return this.enabled ? s.base.tokenLogprobsAdapted(this.hook(), ids, targets, opts) : s.base.tokenLogprobs(ids, targets, opts);
+    return this.adapted(s, () => s.base.forward(ids, opts));
   }
 
   /**
-   * Activation recomputation in the base model's layers (see DecoderModel.setRecompute); both
-   * views share it. Dropout masks are replayed exactly in the recomputation.
+   * Token log-probs and entropies without [B, T, V] logits, adapters as in {@link LoraModel.forward};
+   * present when the base model has `tokenLogprobs`.
    */
-  setRecompute(on: boolean): void {
-    const { base } = this.live('setRecompute');
-    if (!(base instanceof DecoderModel)) throw new Error('setRecompute: activation recomputation is implemented for the Llama-family decoder, not GPT-2');
-    base.setRecompute(on);
+  readonly tokenLogprobs?: (ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: TokenLogprobOptions) => { logprobs: tf.Tensor2D; entropy: tf.Tensor2D };
+
+  /**
+   * Activation recomputation in the base model's layers, shared by both views; present when the
+   * base model has `setRecompute`. Dropout masks are replayed exactly in the recomputation.
+   */
+  readonly setRecompute?: (on: boolean) => void;
+
+  /** `fn` (a pass of the base model) with the adapter terms added when this view has them on. */
+  private adapted<T>(s: Shared, fn: () => T): T {
+    return this.enabled ? s.base.withAdapterHook(this.hook(), fn) : fn();
   }
 
   /** With adapters on: every A and B, module by module. The adapters-off view trains nothing: []. */
@@ -253,8 +269,8 @@ export class LoraModel implements CausalLM {
   }
 
   /**
-   * Folds the adapters into the base weights (W += scale·B·A; GPT-2's [in, out] Conv1D weights get
-   * the transpose), frees the adapters and returns the base model, trainable again. Both views
+   * Folds the adapters into the base weights (W += scale·B·A; weights stored [in, out], as GPT-2's
+   * Conv1D, get the transpose), frees the adapters and returns the base model, trainable again. Both views
    * stop working.
    */
   merge(): AdaptableModel {
@@ -273,7 +289,7 @@ export class LoraModel implements CausalLM {
     const s = this.live('detach');
     s.disposed = true;
     for (const { A, B } of s.adapters.values()) tf.dispose([A, B]);
-    for (const v of s.base.weights.values()) v.trainable = true;
+    for (const v of s.frozen) v.trainable = true;
     return s.base;
   }
 
@@ -285,8 +301,10 @@ export class LoraModel implements CausalLM {
 }
 
 /**
- * Attaches LoRA adapters to a Llama-family or GPT-2 model (from {@link loadModel}) and freezes its
- * weights. `init` gives loaded factors for some modules (see {@link loadLoraAdapters}).
+ * Attaches LoRA adapters to an {@link Adaptable} model (every built-in architecture from
+ * {@link loadModel}, or one added with `registerArchitecture` that implements it) and freezes its
+ * weights. A model that is not Adaptable is an error naming its architecture. `init` gives loaded
+ * factors for some modules (see {@link loadLoraAdapters}).
  *
  * @example
  * ```ts
@@ -298,11 +316,9 @@ export class LoraModel implements CausalLM {
  */
 export function attachLora(model: CausalLM, cfg: LoraConfig = {}, init?: LoraInit): LoraModel {
   if (model instanceof LoraModel) throw new Error('attachLora: the model already has LoRA adapters (merge or detach them first)');
-  if (!(model instanceof DecoderModel || model instanceof Gpt2Model)) {
-    throw new Error('attachLora: LoRA adapts the built-in architectures only (a DecoderModel or Gpt2Model from loadModel)');
-  }
+  const base = adaptableModel(model, 'attachLora');
   const { targets, ...rest } = resolve(cfg);
-  const modules = selectModules(model, targets);
+  const modules = selectModules(base, targets);
   const id = loraCounter++;
   const adapters = new Map<string, LoraAdapter>();
   const { r } = rest;
@@ -322,10 +338,12 @@ export function attachLora(model: CausalLM, cfg: LoraConfig = {}, init?: LoraIni
     for (const a of adapters.values()) tf.dispose([a.A, a.B]);
     throw e;
   }
-  for (const v of model.weights.values()) v.trainable = false;
+  const frozen = base.trainableVariables();
+  for (const v of frozen) v.trainable = false;
   const shared: Shared = {
-    base: model,
-    config: { ...rest, targetModules: peftTargetNames(model, modules) },
+    base,
+    frozen,
+    config: { ...rest, targetModules: peftTargetNames(base, modules) },
     scale: rest.rsLora ? rest.alpha / Math.sqrt(r) : rest.alpha / r,
     adapters,
     training: false,

@@ -8,9 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CausalLM } from '@agon/core';
-import { DecoderModel } from '../arch/decoder.js';
-import { Gpt2Model } from '../arch/gpt2.js';
-import { interleavedToHalves, isRopeRotated } from '../arch/decoder-export.js';
+import { interleavedToHalves } from '../arch/decoder-export.js';
 import { nodeFolderIO, type FolderIO } from '../hf/folder.js';
 import { writeFileAtomic } from '../safetensors/atomic.js';
 import { parseSafetensors } from '../safetensors/parse.js';
@@ -18,7 +16,7 @@ import { encodeHostTensors, serializeSafetensors } from '../safetensors/serializ
 import { safetensorsWeightSource } from '../safetensors/source.js';
 import type { HostTensor } from '../weights.js';
 import { attachLora, LoraModel, type LoraConfig } from './lora-model.js';
-import { selectModules } from './targets.js';
+import { adaptableModel, selectModules } from './targets.js';
 
 /**
  * The adapter settings file of a PEFT folder.
@@ -55,12 +53,6 @@ function halvesToInterleaved(t: HostTensor, headDim: number): HostTensor {
     }
   }
   return { shape: [...t.shape], data: out };
-}
-
-/** Whether `module`'s lora_B rows follow the interleaved RoPE layout of a llama2.c model. */
-function interleavedRows(model: CausalLM, module: string): number | undefined {
-  if (model instanceof DecoderModel && model.config.ropeLayout === 'interleaved' && isRopeRotated(`${module}.weight`)) return model.config.headDim;
-  return undefined;
 }
 
 /**
@@ -104,14 +96,17 @@ export async function saveLoraAdapters(model: LoraModel, dir: string, opts: Save
  */
 export async function loraAdapterFiles(model: LoraModel, opts: SaveLoraOptions = {}): Promise<[string, Uint8Array | string][]> {
   const tensors = new Map<string, HostTensor>();
-  for (const [path, { A, B }] of model.adapters) {
+  const layouts = new Set<boolean>();
+  for (const [path, { A, B, module }] of model.adapters) {
     const a: HostTensor = { shape: [...A.shape], data: (await A.data()) as Float32Array };
     let b: HostTensor = { shape: [...B.shape], data: (await B.data()) as Float32Array };
-    const d = interleavedRows(model.base, path);
+    const d = module.ropeInterleavedHeadDim;
     if (d !== undefined) b = interleavedToHalves(b, d);
+    layouts.add(module.fanInFanOut);
     tensors.set(`${PREFIX}${path}.lora_A.weight`, a);
     tensors.set(`${PREFIX}${path}.lora_B.weight`, b);
   }
+  if (layouts.size > 1) throw new Error('loraAdapterFiles: the adapted modules mix [out, in] and [in, out] weights, which one adapter_config.json fan_in_fan_out cannot describe');
   const c = model.loraConfig;
   const config = {
     peft_type: 'LORA',
@@ -122,7 +117,7 @@ export async function loraAdapterFiles(model: LoraModel, opts: SaveLoraOptions =
     lora_dropout: c.dropout,
     target_modules: c.targetModules,
     bias: 'none',
-    fan_in_fan_out: model.base instanceof Gpt2Model,
+    fan_in_fan_out: layouts.has(true),
     use_rslora: c.rsLora,
     use_dora: false,
     init_lora_weights: true,
@@ -173,9 +168,9 @@ function parseAdapterConfig(json: Json, file: string): LoraConfig {
 
 /**
  * Reads a PEFT LoRA folder (`adapter_config.json` + `adapter_model.safetensors`, F32/F16/BF16) and
- * attaches it to `base` (a Llama-family or GPT-2 model from {@link loadModel}). Every selected
- * module must have both factors with the right shapes and the file must hold nothing else; errors
- * name the file, the key and the expected shape.
+ * attaches it to `base` (an Adaptable model, as every architecture {@link loadModel} builds).
+ * Every selected module must have both factors with the right shapes and the file must hold
+ * nothing else; errors name the file, the key and the expected shape.
  *
  * @example
  * ```ts
@@ -198,10 +193,8 @@ export async function loadLoraAdapters(base: CausalLM, dir: string, io: FolderIO
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${configFile}: expected a JSON object`);
   const cfg = parseAdapterConfig(json as Json, configFile);
-  if (!(base instanceof DecoderModel || base instanceof Gpt2Model)) {
-    throw new Error('loadLoraAdapters: LoRA adapts the built-in architectures only (a DecoderModel or Gpt2Model from loadModel)');
-  }
-  const modules = selectModules(base, cfg.targetModules ?? [], `${configFile}: field 'target_modules'`);
+  const adaptable = adaptableModel(base, 'loadLoraAdapters');
+  const modules = selectModules(adaptable, cfg.targetModules ?? [], `${configFile}: field 'target_modules'`);
   const source = safetensorsWeightSource([parseSafetensors(await io.readFile(weightsFile), weightsFile)], weightsFile);
   const r = cfg.r ?? 8;
   const init = new Map<string, { A: HostTensor; B: HostTensor }>();
@@ -211,7 +204,7 @@ export async function loadLoraAdapters(base: CausalLM, dir: string, io: FolderIO
     const kB = `${PREFIX}${m.path}.lora_B.weight`;
     wanted.add(kA).add(kB);
     let B = source.get(kB, [m.outFeatures, r]);
-    const d = interleavedRows(base, m.path);
+    const d = m.ropeInterleavedHeadDim;
     if (d !== undefined) B = halvesToInterleaved(B, d);
     init.set(m.path, { A: source.get(kA, [r, m.inFeatures]), B });
   }
