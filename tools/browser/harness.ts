@@ -39,6 +39,19 @@ export const agonBrowserSources: Plugin = {
   },
 };
 
+/**
+ * Starts Debian's Chromium headless with WebGPU on (SwiftShader's Vulkan where there is no GPU) and
+ * WebGL through SwiftShader; throws under CI when Chromium is missing.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (missing) throw new Error(`browser tests are required under CI: ${missing}`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
 /** A page serving one bundle, and how to close it. */
 export interface BrowserPage {
   page: Page;
@@ -80,11 +93,7 @@ export async function openPage(entry: string, options: BuildOptions = {}): Promi
     await new Promise((ok) => server.close(ok));
   };
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-angle=swiftshader',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
