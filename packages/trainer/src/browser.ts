@@ -34,7 +34,7 @@ export { AdamW } from './adamw.js';
 export type { AdamWOptions, AdamWState } from './adamw.js';
 export { learningRate } from './schedule.js';
 export { globalNorm, clipByGlobalNorm } from './grad-norm.js';
-export { saveCheckpoint, loadCheckpoint, listCheckpoints, removeOrphanCheckpoints, encodeWeights, assignWeights } from './checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, listCheckpoints, removeOrphanCheckpoints, encodeWeights, assignWeights, checkpointName } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { runFolderSink, readMetrics, readSamples } from './run-folder.js';
 export type { MetricsLine, MemoryUse } from './run-folder.js';

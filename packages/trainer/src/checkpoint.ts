@@ -37,7 +37,14 @@ export interface CheckpointState {
 
 const NAME = /^step-(\d{6,})$/;
 
-/** Folder name of the checkpoint after `step` steps. */
+/**
+ * Folder name (under `checkpoints/`) of the checkpoint after `step` steps.
+ *
+ * @example
+ * ```ts
+ * checkpointName(10); // 'step-000010'
+ * ```
+ */
 export const checkpointName = (step: number): string => `step-${String(step).padStart(6, '0')}`;
 
 /**
