@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Soak: the default recipe for many steps, then a check that memory stays flat. Every line of
-// metrics.jsonl records the process's resident memory (`memory.rssMB`) and the live tensor count
-// (`memory.tensors`) at the end of its step; this script fails when the tensor count moves after
+// metrics.jsonl records the process's resident memory (`memory/rssMb`) and the live tensor count
+// (`memory/tensors`) at the end of its step; this script fails when the tensor count moves after
 // the first step or the RSS of the last tenth of the run exceeds that of the second tenth by more
 // than `--rss-slack` MB. Not a CI test: 1000 steps take about an hour on 2 cores.
 //
@@ -26,9 +26,9 @@ const out = opt('out', join(work, 'run'));
 /** Checks the memory columns of metrics.jsonl lines; returns the problems found (none: flat). */
 export function checkFlat(lines, rssSlackMB) {
   const problems = [];
-  const mem = lines.map((l) => l.memory);
-  const missing = mem.findIndex((m) => !m || typeof m.rssMB !== 'number' || typeof m.tensors !== 'number');
-  if (missing >= 0) return [`line ${missing + 1} has no memory.rssMB / memory.tensors`];
+  const mem = lines.map((l) => ({ rssMB: l['memory/rssMb'], tensors: l['memory/tensors'] }));
+  const missing = mem.findIndex((m) => typeof m.rssMB !== 'number' || typeof m.tensors !== 'number');
+  if (missing >= 0) return [`line ${missing + 1} has no memory/rssMb / memory/tensors`];
   const tensors = new Set(mem.slice(1).map((m) => m.tensors));
   if (tensors.size > 1) problems.push(`live tensors vary after step 1: ${[...tensors].slice(0, 8).join(', ')}`);
   const tenth = Math.max(1, Math.floor(mem.length / 10));
@@ -58,9 +58,9 @@ async function main() {
     process.exit(1);
   }
   const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const first = lines[0].memory;
-  const last = lines[lines.length - 1].memory;
-  console.log(`soak: step 1 rss ${first.rssMB} MB, tensors ${first.tensors}; step ${lines.length} rss ${last.rssMB} MB, tensors ${last.tensors}`);
+  const first = lines[0];
+  const last = lines[lines.length - 1];
+  console.log(`soak: step 1 rss ${first['memory/rssMb']} MB, tensors ${first['memory/tensors']}; step ${lines.length} rss ${last['memory/rssMb']} MB, tensors ${last['memory/tensors']}`);
   const problems = checkFlat(lines, slack);
   for (const p of problems) console.error(`soak: ${p}`);
   console.log(problems.length ? 'soak: NOT flat' : 'soak: flat');

@@ -10,38 +10,38 @@ import type { MetricsSink, SampleRow } from '@agon/core';
 import { readText, type RunIO } from './io/run-io.js';
 
 /**
- * Memory of one step: the most tensor bytes held at once during it (weights included), the
- * process's resident memory at its end and the process's peak so far, in MB (2^20 bytes), and the
- * live tensor count.
+ * Memory of one step, named like the metrics (`group/name`): the most tensor bytes held at once
+ * during it (weights included), the process's resident memory at its end and the process's peak so
+ * far, in MB (2^20 bytes), and the live tensor count.
  *
  * @example
  * ```ts
- * const m: MemoryUse = { peakTensorMB: 412.5, rssMB: 980, maxRssMB: 1210, tensors: 118 };
+ * const m: MemoryUse = { 'memory/peakTensorMb': 412.5, 'memory/rssMb': 980, 'memory/maxRssMb': 1210, 'memory/tensors': 118 };
  * ```
  */
 export interface MemoryUse {
-  peakTensorMB: number;
-  rssMB: number;
-  maxRssMB: number;
+  'memory/peakTensorMb': number;
+  'memory/rssMb': number;
+  'memory/maxRssMb': number;
   /** Live tensors at the end of the step (flat over a run unless something leaks). */
-  tensors?: number;
+  'memory/tensors': number;
 }
 
 /**
- * One line of metrics.jsonl: the step, its metrics, and wall-clock seconds and memory kept apart
- * (they are the only fields that differ between two identical runs).
+ * One line of metrics.jsonl: the step, its metrics, and beside them wall-clock seconds and the
+ * step's memory (`memory/rssMb`, `memory/tensors`, …) — kept out of `metrics` because they are the
+ * only fields that differ between two identical runs. Lines of runs recorded without memory have
+ * no `memory/…` fields.
  *
  * @example
  * ```ts
- * const line: MetricsLine = { step: 3, metrics: { loss: 0.1 }, seconds: 12.5, memory: { peakTensorMB: 40, rssMB: 300, maxRssMB: 310 } };
+ * const line: MetricsLine = { step: 3, metrics: { loss: 0.1 }, seconds: 12.5, 'memory/rssMb': 300, 'memory/tensors': 90 };
  * ```
  */
-export interface MetricsLine {
+export interface MetricsLine extends Partial<MemoryUse> {
   step: number;
   metrics: Record<string, number | null>;
   seconds: number;
-  /** Absent in lines written before memory was recorded. */
-  memory?: MemoryUse;
 }
 
 /**
@@ -61,7 +61,7 @@ export function runFolderSink(io: RunIO, seconds: () => number, memory?: () => M
     write(step, metrics, samples) {
       // JSON has no NaN: a metric that is undefined for this step (e.g. no valid query) is null.
       const clean = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
-      const line: MetricsLine = { step, metrics: clean, seconds: seconds(), ...(memory ? { memory: memory() } : {}) };
+      const line: MetricsLine = { step, metrics: clean, seconds: seconds(), ...(memory ? memory() : {}) };
       const m = `${JSON.stringify(line)}\n`;
       const s = (samples ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
       chain = chain.then(async () => {

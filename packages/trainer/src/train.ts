@@ -277,10 +277,10 @@ async function rolloutRunner<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: Tra
 function stepMemory(peak: PeakWatch): MemoryUse {
   const MB = 2 ** 20;
   const use = {
-    peakTensorMB: Math.round((peak.peak() / MB) * 10) / 10,
-    rssMB: Math.round(process.memoryUsage().rss / MB),
-    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
-    tensors: tf.memory().numTensors,
+    'memory/peakTensorMb': Math.round((peak.peak() / MB) * 10) / 10,
+    'memory/rssMb': Math.round(process.memoryUsage().rss / MB),
+    'memory/maxRssMb': Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
+    'memory/tensors': tf.memory().numTensors,
   };
   peak.reset();
   return use;
