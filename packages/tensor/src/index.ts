@@ -13,6 +13,7 @@ export { tokenLogprobs } from './numerics/token-logprobs.js';
 export { linearTokenLogprobs, LOGIT_CHUNK_BYTES } from './numerics/linear-token-logprobs.js';
 export type { LinearLogprobsOptions } from './numerics/linear-token-logprobs.js';
 export { recompute } from './numerics/recompute.js';
+export { variableGrads } from './numerics/variable-grads.js';
 export type { RecomputeBlock, RecomputeOptions } from './numerics/recompute.js';
 export { entropyFromLogits } from './numerics/entropy.js';
 export { maskedSum, maskedMean } from './numerics/masked.js';

@@ -75,13 +75,14 @@ export class AdamW {
 
   /** One update with learning rate `lr`; `grads` holds one tensor per variable name. */
   apply(grads: Readonly<Record<string, tf.Tensor>>, lr: number): void {
+    // Checked before anything changes: a refused update leaves the weights and `steps` as they were.
+    for (const x of this.vars) if (!grads[x.name]) throw new Error(`AdamW: no gradient for variable ${x.name}`);
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.opts;
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
     for (const x of this.vars) {
       const g = grads[x.name];
-      if (!g) throw new Error(`AdamW: no gradient for variable ${x.name}`);
       const m = this.moment(this.m, x.name);
       const v = this.moment(this.v, x.name);
       tf.tidy(() => {

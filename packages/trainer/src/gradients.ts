@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, Objective } from '@agon/core';
-import { maskedMean } from '@agon/tensor';
+import { maskedMean, variableGrads } from '@agon/tensor';
 import type { Reference } from './reference.js';
 import { sequenceLogprobs, sequenceTensors, type Sequence } from './sequences.js';
 
@@ -69,14 +69,14 @@ export async function accumulateGradients(
       const share = chunk.length / seqs.length;
       const t = sequenceTensors(chunk, ctx.padId);
       let ref: tf.Tensor2D | undefined;
+      const kept: tf.Scalar[] = [];
       try {
         if (objective.needsReference || (ctx.measureKl && ctx.reference)) {
           if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
           ref = await ctx.reference.run((m) => tf.tidy(() => sequenceLogprobs(m, t).logprobs));
         }
-        const kept: tf.Scalar[] = [];
         const names: string[] = [];
-        const { value, grads } = tf.variableGrads(() => {
+        const { value, grads } = variableGrads(() => {
           const { logprobs, entropy } = sequenceLogprobs(ctx.model, t);
           const out = objective.loss({ logprobs, refLogprobs: ref, oldLogprobs: t.oldLogprobs, advantages: t.advantages, mask: t.mask });
           names.push('loss', 'entropy', ...Object.keys(out.metrics));
@@ -98,7 +98,7 @@ export async function accumulateGradients(
           sums[`${role}/${n}`] = (sums[`${role}/${n}`] ?? 0) + share * host[k + 1];
         });
       } finally {
-        tf.dispose([t.inputs, t.targets, t.mask, t.oldLogprobs, t.advantages]);
+        tf.dispose([t.inputs, t.targets, t.mask, t.oldLogprobs, t.advantages, ...kept]); // kept: already freed unless the pass threw
         ref?.dispose();
       }
     }
