@@ -29,6 +29,27 @@ export async function failedStep(e: unknown, step: number, save: (() => Promise<
 }
 
 /**
+ * Runs a step's policy update; when it throws (a backward pass, an optimizer update), ends the run
+ * as {@link failedStep} does. The last completed step is saved only while no update of this step
+ * was applied (`optimizerSteps` unchanged): after one, the weights are neither that step's nor the
+ * next one's, and `saved` names the checkpoint already on disk.
+ *
+ * @example
+ * ```ts
+ * const updates = await failedUpdate(() => updatePolicy(ctx, opt, rollouts, plan), () => opt.steps, 4, () => checkpoint(), 4, 2);
+ * ```
+ */
+export async function failedUpdate<T>(update: () => Promise<T>, optimizerSteps: () => number, step: number, save: (() => Promise<void>) | null, completed: number, saved: number): Promise<T> {
+  const before = optimizerSteps();
+  try {
+    return await update();
+  } catch (e) {
+    const untouched = optimizerSteps() === before;
+    throw await failedStep(e, step, untouched ? save : null, untouched ? completed : saved);
+  }
+}
+
+/**
  * The error of a checkpoint write that failed (a full disk): the cause, which names the file,
  * then the checkpoint still on disk.
  *

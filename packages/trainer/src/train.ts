@@ -21,7 +21,7 @@ import { jobsForStep } from './rollout-job.js';
 import { assembleStep, localRollouts, type RolloutRunner } from './rollout-runner.js';
 import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
-import { checkpointFailed, failedStep } from './step-failure.js';
+import { checkpointFailed, failedStep, failedUpdate } from './step-failure.js';
 import { meanOf, updatePolicy } from './update.js';
 
 /**
@@ -180,16 +180,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       let gradNorm = Number.NaN;
       if (!skipReason) {
         const plan = { epochs: cfg.loss.ppoEpochs, miniBatches: cfg.loss.miniBatches, lr, clipNorm: cfg.optimizer.clipNorm };
-        const applied = optimizer.steps;
-        let updates;
-        try {
-          updates = await updatePolicy(run.gradients, optimizer, rollouts, plan);
-        } catch (e) {
-          // A backward pass or an optimizer update that threw: while no update of this step was
-          // applied the weights are still those of the last completed step, which is saved.
-          const untouched = optimizer.steps === applied;
-          throw await failedStep(e, step, untouched && state.step > savedStep ? checkpoint : null, untouched ? state.step : savedStep);
-        }
+        const updates = await failedUpdate(() => updatePolicy(run.gradients, optimizer, rollouts, plan), () => optimizer.steps, step, state.step > savedStep ? checkpoint : null, state.step, savedStep);
         Object.assign(metrics, meanOf(updates.map((u) => u.metrics)));
         gradNorm = mean(updates.map((u) => u.gradNorm));
         skipReason = updates.find((u) => u.skipped)?.reason ?? null;
