@@ -4,6 +4,7 @@ import { runTrain } from './commands/train.js';
 import { runEval } from './commands/eval.js';
 import { runBenchCommand } from './commands/bench.js';
 import { runConvert } from './commands/convert.js';
+import { runWorkerCommand } from './commands/worker.js';
 
 /** One sub-command of `agon`. */
 interface Command {
@@ -33,6 +34,10 @@ const commands: Record<string, Command> = {
   convert: {
     summary: 'write a Hugging Face folder: llama2.c → HF, or an adapter merged in (agon convert --help)',
     run: runConvert,
+  },
+  worker: {
+    summary: 'serve rollout jobs of learners on a NATS server (agon worker --help)',
+    run: runWorkerCommand,
   },
   bench: {
     summary: 'speed and memory side by side with PyTorch (agon bench --help)',

@@ -17,7 +17,7 @@ describe('agon main', () => {
   it('rejects an unknown command with one line and exit 1', async () => {
     const io = capture();
     expect(await main(['trian'], io)).toBe(1);
-    expect(io.errLines).toEqual(["agon: unknown command 'trian'; commands: train, eval, generate, convert, bench, help"]);
+    expect(io.errLines).toEqual(["agon: unknown command 'trian'; commands: train, eval, generate, convert, worker, bench, help"]);
   });
 
   it('train and eval are listed with their help', async () => {

@@ -25,7 +25,7 @@ describe('agon train', () => {
   it('--help lists the flags', async () => {
     const io = capture();
     expect(await main(['train', '--help'], io)).toBe(0);
-    expect(io.outLines[0]).toBe('usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--overwrite] [--backend B] [--seed S] [--steps N]');
+    expect(io.outLines[0]).toBe('usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--overwrite] [--backend B] [--seed S] [--steps N] [--rollout-server URL]');
   });
 
   it.each([

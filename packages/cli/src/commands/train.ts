@@ -3,15 +3,17 @@
  * default model on the default verifiable game), print held-out accuracy before and after, and
  * leave a run folder (config, metrics, samples, checkpoints, summary, report.html).
  */
+import { natsRollouts } from '@agon/distributed';
 import { gameFromConfig, loadRecipe, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
 import { readdir, readFile } from 'node:fs/promises';
 import { numberFlag, parseFlags } from '../args.js';
 import { startBackend } from '../backend.js';
 import { firstLine, UsageError, type CliIO } from '../io.js';
+import { NATS_FLAGS, NATS_HELP, natsCredentials } from '../nats-flags.js';
 
 /** Flags of `agon train`, shown by `agon train --help`. */
 export const TRAIN_HELP = [
-  'usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--overwrite] [--backend B] [--seed S] [--steps N]',
+  'usage: agon train [--config FILE] [--out DIR] [--resume DIR] [--overwrite] [--backend B] [--seed S] [--steps N] [--rollout-server URL]',
   '',
   '  --config FILE   recipe JSON (default: recipes/default.json — the embedded model, no download)',
   '  --out DIR       run folder (default: runs/<recipe>-seed<S>)',
@@ -20,6 +22,9 @@ export const TRAIN_HELP = [
   '  --backend B     wasm, cpu, webgpu, … (default: the recipe\'s, else auto)',
   '  --seed S        seed of every random choice (default: the recipe\'s)',
   '  --steps N       optimizer steps (default: the recipe\'s; with --resume, the new total)',
+  '  --rollout-server URL  send rollouts to `agon worker`s on this NATS server (nats://HOST:PORT;',
+  '                  the recipe\'s rollouts.server); NATS credentials as for agon worker:',
+  ...NATS_HELP,
   '',
   'Ctrl-C writes a checkpoint after the current step; resume with --resume DIR.',
 ];
@@ -32,6 +37,8 @@ const FLAGS = {
   backend: { type: 'string' },
   seed: { type: 'string' },
   steps: { type: 'string' },
+  'rollout-server': { type: 'string' },
+  ...NATS_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -60,6 +67,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
   let config: TrainConfigInput;
   let source: string;
   let backend: string | undefined;
+  let server: string | null = null;
   const resume = typeof f.resume === 'string';
   if (resume) {
     if (typeof f.config === 'string' || seed !== undefined) throw new UsageError('train: --resume takes the run\'s own config and seed; drop --config/--seed (--steps and --backend may change)');
@@ -68,7 +76,14 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
     out = f.resume as string;
     config = overrides;
     source = `${out}/config.json`;
-    backend = typeof f.backend === 'string' ? f.backend : await savedBackend(source);
+    const saved = await savedConfig(source);
+    backend = typeof f.backend === 'string' ? f.backend : saved && (typeof saved.backend === 'string' ? saved.backend : 'auto');
+    server = saved?.rollouts?.server ?? null;
+    if (typeof f['rollout-server'] === 'string') {
+      // The run's other rollout fields (jobs per iteration, lag) stay as they were.
+      config = { ...config, rollouts: { ...saved?.rollouts, server: f['rollout-server'] } };
+      server = f['rollout-server'];
+    }
   } else {
     let recipe;
     try {
@@ -77,6 +92,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
       throw new UsageError(`train: --config: ${(e as Error).message}`);
     }
     config = { ...recipe.raw, ...overrides } as TrainConfigInput;
+    if (typeof f['rollout-server'] === 'string') config = { ...config, rollouts: { ...(recipe.raw as TrainConfigInput).rollouts, server: f['rollout-server'] } };
     source = recipe.file;
     try {
       // Fail on bad values (the game's options included) before any work starts.
@@ -88,6 +104,7 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
         throw new Error(`${source}: ${firstLine(e).replace(/^config: /, '')}`);
       }
       backend = parsed.backend;
+      server = parsed.rollouts.server;
     } catch (e) {
       throw new UsageError(`train: ${(e as Error).message}`);
     }
@@ -111,7 +128,8 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
   process.on('SIGINT', onSigint);
   try {
     io.out(`agon train: ${resume ? 'resuming' : 'recipe'} ${source} → ${out}`);
-    const result = await train(config, { out, resume, configSource: source, signal: controller.signal, ...(opts.progress ? { progress: opts.progress } : {}) });
+    const rollouts = server ? { rollouts: natsRollouts({ credentials: natsCredentials(f) }) } : {};
+    const result = await train(config, { out, resume, configSource: source, signal: controller.signal, ...rollouts, ...(opts.progress ? { progress: opts.progress } : {}) });
     if (result.stopped) {
       io.out(`agon train: stopped at step ${result.steps}; continue with: agon train --resume ${out}`);
       return 130;
@@ -132,11 +150,11 @@ export async function runTrain(args: readonly string[], io: CliIO, opts: { progr
   }
 }
 
-/** The backend a run folder's config.json names (`auto` when it names none); undefined when unreadable (train reports why). */
-async function savedBackend(file: string): Promise<string | undefined> {
+/** The fields of a run folder's config.json the CLI reads before train() does; undefined when unreadable (train reports why). */
+async function savedConfig(file: string): Promise<{ backend?: unknown; rollouts?: { server?: string | null } } | undefined> {
   try {
-    const b = (JSON.parse(await readFile(file, 'utf8')) as { backend?: unknown }).backend;
-    return typeof b === 'string' ? b : 'auto';
+    const c = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return c && typeof c === 'object' ? (c as { backend?: unknown; rollouts?: { server?: string | null } }) : undefined;
   } catch {
     return undefined;
   }
