@@ -171,6 +171,7 @@ class NatsRunner implements RolloutRunner {
     if (!this.versions.has(version)) {
       const bytes = await encodeWeights(this.ctx.model.trainableVariables(), 'agon-policy');
       await this.w.store.putBlob({ name: versionObject(this.w.run, version) }, bytes);
+      if (this.versions.size === 0) this.ctx.log(`rollouts: each policy version is ${bytes.length} bytes (the trainable variables: LoRA adapters, or every weight)`);
       this.versions.add(version);
     }
     for (const v of [...this.versions]) {

@@ -57,3 +57,30 @@ it('the default recipe over NATS with 2 workers equals the single-process run (m
   }
   expect(tf.memory().numTensors).toBe(tensors);
 });
+
+it('a LoRA run ships only the adapters and equals the single-process run (metrics, samples, adapter files)', async () => {
+  const { raw } = await loadRecipe('default');
+  const config: TrainConfigInput = { ...raw, lora: { r: 4 }, steps: 2, queriesPerStep: 4, eval: null, checkpointEvery: 0 };
+  const local = await tempDir('lora-local');
+  const remote = await tempDir('lora-nats');
+  const stop = new AbortController();
+  const worker = runWorker({ server: server.url, signal: stop.signal });
+  try {
+    await train(config, { out: local.dir, progress: captureProgress() });
+    const progress = captureProgress();
+    await train({ ...config, rollouts: { server: server.url } }, { out: remote.dir, progress, rollouts: natsRollouts() });
+    const bytes = Number(/each policy version is (\d+) bytes/.exec(progress.text())?.[1]);
+    const adapters = await folderFiles(join(local.dir, 'adapter'));
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThan(adapters.get('adapter_model.safetensors')!.length * 1.5);
+    expect(await metricsWithoutTime(remote.dir)).toEqual(await metricsWithoutTime(local.dir));
+    expect(await readFile(join(remote.dir, 'samples.jsonl'), 'utf8')).toBe(await readFile(join(local.dir, 'samples.jsonl'), 'utf8'));
+    const b = await folderFiles(join(remote.dir, 'adapter'));
+    for (const [name, data] of adapters) expect(b.get(name)!.equals(data)).toBe(true);
+  } finally {
+    stop.abort();
+    expect((await worker).jobs).toBe(2);
+    await local.cleanup();
+    await remote.cleanup();
+  }
+});
