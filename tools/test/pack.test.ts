@@ -2,48 +2,19 @@
 // tarballs of its @agon dependencies) into an empty folder, and import it. This catches a missing
 // `files` entry, a wrong `exports` map, or a runtime import of something not declared.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Manifest {
-  name: string;
-  dependencies?: Record<string, string>;
-  exports: Record<string, { types: string; default: string } | string>;
-  files: string[];
-}
-
-const packages = readdirSync(path.join(root, 'packages')).map((dir) => {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest;
-  return { dir: path.join(root, 'packages', dir), manifest };
-});
-const byName = new Map(packages.map((p) => [p.manifest.name, p]));
-
-/** The package and every @agon package it needs, transitively. */
-function closure(name: string, seen = new Set<string>()): Set<string> {
-  seen.add(name);
-  for (const dep of Object.keys(byName.get(name)!.manifest.dependencies ?? {})) {
-    if (dep.startsWith('@agon/') && !seen.has(dep)) closure(dep, seen);
-  }
-  return seen;
-}
+import { byName, closure, packAll, packages } from './packs.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'agon-pack-'));
 const tarballs = new Map<string, string>();
 const packedFiles = new Map<string, string[]>();
 
 beforeAll(() => {
-  for (const { dir, manifest } of packages) {
-    if (!existsSync(path.join(dir, 'dist', 'index.js'))) {
-      throw new Error(`${manifest.name}: dist/ is missing; run 'npx nx run-many -t build' (nx runs it before this test)`);
-    }
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
-    const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
-    tarballs.set(manifest.name, path.join(work, info!.filename));
-    packedFiles.set(manifest.name, info!.files.map((f) => f.path));
+  for (const [name, { tarball, files }] of packAll(work)) {
+    tarballs.set(name, tarball);
+    packedFiles.set(name, files);
   }
 }, 120_000);
 
