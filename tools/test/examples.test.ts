@@ -6,22 +6,19 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { closure, packAll, root } from './packs.js';
+import { byName, closure, packAll, root } from './packs.js';
 
 const examples = readdirSync(path.join(root, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 const work = mkdtempSync(path.join(tmpdir(), 'agon-examples-'));
 
-const manifest = (dir: string) =>
-  JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; overrides?: Record<string, string> };
+const manifest = (name: string) =>
+  JSON.parse(readFileSync(path.join(root, 'examples', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; overrides?: Record<string, string> };
+
+/** The @agon packages an example installs: those it depends on and everything they need. */
+const needs = (name: string) => new Set(Object.keys(manifest(name).dependencies ?? {}).filter((d) => d.startsWith('@agon/')).flatMap((d) => [...closure(d)]));
 
 beforeAll(() => {
-  const needed = new Set<string>();
-  for (const name of examples) {
-    for (const dep of Object.keys(manifest(path.join(root, 'examples', name)).dependencies ?? {})) {
-      if (dep.startsWith('@agon/')) for (const n of closure(dep)) needed.add(n);
-    }
-  }
-  packAll(path.join(work, 'packs'), needed);
+  packAll(path.join(work, 'packs'), new Set(examples.flatMap((name) => [...needs(name)])));
 }, 120_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -31,6 +28,14 @@ it('has the two examples', () => {
 });
 
 describe.each(examples.map((e) => [e]))('examples/%s', (name) => {
+  it('names a tarball for every @agon package it needs', () => {
+    // One left out would be looked up in the npm registry.
+    const { dependencies = {}, overrides = {} } = manifest(name);
+    const named = Object.fromEntries(Object.entries({ ...dependencies, ...overrides }).filter(([n]) => n.startsWith('@agon/')));
+    expect(Object.keys(named).sort()).toEqual([...needs(name)].sort());
+    for (const [n, spec] of Object.entries(named)) expect(spec).toBe(`file:../../packs/agon-${n.slice('@agon/'.length)}-${byName.get(n)!.manifest.version}.tgz`);
+  });
+
   it('installs agon from the tarballs alone and passes its own tests', () => {
     const dir = path.join(work, 'examples', name);
     const skip = new Set(['node_modules', 'runs', 'package-lock.json']);

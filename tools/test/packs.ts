@@ -11,6 +11,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The fields of a package.json the packaging tests read. */
 export interface Manifest {
   name: string;
+  version: string;
   dependencies?: Record<string, string>;
   exports: Record<string, { types: string; default: string } | string>;
   files: string[];
