@@ -3,6 +3,8 @@
  * that builds a {@link CausalLM} from that config and a {@link WeightSource}.
  */
 import type { CausalLM } from '@agon/core';
+import { isString, JsonFields } from './config/fields.js';
+import type { HfConfigJson } from './config/types.js';
 import type { WeightSource } from './weights.js';
 import { buildGpt2 } from './arch/gpt2.js';
 import { buildLlama } from './arch/llama.js';
@@ -10,8 +12,6 @@ import { buildMistral } from './arch/mistral.js';
 import { buildQwen2 } from './arch/qwen2.js';
 import { buildQwen3 } from './arch/qwen3.js';
 
-/** A parsed `config.json`, as plain JSON; each builder validates the fields it reads. */
-export type HfConfigJson = Readonly<Record<string, unknown>>;
 
 /**
  * Builds one architecture from its config and weights. `configFile` is the path used in errors.
@@ -69,14 +69,8 @@ export function supportedArchitectures(): string[] {
  * ```
  */
 export function buildArchitecture(config: HfConfigJson, weights: WeightSource, configFile: string): CausalLM {
-  const archs = config['architectures'];
-  const name = Array.isArray(archs) ? archs[0] : undefined;
   const supported = supportedArchitectures().join(', ');
-  if (typeof name !== 'string') {
-    throw new Error(
-      `${configFile}: field 'architectures' must be a non-empty list of strings (found ${JSON.stringify(archs)}); supported: ${supported}`,
-    );
-  }
+  const [name] = new JsonFields(config, configFile).array('architectures', `a non-empty list of strings (supported: ${supported})`, isString, { nonEmpty: true });
   const builder = registry.get(name);
   if (!builder) {
     const hint = name.endsWith('ForSequenceClassification') ? ' (a reward/classifier checkpoint: load it with loadRewardModel)' : '';

@@ -10,11 +10,14 @@ export type { GreedyOptions } from './greedy.js';
 export { LayerKVCache, emptyKVCache } from './kv-cache.js';
 export type { LayerKV } from './kv-cache.js';
 export { buildArchitecture, registerArchitecture, supportedArchitectures } from './architectures.js';
-export type { ArchitectureBuilder, HfConfigJson } from './architectures.js';
+export type { ArchitectureBuilder } from './architectures.js';
+// Config types, and the reader of JSON config fields every loader uses.
+export type { HfConfigJson, JsonObject, DecoderConfig, RopeScaling, FamilyDefaults, Gpt2Config, Gpt2Activation } from './config/types.js';
+export { JsonFields, parseJsonObject } from './config/fields.js';
+export type { NumberRule } from './config/fields.js';
 export { DecoderModel, decoderWeightShapes } from './arch/decoder.js';
 export type { DecoderIdentity } from './arch/decoder.js';
 export { parseDecoderConfig, decoderConfigToHf } from './arch/decoder-config.js';
-export type { DecoderConfig, RopeScaling, FamilyDefaults } from './arch/decoder-config.js';
 export { buildLlama } from './arch/llama.js';
 export { buildQwen2 } from './arch/qwen2.js';
 export { buildQwen3 } from './arch/qwen3.js';
@@ -34,7 +37,7 @@ export { weightSource } from './weights.js';
 export type { HostTensor, WeightSource } from './weights.js';
 // Hugging Face folders, safetensors and GPT-2.
 export { readHfFolder, nodeFolderIO, hfTokenizer, jinjaChatFormat, chatTemplateText, specialTokenText, tokenIdList } from './hf/index.js';
-export type { BosRule, HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions, JsonObject } from './hf/index.js';
+export type { BosRule, HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions } from './hf/index.js';
 export {
   parseSafetensors,
   serializeSafetensors,
@@ -57,7 +60,6 @@ export {
 export type { SafetensorsFile, SafetensorsTensor, SafetensorsDtype, FloatDtype, ReadBytes } from './safetensors/index.js';
 export { Gpt2Model, buildGpt2, gpt2WeightShapes } from './arch/gpt2.js';
 export { parseGpt2Config, gpt2ConfigToHf } from './arch/gpt2-config.js';
-export type { Gpt2Config, Gpt2Activation } from './arch/gpt2-config.js';
 // The batched sampler.
 export { generate, createSampler, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
 export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';

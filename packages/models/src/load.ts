@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CausalLM, ChatFormat, Tokenizer } from '@agon/core';
 import { buildArchitecture } from './architectures.js';
+import { JsonFields } from './config/fields.js';
 import { DecoderModel } from './arch/decoder.js';
 import { nodeFolderIO, readHfFolder, type FolderIO } from './hf/folder.js';
 import type { BosRule } from './hf/tokenizer.js';
@@ -99,8 +100,7 @@ export async function loadModel(pathOrDir: string, opts: LoadModelOptions = {}):
   const hf = await readHfFolder(pathOrDir, io, opts.bos ? { bos: opts.bos } : {});
   let tokenizer: Tokenizer | undefined = hf.tokenizer;
   if (!tokenizer || opts.tokenizer) {
-    const vocab = hf.config['vocab_size'];
-    if (typeof vocab !== 'number') throw new Error(`${hf.configFile}: field 'vocab_size' must be a number to read a llama2.c tokenizer`);
+    const vocab = new JsonFields(hf.config, hf.configFile).integer('vocab_size', { min: 1 });
     tokenizer = await llama2cTokenizer(io, pathOrDir, vocab, opts.tokenizer, `${pathOrDir} (no tokenizer.json)`);
   }
   const model = buildArchitecture(hf.config, hf.weights, hf.configFile);

@@ -5,6 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parseJsonObject } from './config/fields.js';
 
 /** What generation_config.json says for a llama2.c model: stories end at BOS as well as EOS, where run.c stops. */
 export const LLAMA2C_GENERATION_CONFIG = { bos_token_id: 1, eos_token_id: [1, 2] } as const;
@@ -60,7 +61,8 @@ export async function tokenizerFiles(source: string): Promise<SourceFiles> {
   for (const n of NAMES) if (present.includes(n)) files.push([n, new Uint8Array(await readFile(join(source, n)))]);
   let tokenIds: Record<string, unknown> = {};
   if (present.includes('config.json')) {
-    const src = JSON.parse(await readFile(join(source, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const file = join(source, 'config.json');
+    const src = parseJsonObject(await readFile(file), file);
     tokenIds = Object.fromEntries(TOKEN_ID_FIELDS.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
   }
   return { files, tokenIds };

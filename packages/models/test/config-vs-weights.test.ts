@@ -91,7 +91,7 @@ describe('config against weights', () => {
 describe('special tokens against the vocabulary', () => {
   it('eos_token_id 99999 in generation_config.json', async () => {
     const dir = await variant(fixture, (d) => editJson(join(d, 'generation_config.json'), (j) => (j.eos_token_id = 99999)));
-    await expectLoadError(dir, /generation_config\.json: field 'eos_token_id' holds 99999, outside the vocabulary \(vocab_size 64 in .*config\.json\)/);
+    await expectLoadError(dir, /generation_config\.json: field 'eos_token_id' must be token ids below vocab_size 64 \(of .*config\.json\) \(found 99999\)/);
   });
 
   it('eos_token_id in config.json when generation_config.json names none', async () => {
@@ -99,7 +99,7 @@ describe('special tokens against the vocabulary', () => {
       await rm(join(d, 'generation_config.json'));
       await editJson(join(d, 'config.json'), (j) => (j.eos_token_id = [2, 64]));
     });
-    await expectLoadError(dir, /config\.json: field 'eos_token_id' holds 64, outside the vocabulary/);
+    await expectLoadError(dir, /config\.json: field 'eos_token_id' must be token ids below vocab_size 64 .*\(found 64\)/);
   });
 
   it('an eos_token text the tokenizer lacks, even when generation_config.json gives the id', async () => {

@@ -125,8 +125,8 @@ describe('PEFT adapter files', () => {
     expectNoLeaks(async () => {
       const gpt2 = await fixtureModel('gpt2-tiny');
       expect(() => attachLora(gpt2, { targetModules: ['gate'] })).toThrow("'gate' selects no linear module of the gpt2 model");
-      expect(() => attachLora(gpt2, { r: 0 })).toThrow("field 'r' must be an integer >= 1");
-      expect(() => attachLora(gpt2, { dropout: 1 })).toThrow("field 'dropout' must be in [0, 1)");
+      expect(() => attachLora(gpt2, { r: 0 })).toThrow("LoRA config: field 'r' must be a positive integer (found 0)");
+      expect(() => attachLora(gpt2, { dropout: 1 })).toThrow("LoRA config: field 'dropout' must be a number in [0, 1) (found 1)");
       expect(gpt2.trainableVariables().every((v) => v.trainable)).toBe(true); // a failed attach freezes nothing
       gpt2.dispose();
 
@@ -142,7 +142,7 @@ describe('PEFT adapter files', () => {
       };
       const base = await fixtureModel('llama-tiny');
       const tryLoad = (d: string) => loadLoraAdapters(base, d);
-      await expect(tryLoad(await variant('peft-type', { ...cfg, peft_type: 'IA3' }))).rejects.toThrow("adapter_config.json: field 'peft_type' must be \"LORA\"");
+      await expect(tryLoad(await variant('peft-type', { ...cfg, peft_type: 'IA3' }))).rejects.toThrow("adapter_config.json: field 'peft_type' must be 'LORA' (found \"IA3\")");
       await expect(tryLoad(await variant('dora', { ...cfg, use_dora: true }))).rejects.toThrow("field 'use_dora' must be false");
       await expect(tryLoad(await variant('target', { ...cfg, target_modules: ['nope'] }))).rejects.toThrow("field 'target_modules': 'nope' selects no linear module");
       await expect(tryLoad(await variant('rank', { ...cfg, r: 3 }))).rejects.toThrow(

@@ -37,7 +37,7 @@ describe('reward heads: bad input', () => {
     expectNoLeaks(() => {
       const f = hf.configFile;
       expect(() => buildSequenceClassifier({ ...hf.config, architectures: ['LlamaForCausalLM'] }, hf.weights, f)).toThrow(
-        `${f}: field 'architectures' must name a sequence-classification model (LlamaForSequenceClassification, Qwen2ForSequenceClassification, Qwen3ForSequenceClassification)`,
+        `${f}: field 'architectures' must be a list naming a sequence-classification model (LlamaForSequenceClassification, Qwen2ForSequenceClassification, Qwen3ForSequenceClassification) (found ["LlamaForCausalLM"])`,
       );
       expect(() => buildSequenceClassifier(hf.config, withScore(null), f)).toThrow("model.safetensors: missing tensor 'score.weight'");
       expect(() => buildSequenceClassifier(hf.config, withScore({ shape: [1, 8], data: new Float32Array(8) }), f)).toThrow(
@@ -46,7 +46,7 @@ describe('reward heads: bad input', () => {
       expect(() => buildSequenceClassifier({ ...hf.config, id2label: { 0: 'bad', 1: 'good' } }, hf.weights, f)).toThrow(
         `${f}: id2label / num_labels says 2 labels but`,
       );
-      expect(() => buildSequenceClassifier({ ...hf.config, pad_token_id: 64 }, hf.weights, f)).toThrow(`${f}: field 'pad_token_id' must be a token id in [0, 64) or null`);
+      expect(() => buildSequenceClassifier({ ...hf.config, pad_token_id: 64 }, hf.weights, f)).toThrow(`${f}: field 'pad_token_id' must be an integer in [0, 64) (found 64)`);
       expect(() => buildSequenceClassifier({ ...hf.config, hidden_size: 'x' }, hf.weights, f)).toThrow("field 'hidden_size' must be a positive integer");
     }));
 
@@ -74,6 +74,6 @@ describe('reward heads: bad input', () => {
       const rm = await loadRewardModel(copy, { chat: { render: (m) => m.map((x) => x.content).join(' ') } });
       expect(await rm.score([{ query: 'a cat', answer: 'the mat' }])).toHaveLength(1);
       rm.dispose();
-      await expect(loadRewardModel(fixtureDir('llama-tiny'))).rejects.toThrow("field 'architectures' must name a sequence-classification model");
+      await expect(loadRewardModel(fixtureDir('llama-tiny'))).rejects.toThrow("field 'architectures' must be a list naming a sequence-classification model");
     }));
 });

@@ -46,12 +46,14 @@ describe('sharded safetensors', () => {
       await write('{"weight_map": ');
       await expect(load()).rejects.toThrow(/model\.safetensors\.index\.json: not valid JSON/);
       await write({ metadata: {} });
-      await expect(load()).rejects.toThrow(/field 'weight_map' must be an object/);
+      await expect(load()).rejects.toThrow(/model\.safetensors\.index\.json: missing field 'weight_map' \(expected an object\)/);
+      await write({ weight_map: ['a'] });
+      await expect(load()).rejects.toThrow(/model\.safetensors\.index\.json: field 'weight_map' must be an object \(found \["a"\]\)/);
     });
 
     it('rejects shard paths outside the folder', async () => {
       await write({ weight_map: { a: '../secret.safetensors' } });
-      await expect(load()).rejects.toThrow(/weight_map\['a'\] = "\.\.\/secret\.safetensors", expected a file name in the same folder/);
+      await expect(load()).rejects.toThrow(/field 'weight_map\.a' must be a file name in the same folder \(found "\.\.\/secret\.safetensors"\)/);
     });
 
     it('rejects a missing shard and a key absent from its shard', async () => {

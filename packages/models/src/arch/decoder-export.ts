@@ -5,7 +5,8 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { HostTensor } from '../weights.js';
-import { decoderConfigToHf, type DecoderConfig } from './decoder-config.js';
+import type { DecoderConfig } from '../config/types.js';
+import { decoderConfigToHf } from './decoder-config.js';
 
 /**
  * Reorders the rows of a [heads·D, cols] matrix (or a [heads·D] vector, cols = 1) from the

@@ -10,7 +10,7 @@ import { fusedAttention, linear, recompute } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
-import type { DecoderConfig } from './decoder-config.js';
+import type { DecoderConfig } from '../config/types.js';
 import { causalMask } from './mask.js';
 import { headLogits, headLogprobs } from './head-logprobs.js';
 import { applyRope, ropeAngles, ropeConstants, ropeTables, type RopeAngles, type RopeTables } from './rope.js';

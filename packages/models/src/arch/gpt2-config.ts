@@ -1,60 +1,12 @@
 /**
- * GPT-2's `config.json` (GPT2LMHeadModel), read into a resolved config with clear errors.
+ * GPT-2's `config.json` (GPT2LMHeadModel), read into a resolved config (config/types.ts) with clear errors.
  * Field names and defaults are those of Hugging Face's GPT2Config.
  */
-import type { ModelConfig } from '@agon/core';
+import { JsonFields } from '../config/fields.js';
+import type { Gpt2Config, HfConfigJson } from '../config/types.js';
 
-/**
- * MLP activations GPT-2 checkpoints use: tanh-approximated GELU (the original), exact GELU, ReLU.
- *
- * @example
- * ```ts
- * const a: Gpt2Activation = 'gelu_tanh'; // config.json "gelu_new"
- * ```
- */
-export type Gpt2Activation = 'gelu_tanh' | 'gelu' | 'relu';
-
-/**
- * Resolved GPT-2 configuration.
- *
- * @example
- * ```ts
- * const cfg = parseGpt2Config({ architectures: ['GPT2LMHeadModel'], vocab_size: 272, n_embd: 16, n_layer: 2,
- *   n_head: 4, n_positions: 16 }, 'config.json');
- * cfg.intermediateSize; // 64 (4 × n_embd when n_inner is null)
- * ```
- */
-export interface Gpt2Config extends ModelConfig {
-  architecture: 'gpt2';
-  /** MLP width (`n_inner`, default 4·C). */
-  intermediateSize: number;
-  /** ε of every LayerNorm (`layer_norm_epsilon`, default 1e-5). */
-  layerNormEps: number;
-  /** `activation_function`: gelu_new / gelu_pytorch_tanh → gelu_tanh (default), gelu, relu. */
-  activation: Gpt2Activation;
-  /** lm_head reuses wte (`tie_word_embeddings`, default true as in every released GPT-2). */
-  tieWordEmbeddings: boolean;
-  /** Divide attention scores by √D (`scale_attn_weights`, default true). */
-  scaleAttnWeights: boolean;
-}
-
-type Json = Readonly<Record<string, unknown>>;
-
-function field<T>(config: Json, file: string, name: string, expected: string, ok: (v: unknown) => v is T, fallback?: T): T {
-  const v = config[name];
-  if (v === undefined || v === null) {
-    if (fallback !== undefined) return fallback;
-    throw new Error(`${file}: missing field '${name}' (expected ${expected})`);
-  }
-  if (!ok(v)) throw new Error(`${file}: field '${name}' must be ${expected} (found ${JSON.stringify(v)})`);
-  return v;
-}
-
-const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
-const positiveNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
-const bool = (v: unknown): v is boolean => typeof v === 'boolean';
-const activationName = (v: unknown): v is string =>
-  typeof v === 'string' && ['gelu_new', 'gelu_pytorch_tanh', 'gelu', 'relu'].includes(v);
+const COUNT = { min: 1 } as const;
+const ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu', 'relu'] as const;
 
 /**
  * Read a GPT-2 `config.json`. Required: vocab_size, n_embd, n_layer, n_head, n_positions; the rest
@@ -67,30 +19,29 @@ const activationName = (v: unknown): v is string =>
  * const cfg = parseGpt2Config(JSON.parse(readFileSync('gpt2/config.json', 'utf8')), 'gpt2/config.json');
  * ```
  */
-export function parseGpt2Config(config: Json, file: string): Gpt2Config {
-  const hiddenSize = field(config, file, 'n_embd', 'a positive integer', positiveInt);
-  const numHeads = field(config, file, 'n_head', 'a positive integer', positiveInt);
-  if (hiddenSize % numHeads !== 0) {
-    throw new Error(`${file}: field 'n_embd' (${hiddenSize}) must be a multiple of 'n_head' (${numHeads})`);
-  }
+export function parseGpt2Config(config: HfConfigJson, file: string): Gpt2Config {
+  const f = new JsonFields(config, file);
+  const hiddenSize = f.integer('n_embd', COUNT);
+  const numHeads = f.integer('n_head', COUNT);
+  if (hiddenSize % numHeads !== 0) throw f.fail('n_head', `a divisor of n_embd (${hiddenSize})`);
   for (const name of ['scale_attn_by_inverse_layer_idx', 'reorder_and_upcast_attn']) {
-    if (config[name] === true) throw new Error(`${file}: field '${name}' = true is not supported (expected false or absent)`);
+    if (f.optBoolean(name)) throw f.fail(name, 'false (this variant is not supported)');
   }
-  const act = field(config, file, 'activation_function', 'one of gelu_new, gelu_pytorch_tanh, gelu, relu', activationName, 'gelu_new');
+  const act = f.optString('activation_function', ACTIVATIONS) ?? 'gelu_new';
   return {
     architecture: 'gpt2',
-    vocabSize: field(config, file, 'vocab_size', 'a positive integer', positiveInt),
+    vocabSize: f.integer('vocab_size', COUNT),
     hiddenSize,
-    numLayers: field(config, file, 'n_layer', 'a positive integer', positiveInt),
+    numLayers: f.integer('n_layer', COUNT),
     numHeads,
     numKvHeads: numHeads,
     headDim: hiddenSize / numHeads,
-    maxPositions: field(config, file, 'n_positions', 'a positive integer', positiveInt),
-    intermediateSize: field(config, file, 'n_inner', 'a positive integer or null', positiveInt, 4 * hiddenSize),
-    layerNormEps: field(config, file, 'layer_norm_epsilon', 'a positive number', positiveNumber, 1e-5),
+    maxPositions: f.integer('n_positions', COUNT),
+    intermediateSize: f.optInteger('n_inner', COUNT) ?? 4 * hiddenSize,
+    layerNormEps: f.optNumber('layer_norm_epsilon', { positive: true }) ?? 1e-5,
     activation: act === 'gelu' ? 'gelu' : act === 'relu' ? 'relu' : 'gelu_tanh',
-    tieWordEmbeddings: field(config, file, 'tie_word_embeddings', 'a boolean', bool, true),
-    scaleAttnWeights: field(config, file, 'scale_attn_weights', 'a boolean', bool, true),
+    tieWordEmbeddings: f.optBoolean('tie_word_embeddings') ?? true,
+    scaleAttnWeights: f.optBoolean('scale_attn_weights') ?? true,
   };
 }
 

@@ -10,7 +10,8 @@ import { attentionMask } from '@agon/tensor';
 import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
-import { gpt2ConfigToHf, parseGpt2Config, type Gpt2Config } from './gpt2-config.js';
+import type { Gpt2Config } from '../config/types.js';
+import { gpt2ConfigToHf, parseGpt2Config } from './gpt2-config.js';
 import { AdapterSlot, linearModule, type Adaptable, type AdapterHook, type LinearModule } from '../adaptable.js';
 import { headLogits, headLogprobs } from './head-logprobs.js';
 

@@ -2,7 +2,7 @@
  * LlamaForCausalLM (Llama 2, Llama 3 with `llama3` rope scaling, SmolLM, TinyLlama…): the shared
  * decoder with no biases, rotate-half RoPE and untied embeddings unless `tie_word_embeddings`.
  */
-import type { HfConfigJson } from '../architectures.js';
+import type { HfConfigJson } from '../config/types.js';
 import type { WeightSource } from '../weights.js';
 import { DecoderModel } from './decoder.js';
 import { parseDecoderConfig } from './decoder-config.js';

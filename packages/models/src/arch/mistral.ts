@@ -3,7 +3,7 @@
  * absent = full attention). The window is applied to the full KV cache by masking, so results
  * equal the reference at any length; the cache is not trimmed (memory grows with the sequence).
  */
-import type { HfConfigJson } from '../architectures.js';
+import type { HfConfigJson } from '../config/types.js';
 import type { WeightSource } from '../weights.js';
 import { DecoderModel } from './decoder.js';
 import { parseDecoderConfig } from './decoder-config.js';

@@ -3,7 +3,8 @@
  * `use_sliding_window: true` is rejected: Qwen2 applies it only to some layers, which this decoder
  * does not model (released Qwen2/2.5 checkpoints ship with it off).
  */
-import type { HfConfigJson } from '../architectures.js';
+import { JsonFields } from '../config/fields.js';
+import type { HfConfigJson } from '../config/types.js';
 import type { WeightSource } from '../weights.js';
 import { DecoderModel } from './decoder.js';
 import { parseDecoderConfig } from './decoder-config.js';
@@ -17,9 +18,8 @@ import { parseDecoderConfig } from './decoder-config.js';
  * ```
  */
 export function buildQwen2(config: HfConfigJson, weights: WeightSource, ctx: { configFile: string }): DecoderModel {
-  if (config['use_sliding_window'] === true) {
-    throw new Error(`${ctx.configFile}: field 'use_sliding_window' must be false (Qwen2 per-layer sliding windows are not supported)`);
-  }
+  const f = new JsonFields(config, ctx.configFile);
+  if (f.optBoolean('use_sliding_window')) throw f.fail('use_sliding_window', 'false (Qwen2 per-layer sliding windows are not supported)');
   const cfg = parseDecoderConfig(config, ctx.configFile, { architecture: 'qwen2', qkvBias: true });
   return new DecoderModel(cfg, weights, { hfArchitecture: 'Qwen2ForCausalLM', modelType: 'qwen2' });
 }

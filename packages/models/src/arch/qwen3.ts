@@ -3,7 +3,8 @@
  * `head_dim` that need not be hidden_size / heads (default 128, as in transformers).
  * Sliding windows (`use_sliding_window: true`) are rejected, as for Qwen2.
  */
-import type { HfConfigJson } from '../architectures.js';
+import { JsonFields } from '../config/fields.js';
+import type { HfConfigJson } from '../config/types.js';
 import type { WeightSource } from '../weights.js';
 import { DecoderModel } from './decoder.js';
 import { parseDecoderConfig } from './decoder-config.js';
@@ -17,9 +18,8 @@ import { parseDecoderConfig } from './decoder-config.js';
  * ```
  */
 export function buildQwen3(config: HfConfigJson, weights: WeightSource, ctx: { configFile: string }): DecoderModel {
-  if (config['use_sliding_window'] === true) {
-    throw new Error(`${ctx.configFile}: field 'use_sliding_window' must be false (Qwen3 per-layer sliding windows are not supported)`);
-  }
+  const f = new JsonFields(config, ctx.configFile);
+  if (f.optBoolean('use_sliding_window')) throw f.fail('use_sliding_window', 'false (Qwen3 per-layer sliding windows are not supported)');
   const cfg = parseDecoderConfig(config, ctx.configFile, { architecture: 'qwen3', headDim: 128, qkNorm: true });
   return new DecoderModel(cfg, weights, { hfArchitecture: 'Qwen3ForCausalLM', modelType: 'qwen3' });
 }

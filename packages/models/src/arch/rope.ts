@@ -5,7 +5,7 @@
  * logits by 1e-3, and the tables stay small for any context length (K + max/K rows).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DecoderConfig } from './decoder-config.js';
+import type { DecoderConfig } from '../config/types.js';
 
 /**
  * RoPE inverse frequencies θ^(-2i/D), i < D/2, in float64, after `llama3`/`linear` scaling (the

@@ -4,6 +4,7 @@
  */
 import { Template } from '@huggingface/jinja';
 import type { ChatFormat, ChatMessage } from '@agon/core';
+import { fieldError } from '../config/fields.js';
 
 /**
  * Renders `template` with the variables Hugging Face passes: `messages`, `add_generation_prompt`,
@@ -56,5 +57,5 @@ export function chatTemplateText(value: unknown, file: string): string | undefin
     const named = value.find((t) => (t as { name?: unknown })?.name === 'default') as { template?: unknown } | undefined;
     if (named && typeof named.template === 'string') return named.template;
   }
-  throw new Error(`${file}: field 'chat_template' must be a string or a list with a { name: 'default', template } entry`);
+  throw fieldError(file, 'chat_template', "a string or a list with a { name: 'default', template } entry", value);
 }

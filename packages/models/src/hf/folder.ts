@@ -10,7 +10,9 @@ import { parseSafetensors } from '../safetensors/parse.js';
 import { readShardedSafetensors, safetensorsWeightSource } from '../safetensors/source.js';
 import type { WeightSource } from '../weights.js';
 import { chatTemplateText, jinjaChatFormat } from './chat.js';
-import { specialTokenText, tokenIdList, type JsonObject } from './special-tokens.js';
+import { fieldError, JsonFields, parseJsonObject } from '../config/fields.js';
+import type { JsonObject } from '../config/types.js';
+import { specialTokenText, tokenIdList } from './special-tokens.js';
 import { hfTokenizer, type BosRule, type HfTokenizer } from './tokenizer.js';
 
 /**
@@ -73,15 +75,7 @@ export interface HfFolder {
 }
 
 async function readJson(io: FolderIO, path: string): Promise<JsonObject> {
-  const bytes = await io.readFile(path);
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${path}: expected a JSON object`);
-  return value as JsonObject;
+  return parseJsonObject(await io.readFile(path), path);
 }
 
 /**
@@ -102,6 +96,7 @@ export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO, opt
   const configFile = join(dir, 'config.json');
   if (!(await io.exists(configFile))) throw new Error(`${dir}: not a Hugging Face model folder (config.json not found)`);
   const config = await readJson(io, configFile);
+  const vocabSize = new JsonFields(config, configFile).optInteger('vocab_size', { min: 1 });
 
   let weights: WeightSource;
   const single = join(dir, 'model.safetensors');
@@ -127,20 +122,18 @@ export async function readHfFolder(dir: string, io: FolderIO = nodeFolderIO, opt
   const tokConfig = (await io.exists(tokConfigFile)) ? await readJson(io, tokConfigFile) : {};
   let tokenizer: HfTokenizer | undefined;
   if (await io.exists(tokFile)) {
-    const vocab = config['vocab_size'];
     tokenizer = hfTokenizer(await readJson(io, tokFile), tokConfig, {
       file: tokFile,
       configFile: tokConfigFile,
-      vocabSize: typeof vocab === 'number' ? vocab : undefined,
+      vocabSize,
       eosId: eosIds[0],
       ...(opts.bos ? { bos: opts.bos } : {}),
     });
     if (eosIds.length === 0) eosIds = [tokenizer.eosId];
   }
-  const vocabSize = config['vocab_size'];
-  const outside = typeof vocabSize === 'number' ? eosIds.find((id) => id >= vocabSize) : undefined;
+  const outside = vocabSize === undefined ? undefined : eosIds.find((id) => id >= vocabSize);
   if (outside !== undefined) {
-    throw new Error(`${eosFile}: field 'eos_token_id' holds ${outside}, outside the vocabulary (vocab_size ${String(vocabSize)} in ${configFile})`);
+    throw fieldError(eosFile, 'eos_token_id', `token ids below vocab_size ${String(vocabSize)} (of ${configFile})`, outside);
   }
 
   const jinjaFile = join(dir, 'chat_template.jinja');

@@ -2,16 +2,8 @@
  * Reading special tokens and eos ids from `tokenizer_config.json`, `generation_config.json` and
  * `config.json`, where each may be a string, an AddedToken object, an int, a list or null.
  */
-
-/**
- * Parsed JSON object as read from a file.
- *
- * @example
- * ```ts
- * const cfg: JsonObject = JSON.parse('{"eos_token_id": 2}');
- * ```
- */
-export type JsonObject = Readonly<Record<string, unknown>>;
+import { fieldError } from '../config/fields.js';
+import type { JsonObject } from '../config/types.js';
 
 /**
  * The text of a special token field: a string, `{ content: string }` (an AddedToken) or absent/null.
@@ -28,7 +20,7 @@ export function specialTokenText(config: JsonObject, field: string, file: string
   if (typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') {
     return (v as { content: string }).content;
   }
-  throw new Error(`${file}: field '${field}' must be a string, an AddedToken object with 'content', or null (found ${JSON.stringify(v)})`);
+  throw fieldError(file, field, "a string, an AddedToken object with 'content', or null", v);
 }
 
 /**
@@ -46,7 +38,7 @@ export function tokenIdList(config: JsonObject, field: string, file: string): nu
   const list = Array.isArray(v) ? v : [v];
   for (const id of list) {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new Error(`${file}: field '${field}' must be a token id or a list of token ids (found ${JSON.stringify(v)})`);
+      throw fieldError(file, field, 'a token id or a list of token ids', v);
     }
   }
   return list as number[];

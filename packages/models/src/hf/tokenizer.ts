@@ -7,7 +7,8 @@
  */
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import type { Tokenizer } from '@agon/core';
-import { specialTokenText, type JsonObject } from './special-tokens.js';
+import type { JsonObject } from '../config/types.js';
+import { specialTokenText } from './special-tokens.js';
 
 /**
  * Options of {@link hfTokenizer}.

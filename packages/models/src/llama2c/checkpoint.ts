@@ -11,7 +11,7 @@
  * zeros up to 256 bytes; then rms_att ×L, rms_ffn ×L, rms_final, embedding, wq ×L, wk, wv, wo, w1,
  * w2, w3, and wcls when not shared.
  */
-import type { DecoderConfig } from '../arch/decoder-config.js';
+import type { DecoderConfig } from '../config/types.js';
 import { weightSource, type HostTensor, type WeightSource } from '../weights.js';
 
 /** `ak42` read as a little-endian uint32: the magic of llama2.c's versioned exports. */

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, ModelConfig, TokenLogprobOptions } from '@agon/core';
 import { createRng } from '@agon/tensor';
 import type { AdapterHook, LinearModule } from '../adaptable.js';
+import { JsonFields } from '../config/fields.js';
+import type { JsonObject } from '../config/types.js';
 import type { HostTensor } from '../weights.js';
 import { adaptableModel, peftTargetNames, selectModules, type AdaptableModel } from './targets.js';
 
@@ -95,21 +97,17 @@ export interface Shared {
 
 let loraCounter = 0;
 
-function check(cond: boolean, field: string, expected: string, found: unknown): void {
-  if (!cond) throw new Error(`LoRA config: field '${field}' must be ${expected} (found ${JSON.stringify(found)})`);
-}
-
 /** Fills in defaults and validates `cfg` (errors name the field). */
 function resolve(cfg: LoraConfig): Omit<ResolvedLoraConfig, 'targetModules'> & { targets: readonly string[] | string } {
-  const r = cfg.r ?? 8;
-  const alpha = cfg.alpha ?? 8;
-  const dropout = cfg.dropout ?? 0;
-  const seed = cfg.seed ?? 0;
-  check(Number.isInteger(r) && r >= 1, 'r', 'an integer >= 1', r);
-  check(Number.isFinite(alpha) && alpha > 0, 'alpha', 'a positive number', alpha);
-  check(Number.isFinite(dropout) && dropout >= 0 && dropout < 1, 'dropout', 'in [0, 1)', dropout);
-  check(Number.isInteger(seed), 'seed', 'an integer', seed);
-  return { r, alpha, dropout, seed, rsLora: cfg.rsLora ?? false, targets: cfg.targetModules ?? ['q', 'v'] };
+  const f = new JsonFields(cfg as JsonObject, 'LoRA config');
+  return {
+    r: f.optInteger('r', { min: 1 }) ?? 8,
+    alpha: f.optNumber('alpha', { positive: true }) ?? 8,
+    dropout: f.optNumber('dropout', { min: 0, below: 1 }) ?? 0,
+    seed: f.optInteger('seed') ?? 0,
+    rsLora: f.optBoolean('rsLora') ?? false,
+    targets: cfg.targetModules ?? ['q', 'v'],
+  };
 }
 
 /** PEFT's init of A: kaiming_uniform(a = √5) = U(−1/√in, 1/√in), from a seeded stream. */

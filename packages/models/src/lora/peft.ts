@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CausalLM } from '@agon/core';
 import { interleavedToHalves } from '../arch/decoder-export.js';
+import { isString, JsonFields, parseJsonObject } from '../config/fields.js';
 import { nodeFolderIO, type FolderIO } from '../hf/folder.js';
 import { writeFileAtomic } from '../safetensors/atomic.js';
 import { parseSafetensors } from '../safetensors/parse.js';
@@ -133,37 +134,26 @@ export async function loraAdapterFiles(model: LoraModel, opts: SaveLoraOptions =
   ];
 }
 
-type Json = Record<string, unknown>;
-
-function field(file: string, name: string, expected: string, found: unknown): Error {
-  return new Error(`${file}: field '${name}' must be ${expected} (found ${JSON.stringify(found)})`);
-}
-
 /** Reads adapter_config.json into a {@link LoraConfig}, rejecting PEFT features agon does not implement. */
-function parseAdapterConfig(json: Json, file: string): LoraConfig {
-  if (json['peft_type'] !== 'LORA') throw field(file, 'peft_type', '"LORA"', json['peft_type']);
-  const r = json['r'] ?? 8;
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) throw field(file, 'r', 'an integer >= 1', r);
-  const alpha = json['lora_alpha'] ?? 8;
-  if (typeof alpha !== 'number' || !(alpha > 0)) throw field(file, 'lora_alpha', 'a positive number', alpha);
-  const dropout = json['lora_dropout'] ?? 0;
-  if (typeof dropout !== 'number' || !(dropout >= 0 && dropout < 1)) throw field(file, 'lora_dropout', 'a number in [0, 1)', dropout);
-  const targets = json['target_modules'];
-  const okTargets = typeof targets === 'string' || (Array.isArray(targets) && targets.length > 0 && targets.every((t) => typeof t === 'string'));
-  if (!okTargets) throw field(file, 'target_modules', 'a non-empty list of module names or a regular expression', targets);
-  if ((json['bias'] ?? 'none') !== 'none') throw field(file, 'bias', '"none" (trained biases are not supported)', json['bias']);
-  if (json['use_dora'] === true) throw field(file, 'use_dora', 'false (DoRA is not supported)', true);
+function parseAdapterConfig(f: JsonFields): LoraConfig {
+  f.string('peft_type', ['LORA']);
+  const r = f.optInteger('r', { min: 1 }) ?? 8;
+  const alpha = f.optNumber('lora_alpha', { positive: true }) ?? 8;
+  const dropout = f.optNumber('lora_dropout', { min: 0, below: 1 }) ?? 0;
+  const targetsExpected = 'a non-empty list of module names or a regular expression';
+  const targets = typeof f.raw('target_modules') === 'string' ? f.string('target_modules') : f.array('target_modules', targetsExpected, isString, { nonEmpty: true });
+  f.optString('bias', ['none'], 'trained biases are not supported');
+  if (f.optBoolean('use_dora')) throw f.fail('use_dora', 'false (DoRA is not supported)');
   for (const name of ['rank_pattern', 'alpha_pattern']) {
-    const v = json[name];
-    if (v != null && (typeof v !== 'object' || Object.keys(v).length > 0)) throw field(file, name, 'empty (per-module ranks are not supported)', v);
+    const v = f.optObject(name);
+    if (v && Object.keys(v.json).length > 0) throw f.fail(name, 'empty (per-module ranks are not supported)');
   }
   for (const name of ['modules_to_save', 'layers_to_transform', 'layers_pattern']) {
-    const v = json[name];
-    if (v != null && !(Array.isArray(v) && v.length === 0)) throw field(file, name, 'null (not supported)', v);
+    const v = f.raw(name);
+    if (v != null && !(Array.isArray(v) && v.length === 0)) throw f.fail(name, 'null (not supported)');
   }
-  const rsLora = json['use_rslora'] ?? false;
-  if (typeof rsLora !== 'boolean') throw field(file, 'use_rslora', 'true or false', rsLora);
-  return { r, alpha, dropout, rsLora, targetModules: targets as string[] | string };
+  const rsLora = f.optBoolean('use_rslora') ?? false;
+  return { r, alpha, dropout, rsLora, targetModules: targets };
 }
 
 /**
@@ -185,14 +175,7 @@ export async function loadLoraAdapters(base: CausalLM, dir: string, io: FolderIO
   for (const f of [configFile, weightsFile]) {
     if (!(await io.exists(f))) throw new Error(`${dir}: not a PEFT LoRA folder (${f} not found)`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(await io.readFile(configFile)));
-  } catch (e) {
-    throw new Error(`${configFile}: not valid JSON (${(e as Error).message})`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${configFile}: expected a JSON object`);
-  const cfg = parseAdapterConfig(json as Json, configFile);
+  const cfg = parseAdapterConfig(new JsonFields(parseJsonObject(await io.readFile(configFile), configFile), configFile));
   const adaptable = adaptableModel(base, 'loadLoraAdapters');
   const modules = selectModules(adaptable, cfg.targetModules ?? [], `${configFile}: field 'target_modules'`);
   const source = safetensorsWeightSource([parseSafetensors(await io.readFile(weightsFile), weightsFile)], weightsFile);

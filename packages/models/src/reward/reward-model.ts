@@ -7,7 +7,9 @@
 import { join } from 'node:path';
 import type { ChatFormat, ScoredPair, Scorer, Tokenizer } from '@agon/core';
 import { nodeFolderIO, readHfFolder, type FolderIO } from '../hf/folder.js';
-import { specialTokenText, type JsonObject } from '../hf/special-tokens.js';
+import { JsonFields, parseJsonObject } from '../config/fields.js';
+import type { JsonObject } from '../config/types.js';
+import { specialTokenText } from '../hf/special-tokens.js';
 import { buildSequenceClassifier, type SequenceClassifier } from './seq-cls.js';
 
 /**
@@ -121,16 +123,12 @@ export async function loadRewardModel(dir: string, opts: RewardModelOptions = {}
   const chat = opts.chat ?? hf.chat;
   if (!chat) throw new Error(`${join(dir, 'tokenizer_config.json')}: a reward model needs a chat template (field 'chat_template' or chat_template.jinja); or pass opts.chat`);
   const tokConfigFile = join(dir, 'tokenizer_config.json');
-  let tokConfig: JsonObject = {};
-  if (await io.exists(tokConfigFile)) tokConfig = JSON.parse(new TextDecoder().decode(await io.readFile(tokConfigFile))) as JsonObject;
-  const addBos = tokConfig['add_bos_token'];
-  if (addBos !== undefined && addBos !== null && typeof addBos !== 'boolean') {
-    throw new Error(`${tokConfigFile}: field 'add_bos_token' must be true or false (found ${JSON.stringify(addBos)})`);
-  }
+  const tokConfig: JsonObject = (await io.exists(tokConfigFile)) ? parseJsonObject(await io.readFile(tokConfigFile), tokConfigFile) : {};
+  const addBos = new JsonFields(tokConfig, tokConfigFile).optBoolean('add_bos_token');
   const bosText = specialTokenText(tokConfig, 'bos_token', tokConfigFile);
   const classifier = buildSequenceClassifier(hf.config, hf.weights, hf.configFile);
   try {
-    const bos = opts.bos ?? (typeof addBos === 'boolean' ? addBos : undefined);
+    const bos = opts.bos ?? addBos;
     return new RewardModel(classifier, hf.tokenizer, chat, bosText, { ...opts, ...(bos === undefined ? {} : { bos }) });
   } catch (e) {
     classifier.dispose();

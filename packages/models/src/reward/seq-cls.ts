@@ -8,9 +8,10 @@
  * alone (transformers at batch 1). Shapes: B rows, T padded length, C width, L labels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { HfConfigJson } from '../architectures.js';
+import { isString, JsonFields } from '../config/fields.js';
+import type { FamilyDefaults, HfConfigJson } from '../config/types.js';
 import { DecoderModel } from '../arch/decoder.js';
-import { parseDecoderConfig, type FamilyDefaults } from '../arch/decoder-config.js';
+import { parseDecoderConfig } from '../arch/decoder-config.js';
 import type { WeightSource } from '../weights.js';
 
 /** The family defaults of each head (as arch/llama.ts, qwen2.ts and qwen3.ts use for the causal LMs). */
@@ -119,15 +120,6 @@ export class SequenceClassifier {
   }
 }
 
-function tokenIdOrUndefined(config: HfConfigJson, field: string, file: string, max: number): number | undefined {
-  const v = config[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= max) {
-    throw new Error(`${file}: field '${field}' must be a token id in [0, ${max}) or null (found ${JSON.stringify(v)})`);
-  }
-  return v;
-}
-
 let scoreCounter = 0;
 
 /**
@@ -142,14 +134,13 @@ let scoreCounter = 0;
  * ```
  */
 export function buildSequenceClassifier(config: HfConfigJson, weights: WeightSource, configFile: string): SequenceClassifier {
-  const archs = config['architectures'];
-  const name = Array.isArray(archs) && typeof archs[0] === 'string' ? archs[0] : undefined;
-  const entry = name === undefined ? undefined : FAMILIES[name];
-  if (!entry || name === undefined) {
-    throw new Error(`${configFile}: field 'architectures' must name a sequence-classification model (${SEQUENCE_CLASSIFIERS.join(', ')}); found ${JSON.stringify(archs)}`);
-  }
-  if (entry.family.architecture !== 'llama' && config['use_sliding_window'] === true) {
-    throw new Error(`${configFile}: field 'use_sliding_window' must be false (per-layer sliding windows are not supported)`);
+  const f = new JsonFields(config, configFile);
+  const expected = `a list naming a sequence-classification model (${SEQUENCE_CLASSIFIERS.join(', ')})`;
+  const [name] = f.array('architectures', expected, isString, { nonEmpty: true });
+  const entry = Object.hasOwn(FAMILIES, name) ? FAMILIES[name] : undefined;
+  if (!entry) throw f.fail('architectures', expected);
+  if (entry.family.architecture !== 'llama' && f.optBoolean('use_sliding_window')) {
+    throw f.fail('use_sliding_window', 'false (per-layer sliding windows are not supported)');
   }
   const cfg = parseDecoderConfig(config, configFile, entry.family);
   const head = weights.get('score.weight'); // throws naming the file when missing
@@ -157,12 +148,12 @@ export function buildSequenceClassifier(config: HfConfigJson, weights: WeightSou
     throw new Error(`${weights.file}: tensor 'score.weight' has shape [${head.shape.join(', ')}], expected [num_labels, ${cfg.hiddenSize}]`);
   }
   const labels = head.shape[0];
-  const id2label = config['id2label'];
-  const declared = id2label && typeof id2label === 'object' ? Object.keys(id2label).length : config['num_labels'];
+  const id2label = f.optObject('id2label');
+  const declared = id2label ? Object.keys(id2label.json).length : f.optInteger('num_labels', { min: 1 });
   if (declared !== undefined && declared !== labels) {
     throw new Error(`${configFile}: id2label / num_labels says ${JSON.stringify(declared)} labels but ${weights.file} 'score.weight' has ${labels} rows`);
   }
-  const padTokenId = tokenIdOrUndefined(config, 'pad_token_id', configFile, cfg.vocabSize);
+  const padTokenId = f.optInteger('pad_token_id', { min: 0, below: cfg.vocabSize });
   const body: WeightSource = {
     file: weights.file,
     keys: () => weights.keys().filter((k) => k !== 'score.weight'),

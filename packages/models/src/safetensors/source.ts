@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { JsonFields, parseJsonObject } from '../config/fields.js';
 import type { HostTensor, WeightSource } from '../weights.js';
 import { toFloat32 } from './dtypes.js';
 import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from './parse.js';
@@ -72,21 +73,12 @@ const nodeRead: ReadBytes = (path) => readFile(path);
  */
 export async function readShardedSafetensors(indexPath: string, read: ReadBytes = nodeRead): Promise<WeightSource> {
   const dir = indexPath.slice(0, indexPath.length - basename(indexPath).length) || '.';
-  let index: unknown;
-  try {
-    index = JSON.parse(new TextDecoder().decode(await read(indexPath)));
-  } catch (e) {
-    throw new Error(`${indexPath}: not valid JSON (${(e as Error).message})`);
-  }
-  const map = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new Error(`${indexPath}: field 'weight_map' must be an object mapping tensor names to shard files`);
-  }
+  const map = new JsonFields(parseJsonObject(await read(indexPath), indexPath), indexPath).object('weight_map');
   const shardOf = new Map<string, string>();
-  for (const [key, shard] of Object.entries(map)) {
+  for (const [key, shard] of Object.entries(map.json)) {
     // A shard is a plain file name beside the index: no folders, so a hostile index cannot reach elsewhere.
     if (typeof shard !== 'string' || shard === '' || /[/\\]/.test(shard) || shard === '.' || shard === '..') {
-      throw new Error(`${indexPath}: weight_map['${key}'] = ${JSON.stringify(shard)}, expected a file name in the same folder`);
+      throw map.fail(key, 'a file name in the same folder', shard);
     }
     shardOf.set(key, shard);
   }
