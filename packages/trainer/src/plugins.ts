@@ -35,7 +35,8 @@ const GAME_METHODS = ['challengerPrompt', 'parseQuery', 'solverPrompt'] as const
 
 /**
  * The game a module provides: `createGame(options)` (sync or async), or a `Game` as its default
- * export. Errors name the module and what its export lacks.
+ * export. Errors name the module and what its export lacks, or what its `challengerPrompt()`
+ * returned when that is not chat messages.
  *
  * @example
  * ```ts
@@ -60,12 +61,45 @@ export async function loadGameModule(spec: string, options: Record<string, unkno
   if (typeof game !== 'object' || game === null || missing.length) {
     throw new Error(`config: field game.module: ${spec}: the game lacks ${missing.map((m) => `${m}()`).join(', ')} (a core Game has challengerPrompt(), parseQuery(text) and solverPrompt(query))`);
   }
+  // The challenger prompt takes no arguments, so it is checked here, before any model runs.
+  let prompt: unknown;
+  try {
+    prompt = (game as Game<unknown>).challengerPrompt();
+  } catch (e) {
+    throw new Error(`config: field game.module: ${spec}: challengerPrompt() threw: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!Array.isArray(prompt) || !prompt.every((m: { role?: unknown; content?: unknown } | null) => typeof m?.role === 'string' && typeof m.content === 'string')) {
+    throw new Error(`config: field game.module: ${spec}: challengerPrompt() returned ${describe(prompt)}; expected chat messages, an array of { role, content } (e.g. [{ role: 'user', content: 'Write one word.' }])`);
+  }
   return game as Game<unknown>;
+}
+
+/** A value as an error message shows it: its JSON (cut short) and its type. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  const json = JSON.stringify(value) ?? String(value);
+  return `${json.length > 60 ? `${json.slice(0, 57)}...` : json} (${Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+/** `reward` with its results checked: one number or null per interaction, else an error naming `spec`. */
+function checkedReward<Q>(spec: string, reward: RewardFn<Q>): RewardFn<Q> {
+  const contract = 'a RewardFn gives one number (or null) per interaction';
+  return async (batch) => {
+    const out: unknown = await reward(batch);
+    if (!Array.isArray(out) || out.length !== batch.length) {
+      throw new Error(`reward ${spec}: returned ${Array.isArray(out) ? `${out.length} values` : describe(out)} for ${batch.length} interactions; ${contract}`);
+    }
+    const bad = out.findIndex((v) => v !== null && typeof v !== 'number');
+    if (bad >= 0) throw new Error(`reward ${spec}: value ${bad} is ${describe(out[bad])}; ${contract}`);
+    return out as (number | null)[];
+  };
 }
 
 /**
  * The reward a module provides: `createReward(options)` (sync or async) returning a `RewardFn`,
- * or a `RewardFn` as its default export. Errors name the module and what its export lacks.
+ * or a `RewardFn` as its default export. Errors name the module and what its export lacks; the
+ * returned function checks each result (one number or null per interaction) and names the module
+ * when one is not.
  *
  * @example
  * ```ts
@@ -87,5 +121,5 @@ export async function loadRewardModule<Q>(spec: string, options: Record<string, 
   } else {
     throw new Error(`config: field rewards[].module: ${spec} exports neither createReward(options) nor a default RewardFn (async (batch) => number[])`);
   }
-  return reward as RewardFn<Q>;
+  return checkedReward(spec, reward as RewardFn<Q>);
 }

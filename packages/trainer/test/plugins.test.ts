@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { loadModel, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { gameFromConfig, loadRecipe, parseTrainConfig, train } from '@agon/trainer';
+import { gameFromConfig, loadGameModule, loadRecipe, loadRewardModule, parseTrainConfig, train } from '@agon/trainer';
 import { captureProgress, SMALL } from './helpers.js';
 
 const PLUGINS = fileURLToPath(new URL('./plugins', import.meta.url));
@@ -58,6 +58,29 @@ it('names what a module lacks, or why it cannot be imported', async () => {
   try {
     const reward = train({ rewards: [{ module: join(PLUGINS, 'count-game.js') }] }, { out: join(tmpdir(), 'agon-never'), evaluate: null, policy });
     await expect(reward).rejects.toThrow(/config: field rewards\[\].module: .*count-game.js exports neither createReward\(options\) nor a default RewardFn/);
+  } finally {
+    policy.model.dispose();
+  }
+});
+
+it('checks what a module\'s game and reward return, naming the module', async () => {
+  await expect(loadGameModule(join(PLUGINS, 'prose-prompt-game.js'), {})).rejects.toThrow(
+    /config: field game.module: .*prose-prompt-game.js: challengerPrompt\(\) returned "Write a word." \(string\); expected chat messages, an array of \{ role, content \}/,
+  );
+  const batch = ['a', 'b', 'c'].map((answer, i) => ({ query: 'q', answer, queryIndex: 0, answerIndex: i }));
+  const faulty = (fault: string) => loadRewardModule(join(PLUGINS, 'faulty-reward.js'), { fault }).then((r) => r(batch));
+  await expect(faulty('short')).rejects.toThrow(/reward .*faulty-reward.js: returned 2 values for 3 interactions; a RewardFn gives one number \(or null\) per interaction/);
+  await expect(faulty('text')).rejects.toThrow(/reward .*faulty-reward.js: value 0 is "1" \(string\); a RewardFn gives one number \(or null\) per interaction/);
+  await expect(faulty('undefined')).rejects.toThrow(/reward .*faulty-reward.js: value 0 is undefined; a RewardFn gives one number \(or null\) per interaction/);
+  const good = await loadRewardModule(join(PLUGINS, 'short-reward.js'), {});
+  expect(await good(batch)).toEqual([0.5, 0.5, 0.5]);
+});
+
+it('names what a game lacks to be verifiable when the recipe relies on its verifier', async () => {
+  const policy = await loadModel(STORIES_260K);
+  try {
+    const run = train({ game: { module: join(PLUGINS, 'half-verifiable-game.js') } }, { out: join(tmpdir(), 'agon-never'), evaluate: null, policy });
+    await expect(run).rejects.toThrow(/config: field rewards: game 'half' has no verifier: it lacks formatQuery\(\), evalSet\(\) \(a verifiable game has verify\(query, answer\), formatQuery\(query\) and evalSet\(\{ size, seed \}\)\); add them, or give at least one reward \(remote, model or your own module\)/);
   } finally {
     policy.model.dispose();
   }

@@ -1,5 +1,6 @@
 /** The reward piece: R(q, a) from the config's list of rewards, summed with their weights. */
 import type { Game, RewardFn, Scorer } from '@agon/core';
+import type { VerifiableGame } from '@agon/game';
 import { loadModel, loadRewardModel } from '@agon/models';
 import { rewardByName, weightedSum, type Verifier } from '@agon/objectives';
 import type { TrainConfig } from '../config.js';
@@ -9,6 +10,9 @@ import { loadRewardModule } from '../plugins.js';
 import { isVerifiable, queryText } from './game.js';
 import type { Owned } from './owned.js';
 import { remoteRewards, type RemoteRewardFactory } from '../remote-watch.js';
+
+/** What makes a game verifiable (see `isVerifiable`). */
+const VERIFIER_METHODS = ['verify', 'formatQuery', 'evalSet'] as const;
 
 /**
  * Checks that the config's rewards fit the game: a game without a verifier needs a reward, and a
@@ -22,7 +26,10 @@ import { remoteRewards, type RemoteRewardFactory } from '../remote-watch.js';
 export function checkRewards<Q>(cfg: TrainConfig, game: Game<Q>): void {
   const verifiable = isVerifiable(game);
   if (!cfg.rewards && !verifiable) {
-    throw new Error(`config: field rewards: game '${game.name ?? '?'}' has no verifier; give at least one reward (remote or model)`);
+    const lacks = VERIFIER_METHODS.filter((m) => typeof (game as Partial<VerifiableGame<Q>>)[m] !== 'function');
+    // A game with some of the verifier's methods was most likely meant to be verifiable: say what is missing.
+    const why = lacks.length < VERIFIER_METHODS.length ? `: it lacks ${lacks.map((m) => `${m}()`).join(', ')} (a verifiable game has verify(query, answer), formatQuery(query) and evalSet({ size, seed })); add them, or` : ';';
+    throw new Error(`config: field rewards: game '${game.name ?? '?'}' has no verifier${why} give at least one reward (remote, model or your own module)`);
   }
   if (cfg.rewards?.some((r) => r.type === 'verifier') && !verifiable) {
     throw new Error(`config: field rewards: a 'verifier' reward needs a verifiable game; '${game.name ?? '?'}' is not`);
