@@ -13,7 +13,7 @@
  * throw await failedStep(e, 4, () => checkpoint(), 4); // "… (step 5 failed; a checkpoint of step 4 was saved: continue with --resume)"
  * ```
  */
-export async function failedStep(e: unknown, step: number, save: (() => Promise<void>) | null, completed: number): Promise<Error> {
+export async function failedStep(e: unknown, step: number, save: (() => Promise<void>) | null, completed: number, failed = `step ${step + 1}`): Promise<Error> {
   const first = String((e as { message?: unknown })?.message ?? e).split('\n')[0];
   let kept: string;
   if (save) {
@@ -25,7 +25,7 @@ export async function failedStep(e: unknown, step: number, save: (() => Promise<
     }
   } else if (completed > 0) kept = `the last checkpoint, of step ${completed}, is on disk: continue with --resume`;
   else kept = 'no checkpoint was written yet';
-  return new Error(`${first} (step ${step + 1} failed; ${kept})`, { cause: e });
+  return new Error(`${first} (${failed} failed; ${kept})`, { cause: e });
 }
 
 /**
@@ -46,6 +46,24 @@ export async function failedUpdate<T>(update: () => Promise<T>, optimizerSteps: 
   } catch (e) {
     const untouched = optimizerSteps() === before;
     throw await failedStep(e, step, untouched ? save : null, untouched ? completed : saved);
+  }
+}
+
+/**
+ * Runs the evaluation due after step `step`; when it throws, ends the run as {@link failedStep}
+ * does, after `keep` has logged the step (already applied) and checkpointed it: only the
+ * evaluation is lost.
+ *
+ * @example
+ * ```ts
+ * const accuracy = await failedEval(() => evaluate(), 5, () => logAndCheckpoint()); // "… (the evaluation after step 5 failed; a checkpoint of step 5 was saved: …)"
+ * ```
+ */
+export async function failedEval<T>(evaluate: () => Promise<T>, step: number, keep: () => Promise<void>): Promise<T> {
+  try {
+    return await evaluate();
+  } catch (e) {
+    throw await failedStep(e, step - 1, keep, step, `the evaluation after step ${step}`);
   }
 }
 

@@ -21,7 +21,7 @@ import { jobsForStep } from './rollout-job.js';
 import { assembleStep, localRollouts, type RolloutRunner } from './rollout-runner.js';
 import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
 import { learningRate } from './schedule.js';
-import { checkpointFailed, failedStep, failedUpdate } from './step-failure.js';
+import { checkpointFailed, failedEval, failedStep, failedUpdate } from './step-failure.js';
 import { meanOf, updatePolicy } from './update.js';
 
 /**
@@ -193,12 +193,12 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
       state.step += 1;
       state.optimizerSteps = optimizer.steps;
 
+      const samples = rollouts.flatMap((r) => r.samples);
       if (run.evaluate && cfg.eval && cfg.eval.every > 0 && state.step % cfg.eval.every === 0 && state.step < cfg.steps) {
-        metrics['eval/accuracy'] = await evaluateLogged(run.evaluate, `step ${state.step}`, log);
+        metrics['eval/accuracy'] = await failedEval(evaluateLogged.bind(null, run.evaluate, `step ${state.step}`, log), state.step, async () => (sink.write(state.step, metrics, samples), checkpoint()));
       }
       history.push(metrics);
       warn(diagnose(history, cfg.diagnostics, { accuracyBefore: state.evalBefore }), state.step);
-      const samples = rollouts.flatMap((r) => r.samples);
       sink.write(state.step, metrics, samples);
       deps.metrics?.write(state.step, metrics, samples);
       try {

@@ -81,6 +81,30 @@ it('a step that fails leaves a checkpoint of the last good step, named in the er
   }
 });
 
+it('an evaluation that fails mid-run loses only itself: the step before it is logged and checkpointed, and resume continues', async () => {
+  const { dir, cleanup } = await tempDir('eval-fails');
+  try {
+    let calls = 0;
+    const evaluate = async () => {
+      calls += 1; // 1: before training; 2: after step 2
+      if (calls === 2) throw new Error('held-out query 3: the prompt (600 tokens) does not fit the context (512)');
+      return { accuracy: 0.5, n: 4 };
+    };
+    await expect(train({ ...CONFIG, eval: { every: 2 } }, { out: dir, policy, game: storyGame(), reward: length, evaluate, progress: captureProgress() })).rejects.toThrow(
+      'held-out query 3: the prompt (600 tokens) does not fit the context (512) (the evaluation after step 2 failed; a checkpoint of step 2 was saved: continue with --resume)',
+    );
+    expect(await listCheckpoints(nodeRunIO(dir))).toEqual([2]);
+    const lines = (await readFile(join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual([1, 2]);
+    expect(lines[1].metrics['eval/accuracy']).toBeUndefined();
+    const r = await train({}, { out: dir, policy, game: storyGame(), reward: length, evaluate, resume: true, progress: captureProgress() });
+    expect(r.steps).toBe(4);
+    expect(r.eval).toEqual({ before: 0.5, after: 0.5 });
+  } finally {
+    await cleanup();
+  }
+});
+
 it('a stopped run does not wait for a hung reward server', async () => {
   const { dir, cleanup } = await tempDir('hung');
   let server: Server | undefined;
