@@ -13,6 +13,9 @@ function capture(): CliIO & { outLines: string[]; errLines: string[] } {
   return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
 }
 
+/** The trainer's plug-in test modules: games and rewards of a user's own. */
+const PLUGINS = fileURLToPath(new URL('../../trainer/test/plugins', import.meta.url));
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agon-cli-train-'));
@@ -107,6 +110,12 @@ describe('agon eval', () => {
     expect(io.outLines[0]).toMatch(/^arithmetic: accuracy \d\.\d{3} \(\d\/3 held-out, seed 1\)$/);
   }, 60_000);
 
+  it('plays a verifiable game of the user\'s own, named by its module path', async () => {
+    const io = capture();
+    expect(await main(['eval', '--model', STORIES_260K, '--game', join(PLUGINS, 'count-game.js'), '--size', '3', '--max-new-tokens', '3', '--backend', 'wasm'], io)).toBe(0);
+    expect(io.outLines[0]).toMatch(/^count: accuracy \d\.\d{3} \(\d\/3 held-out, seed 1\)$/);
+  }, 60_000);
+
   it('a model whose context cannot hold the prompt is one line naming the model, exit 1', async () => {
     const model = join(dir, 'short-context');
     await cp(fileURLToPath(new URL('../../models/test/fixtures/llama-tiny', import.meta.url)), model, { recursive: true });
@@ -122,11 +131,15 @@ describe('agon eval', () => {
   it.each([
     [['--game', 'arithmetic'], 'agon: eval: --model PATH (or --adapter DIR) is required'],
     [['--model', 'x', '--game', 'lsp'], "agon: eval: game 'lsp' has no exact verifier"],
-    [['--model', 'x', '--game', 'chess'], 'agon: eval: --game: unknown game "chess"; expected one of arithmetic, sort, reverse, lsp'],
+    [['--model', 'x', '--game', 'chess'], 'agon: eval: --game: unknown game "chess"; expected one of arithmetic, sort, reverse, lsp, or a path to your own game module'],
     [['--model', 'x', '--game', 'arithmetic', '--options', '{"digits":0}'], 'agon: eval: --options: arithmetic: option digits must be an integer in 1..30, got 0'],
     [['--model', 'x', '--game', 'arithmetic', '--options', '{"digitz":2}'], "agon: eval: --options: arithmetic: unknown option 'digitz'; options: digits, ops, maxChars"],
     [['--model', 'x', '--game', 'arithmetic', '--options', '{"ops":"+"}'], 'agon: eval: --options: arithmetic: option ops must be a non-empty list'],
     [['--model', 'x', '--game', 'arithmetic', '--size', '-3'], "agon: eval: --size must be an integer >= 1, got '-3'"],
+    [['--model', 'x', '--game', './nope.js'], 'agon: eval: --game: cannot import ./nope.js'],
+    [['--model', 'x', '--game', join(PLUGINS, 'not-a-game.js')], 'not-a-game.js: the game lacks parseQuery()'],
+    [['--model', 'x', '--game', join(PLUGINS, 'count-game.js'), '--options', '[1]'], "agon: eval: --options must be a JSON object, got '[1]'"],
+    [['--model', 'x', '--game', join(PLUGINS, 'half-verifiable-game.js')], "agon: eval: game 'half' has no exact verifier (a verifiable game has verify(query, answer), formatQuery(query) and evalSet({ size, seed }))"],
   ])('%j is a one-line error', async (args, message) => {
     const io = capture();
     expect(await main(['eval', ...args], io)).toBe(1);
