@@ -5,15 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@agon/core';
-import { main, type CliIO } from '@agon/cli';
+import { main } from '@agon/cli';
 import { attachLora, loadModel, saveLoraAdapters, STORIES_260K } from '@agon/models';
 import { initBackend } from '@agon/tensor';
-
-function capture(): CliIO & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
-}
+import { capture } from './helpers.js';
 
 const IDS = [
   [1, 403, 407, 261, 378, 290],

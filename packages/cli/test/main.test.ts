@@ -1,10 +1,5 @@
-import { main, type CliIO } from '@agon/cli';
-
-function capture(): CliIO & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
-}
+import { main } from '@agon/cli';
+import { capture } from './helpers.js';
 
 describe('agon main', () => {
   it('prints help listing the commands', async () => {

@@ -4,14 +4,9 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '@agon/cli';
+import { main } from '@agon/cli';
 import { STORIES_260K } from '@agon/models';
-
-function capture(): CliIO & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
-}
+import { capture } from './helpers.js';
 
 /** The trainer's plug-in test modules: games and rewards of a user's own. */
 const PLUGINS = fileURLToPath(new URL('../../trainer/test/plugins', import.meta.url));

@@ -4,15 +4,10 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type CliIO } from '@agon/cli';
+import { main } from '@agon/cli';
 import { freePort, startNatsServer } from '@agon/distributed/testing';
 import { loadRecipe } from '@agon/trainer';
-
-function capture(): CliIO & { outLines: string[]; errLines: string[] } {
-  const outLines: string[] = [];
-  const errLines: string[] = [];
-  return { outLines, errLines, out: (l) => void outLines.push(l), err: (l) => void errLines.push(l) };
-}
+import { capture } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {

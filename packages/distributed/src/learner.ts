@@ -85,8 +85,10 @@ interface Wiring {
 }
 
 class NatsRunner implements RolloutRunner {
-  /** Job id → version it was last published with. */
+  /** Job id → version it was last published with (jobs not yet done). */
   private readonly published = new Map<string, number>();
+  /** Every job id this learner published: a late result of another is history from before a resume. */
+  private readonly sent = new Set<string>();
   private readonly versions = new Set<number>();
   private lastStep = -1;
 
@@ -106,11 +108,12 @@ class NatsRunner implements RolloutRunner {
     let stale = 0;
     const deadline = performance.now() + this.ctx.config.rollouts.timeoutSeconds * 1000;
     for (;;) {
-      // Results of earlier steps' jobs that arrived late are of no use any more.
+      // Results of earlier steps' jobs are of no use any more: late ones of this learner's jobs
+      // are counted; those from before a resume are history.
       for (const id of this.w.inbox.ids()) {
         if (Number(id.split('.')[0]) < firstIteration) {
           this.w.inbox.delete(id);
-          stale++;
+          if (this.sent.has(id)) stale++;
         }
       }
       const missing: RolloutJob[] = [];
@@ -186,6 +189,7 @@ class NatsRunner implements RolloutRunner {
     const message: JobMessage = { run: this.w.run, job, version };
     await this.w.js.publish(jobsSubject(this.w.run), encodeMessage(message), { msgID: `${this.w.run}.${job.id}.v${version}.${nonce}` });
     this.published.set(job.id, version);
+    this.sent.add(job.id);
   }
 }
 

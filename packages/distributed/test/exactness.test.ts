@@ -5,19 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { natsRollouts, runWorker } from '@agon/distributed';
-import { startNatsServer, type TestNatsServer } from '@agon/distributed/testing';
-import { initBackend } from '@agon/tensor';
 import { loadRecipe, train, type TrainConfigInput } from '@agon/trainer';
-import { captureProgress, folderFiles, metricsWithoutTime, tempDir } from './helpers.js';
+import { captureProgress, folderFiles, metricLinesWithoutTime, metricsWithoutTime, tempDir, natsServerForSuite } from './helpers.js';
 
-let server: TestNatsServer;
-beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  server = await startNatsServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const suite = natsServerForSuite();
 
 it('the default recipe over NATS with 2 workers equals the single-process run (metrics, samples, weights)', async () => {
   const { raw } = await loadRecipe('default');
@@ -27,16 +18,16 @@ it('the default recipe over NATS with 2 workers equals the single-process run (m
   const tensors = tf.memory().numTensors;
   const stop = new AbortController();
   const logs: string[] = [];
-  const workers = ['w1', 'w2'].map((name) => runWorker({ server: server.url, name, signal: stop.signal, log: (l) => logs.push(l) }));
+  const workers = ['w1', 'w2'].map((name) => runWorker({ server: suite.server.url, name, signal: stop.signal, log: (l) => logs.push(l) }));
   try {
     await train(config, { out: local.dir, progress: captureProgress() });
     const progress = captureProgress();
-    await train({ ...config, rollouts: { jobsPerIteration: 2, server: server.url } }, { out: remote.dir, progress, rollouts: natsRollouts() });
+    await train({ ...config, rollouts: { jobsPerIteration: 2, server: suite.server.url } }, { out: remote.dir, progress, rollouts: natsRollouts() });
     expect(progress.text()).toMatch(/rollouts: run [0-9a-f]{16} on nats:\/\/127\.0\.0\.1:\d+/);
 
     const metrics = await metricsWithoutTime(remote.dir);
     expect(metrics).toHaveLength(3);
-    expect(metrics).toEqual(await metricsWithoutTime(local.dir));
+    expect(await metricLinesWithoutTime(remote.dir)).toEqual(await metricLinesWithoutTime(local.dir));
     expect(Object.keys(metrics[0].metrics).filter((k) => k.startsWith('rollouts/'))).toEqual([]);
     const samples = await readFile(join(remote.dir, 'samples.jsonl'), 'utf8');
     expect(samples).toBe(await readFile(join(local.dir, 'samples.jsonl'), 'utf8'));
@@ -64,16 +55,16 @@ it('a LoRA run ships only the adapters and equals the single-process run (metric
   const local = await tempDir('lora-local');
   const remote = await tempDir('lora-nats');
   const stop = new AbortController();
-  const worker = runWorker({ server: server.url, signal: stop.signal });
+  const worker = runWorker({ server: suite.server.url, signal: stop.signal });
   try {
     await train(config, { out: local.dir, progress: captureProgress() });
     const progress = captureProgress();
-    await train({ ...config, rollouts: { server: server.url } }, { out: remote.dir, progress, rollouts: natsRollouts() });
+    await train({ ...config, rollouts: { server: suite.server.url } }, { out: remote.dir, progress, rollouts: natsRollouts() });
     const bytes = Number(/each policy version is (\d+) bytes/.exec(progress.text())?.[1]);
     const adapters = await folderFiles(join(local.dir, 'adapter'));
     expect(bytes).toBeGreaterThan(0);
     expect(bytes).toBeLessThan(adapters.get('adapter_model.safetensors')!.length * 1.5);
-    expect(await metricsWithoutTime(remote.dir)).toEqual(await metricsWithoutTime(local.dir));
+    expect(await metricLinesWithoutTime(remote.dir)).toEqual(await metricLinesWithoutTime(local.dir));
     expect(await readFile(join(remote.dir, 'samples.jsonl'), 'utf8')).toBe(await readFile(join(local.dir, 'samples.jsonl'), 'utf8'));
     const b = await folderFiles(join(remote.dir, 'adapter'));
     for (const [name, data] of adapters) expect(b.get(name)!.equals(data)).toBe(true);

@@ -1,25 +1,41 @@
-// Shared set-up of the distributed tests: a run folder in the OS temp dir, a quiet progress sink,
-// run folders compared without their timing fields.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// Shared set-up of the distributed tests: a nats-server per test file, run folders compared
+// without their timing fields. Temp folders and the quiet progress sink are the trainer tests'.
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startNatsServer, type TestNatsServer } from '@agon/distributed/testing';
+import { initBackend } from '@agon/tensor';
 import { readMetrics, nodeRunIO } from '@agon/trainer';
+export { captureProgress, tempDir } from '../../trainer/test/helpers.js';
 
-/** A fresh temp folder; remove it with the returned function. */
-export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), `agon-${prefix}-`));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** A progress sink that keeps the lines. */
-export function captureProgress(): { write(s: string): void; isTTY: boolean; text(): string } {
-  const parts: string[] = [];
-  return { write: (s) => void parts.push(s), isTTY: false, text: () => parts.join('') };
+/** Starts the wasm backend and a nats-server before the file's tests, stops it after; read `.server` in tests. */
+export function natsServerForSuite(): { server: TestNatsServer } {
+  const suite = {} as { server: TestNatsServer };
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+    suite.server = await startNatsServer();
+  });
+  afterAll(async () => {
+    await suite.server?.stop();
+  });
+  return suite;
 }
 
 /** metrics.jsonl without the timing fields (seconds, memory). */
 export async function metricsWithoutTime(dir: string): Promise<{ step: number; metrics: Record<string, number | null> }[]> {
   return (await readMetrics(nodeRunIO(dir))).map(({ step, metrics }) => ({ step, metrics }));
+}
+
+/** metrics.jsonl's lines as written, less the timing fields (`seconds`, `memory/…`), key order kept. */
+export async function metricLinesWithoutTime(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, 'metrics.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      for (const k of Object.keys(o)) if (k === 'seconds' || k.startsWith('memory')) delete o[k];
+      return JSON.stringify(o);
+    });
 }
 
 /** Every file of a folder (recursively), by relative path. */

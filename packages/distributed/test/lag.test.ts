@@ -7,22 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connectNats, encodeMessage, jobsSubject, natsRollouts, parseJobMessage, decodeMessage, resultsSubject, runWorker, type ResultMessage } from '@agon/distributed';
-import { startNatsServer, type TestNatsServer } from '@agon/distributed/testing';
 import { parseSafetensors } from '@agon/models';
-import { initBackend } from '@agon/tensor';
 import { assignWeights, encodeWeights, loadRecipe, resolveRollouts, sampleRollout, train, type RolloutRunnerFactory, type TrainConfigInput } from '@agon/trainer';
-import { captureProgress, folderFiles, metricsWithoutTime, tempDir } from './helpers.js';
+import { captureProgress, folderFiles, metricsWithoutTime, tempDir, natsServerForSuite } from './helpers.js';
 
-let server: TestNatsServer;
+const suite = natsServerForSuite();
 let base: TrainConfigInput;
 beforeAll(async () => {
-  await initBackend({ backend: 'wasm' });
-  server = await startNatsServer();
   const { raw } = await loadRecipe('default');
   base = { ...raw, steps: 3, queriesPerStep: 4, eval: null, checkpointEvery: 0 };
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 /** In process: step s samples with the weights of version max(0, s − 1), as a lag-1 learner does. */
@@ -47,7 +40,7 @@ const oneStepBehind: RolloutRunnerFactory = async (ctx) => {
 
 async function withWorkers<T>(n: number, body: () => Promise<T>): Promise<T> {
   const stop = new AbortController();
-  const workers = Array.from({ length: n }, (_, i) => runWorker({ server: server.url, name: `w${i}`, signal: stop.signal }));
+  const workers = Array.from({ length: n }, (_, i) => runWorker({ server: suite.server.url, name: `w${i}`, signal: stop.signal }));
   try {
     return await body();
   } finally {
@@ -57,7 +50,7 @@ async function withWorkers<T>(n: number, body: () => Promise<T>): Promise<T> {
 }
 
 it('maxPolicyLag 1 learns from one-step-old samples through the PPO-clip ratio, as the in-process equivalent does', async () => {
-  const config: TrainConfigInput = { ...base, loss: { ...(base.loss as object), ppoClip: 0.2 }, rollouts: { server: server.url, jobsPerIteration: 2, maxPolicyLag: 1 } };
+  const config: TrainConfigInput = { ...base, loss: { ...(base.loss as object), ppoClip: 0.2 }, rollouts: { server: suite.server.url, jobsPerIteration: 2, maxPolicyLag: 1 } };
   const local = await tempDir('lag-local');
   const remote = await tempDir('lag-nats');
   try {
@@ -83,7 +76,7 @@ it('a result of a version outside the window is dropped, counted and its job don
   const remote = await tempDir('stale-nats');
   // A rogue publisher: on the run's first job it publishes a result for step 2's job made by
   // version 0 (step 2 needs version 1).
-  const nc = await connectNats(server.url);
+  const nc = await connectNats(suite.server.url);
   const sub = nc.subscribe(jobsSubject('*'));
   const rogue = (async () => {
     for await (const m of sub) {
@@ -96,7 +89,7 @@ it('a result of a version outside the window is dropped, counted and its job don
   })();
   try {
     await train(config, { out: local.dir, progress: captureProgress() });
-    await withWorkers(1, () => train({ ...config, rollouts: { server: server.url } }, { out: remote.dir, progress: captureProgress(), rollouts: natsRollouts() }));
+    await withWorkers(1, () => train({ ...config, rollouts: { server: suite.server.url } }, { out: remote.dir, progress: captureProgress(), rollouts: natsRollouts() }));
     expect(await rogue).toMatch(/^[0-9a-f]{16}$/);
     const metrics = await metricsWithoutTime(remote.dir);
     expect(metrics[1].metrics['rollouts/stale']).toBe(1);
