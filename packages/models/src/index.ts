@@ -22,8 +22,7 @@ export { buildLlama } from './arch/llama.js';
 export { buildQwen2 } from './arch/qwen2.js';
 export { buildQwen3 } from './arch/qwen3.js';
 export { buildMistral } from './arch/mistral.js';
-export { interleavedToHalves } from './arch/decoder-export.js';
-export { parseLlama2cCheckpoint, LLAMA2C_MAGIC } from './llama2c/checkpoint.js';
+export { parseLlama2cCheckpoint } from './llama2c/checkpoint.js';
 export type { Llama2cCheckpoint } from './llama2c/checkpoint.js';
 export { parseLlama2cTokenizer, Llama2cTokenizer } from './llama2c/tokenizer.js';
 export { convertLlama2cToHf } from './llama2c/convert.js';
@@ -36,7 +35,7 @@ export type { HfExportable } from './hf-exportable.js';
 export { weightSource } from './weights.js';
 export type { HostTensor, WeightSource } from './weights.js';
 // Hugging Face folders, safetensors and GPT-2.
-export { readHfFolder, nodeFolderIO, hfTokenizer, jinjaChatFormat, chatTemplateText, specialTokenText, tokenIdList } from './hf/index.js';
+export { readHfFolder, nodeFolderIO, hfTokenizer, jinjaChatFormat } from './hf/index.js';
 export type { BosRule, HfFolder, FolderIO, HfTokenizer, HfTokenizerOptions } from './hf/index.js';
 export {
   parseSafetensors,
@@ -48,21 +47,14 @@ export {
   readShardedSafetensors,
   writeFileAtomic,
   namedIoError,
-  MAX_HEADER_BYTES,
-  DTYPE_BYTES,
-  isSafetensorsDtype,
   toFloat32,
-  fromFloat32,
-  halfToFloat,
-  floatToHalf,
-  floatToBfloat16,
 } from './safetensors/index.js';
 export type { SafetensorsFile, SafetensorsTensor, SafetensorsDtype, FloatDtype, ReadBytes } from './safetensors/index.js';
 export { Gpt2Model, buildGpt2, gpt2WeightShapes } from './arch/gpt2.js';
 export { parseGpt2Config, gpt2ConfigToHf } from './arch/gpt2-config.js';
 // The batched sampler.
-export { generate, createSampler, samplingProbs, logProbOf, checkStop } from './sampling/index.js';
-export type { GenerateOptions, DistributionOptions, StopDecision } from './sampling/index.js';
+export { generate, createSampler } from './sampling/index.js';
+export type { GenerateOptions } from './sampling/index.js';
 // LoRA adapters and reward-model heads.
 export { attachLora, LoraModel, saveLoraAdapters, loraAdapterFiles, loadLoraAdapters, ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora/index.js';
 export type { LoraConfig, ResolvedLoraConfig, LoraAdapter, LoraInit, SaveLoraOptions, AdaptableModel } from './lora/index.js';
@@ -70,5 +62,3 @@ export { AdapterSlot, isAdaptable, linearModule } from './adaptable.js';
 export type { Adaptable, AdapterHook, LinearModule } from './adaptable.js';
 export { SequenceClassifier, buildSequenceClassifier, SEQUENCE_CLASSIFIERS, RewardModel, loadRewardModel } from './reward/index.js';
 export type { RewardModelOptions } from './reward/index.js';
-export { writeRandomHfFolder, HF_SHAPES } from './hf/random-folder.js';
-export type { HfShapeName, RandomFolderOptions } from './hf/random-folder.js';

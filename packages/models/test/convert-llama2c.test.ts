@@ -11,7 +11,6 @@ import type { CausalLM } from '@agon/core';
 import {
   convertLlama2cToHf,
   DecoderModel,
-  interleavedToHalves,
   loadModel,
   parseLlama2cCheckpoint,
   readHfFolder,
@@ -19,6 +18,7 @@ import {
   greedyGenerate,
   STORIES_260K,
 } from '@agon/models';
+import { interleavedToHalves } from '../src/arch/decoder-export.js';
 
 const TOK = fileURLToPath(new URL('../assets/stories260K/tok512.bin', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}/`, import.meta.url));

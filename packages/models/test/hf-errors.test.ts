@@ -3,7 +3,8 @@ import { cp, mkdtemp, rm, writeFile, readFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hfTokenizer, jinjaChatFormat, readHfFolder, tokenIdList } from '../src/hf/index.js';
+import { hfTokenizer, jinjaChatFormat, readHfFolder } from '../src/hf/index.js';
+import { tokenIdList } from '../src/hf/special-tokens.js';
 
 const llama = fileURLToPath(new URL('./fixtures/llama-tiny/', import.meta.url));
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';
-import { DecoderModel, LLAMA2C_MAGIC, parseLlama2cCheckpoint } from '@agon/models';
+import { DecoderModel, parseLlama2cCheckpoint } from '@agon/models';
+import { LLAMA2C_MAGIC } from '../src/llama2c/checkpoint.js';
 
 const asset = (name: string) => readFileSync(new URL(`../assets/stories260K/${name}`, import.meta.url));
 const v0 = asset('stories260K.bin');

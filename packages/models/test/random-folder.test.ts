@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
-import { DecoderModel, loadModel, loadRewardModel, writeRandomHfFolder } from '@agon/models';
+import { DecoderModel, loadModel, loadRewardModel } from '@agon/models';
+import { writeRandomHfFolder } from '@agon/models/testing';
 
 const SMALL = { num_hidden_layers: 2, hidden_size: 96, intermediate_size: 128, num_attention_heads: 3, num_key_value_heads: 1 };
 let dir: string;

@@ -2,7 +2,7 @@
 // torch: `.half()`, `.bfloat16()`, and back with `.float()`), bit for bit, NaN and ±0 included.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromFloat32, readSafetensors, safetensorsWeightSource, type SafetensorsTensor } from '../src/safetensors/index.js';
+import { fromFloat32, readSafetensors, safetensorsWeightSource, type SafetensorsTensor } from '@agon/models/safetensors';
 
 const dir = fileURLToPath(new URL('./fixtures/dtypes/', import.meta.url));
 const expected = JSON.parse(readFileSync(`${dir}expected.json`, 'utf8')) as Record<string, (number | string)[]>;

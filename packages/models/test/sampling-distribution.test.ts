@@ -1,5 +1,6 @@
 // The sampling distribution's filters, checked against numbers worked out by hand.
-import { checkStop, logProbOf, samplingProbs } from '../src/sampling/index.js';
+import { logProbOf, samplingProbs } from '../src/sampling/distribution.js';
+import { checkStop } from '../src/sampling/stopping.js';
 
 const logits = Float64Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
 const close = (a: ArrayLike<number>, b: number[]) => b.forEach((x, i) => expect(a[i]).toBeCloseTo(x, 12));

@@ -5,7 +5,8 @@
 // shipped (LoRA on, so the reference is the adapters-off view; activation recomputation on), scaled
 // down to one small iteration.
 import { join } from 'node:path';
-import { readSafetensors, writeRandomHfFolder } from '@agon/models';
+import { readSafetensors } from '@agon/models';
+import { writeRandomHfFolder } from '@agon/models/testing';
 import { initBackend } from '@agon/tensor';
 import { expectNoLeaks } from '@agon/tensor/testing';
 import { loadRecipe, nodeRunIO, readMetrics, train } from '@agon/trainer';

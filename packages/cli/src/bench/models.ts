@@ -8,7 +8,8 @@
 import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecoderModel, decoderWeightShapes, HF_SHAPES, loadModel, parseDecoderConfig, STORIES_260K, weightSource, writeRandomHfFolder, type HfShapeName, type HostTensor, type LoadedModel } from '@agon/models';
+import { DecoderModel, decoderWeightShapes, loadModel, parseDecoderConfig, STORIES_260K, weightSource, type HostTensor, type LoadedModel } from '@agon/models';
+import { HF_SHAPES, writeRandomHfFolder, type HfShapeName } from '@agon/models/testing';
 import { createRng } from '@agon/tensor';
 import { syntheticTokenizer } from './synthetic-tokenizer.js';
 

@@ -1,5 +1,4 @@
 /** Hugging Face folders: config, tokenizer, chat template, eos ids. */
-export { chatTemplateText, jinjaChatFormat } from './chat.js';
+export { jinjaChatFormat } from './chat.js';
 export { nodeFolderIO, readHfFolder, type FolderIO, type HfFolder } from './folder.js';
-export { specialTokenText, tokenIdList } from './special-tokens.js';
 export { hfTokenizer, type BosRule, type HfTokenizer, type HfTokenizerOptions } from './tokenizer.js';
