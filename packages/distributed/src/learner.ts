@@ -10,6 +10,7 @@ import type { ObjectStore } from '@nats-io/obj';
 import { encodeWeights, type RolloutJob, type RolloutResult, type RolloutRunner, type RolloutRunnerContext, type RolloutRunnerFactory } from '@agon/trainer';
 import { connectNats, redactUrl, type NatsCredentials } from './connect.js';
 import { openResults, type ResultInbox } from './results.js';
+import { withRetries } from './retry.js';
 import { configObject, ensureLayout, JOBS_STREAM, jobsSubject, resultsSubject, versionObject, type LayoutOptions } from './streams.js';
 import { encodeMessage, type JobMessage } from './wire.js';
 
@@ -91,6 +92,8 @@ class NatsRunner implements RolloutRunner {
   private readonly sent = new Set<string>();
   private readonly versions = new Set<number>();
   private lastStep = -1;
+  /** Jobs published by this runner: part of each message id, so a job published again is not deduplicated away. */
+  private sent = 0;
 
   constructor(
     private readonly ctx: RolloutRunnerContext,
@@ -173,7 +176,7 @@ class NatsRunner implements RolloutRunner {
   private async publishVersion(version: number, lag: number): Promise<void> {
     if (!this.versions.has(version)) {
       const bytes = await encodeWeights(this.ctx.model.trainableVariables(), 'agon-policy');
-      await this.w.store.putBlob({ name: versionObject(this.w.run, version) }, bytes);
+      await withRetries(`publishing policy version ${version}`, () => this.w.store.putBlob({ name: versionObject(this.w.run, version) }, bytes));
       if (this.versions.size === 0) this.ctx.log(`rollouts: each policy version is ${bytes.length} bytes (the trainable variables: LoRA adapters, or every weight)`);
       this.versions.add(version);
     }
@@ -187,7 +190,8 @@ class NatsRunner implements RolloutRunner {
 
   private async publishJob(job: RolloutJob, version: number): Promise<void> {
     const message: JobMessage = { run: this.w.run, job, version };
-    await this.w.js.publish(jobsSubject(this.w.run), encodeMessage(message), { msgID: `${this.w.run}.${job.id}.v${version}.${nonce}` });
+    const msgID = `${this.w.run}.${job.id}.v${version}.${nonce}.${++this.sent}`;
+    await withRetries(`publishing job ${job.id}`, () => this.w.js.publish(jobsSubject(this.w.run), encodeMessage(message), { msgID }));
     this.published.set(job.id, version);
     this.sent.add(job.id);
   }

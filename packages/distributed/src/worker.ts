@@ -13,6 +13,7 @@ import { assignWeights, parseTrainConfig, resolveRollouts, sampleRollout, type T
 import { connectNats, type NatsCredentials } from './connect.js';
 import { configObject, ensureLayout, JOBS_STREAM, resultsSubject, versionObject, WORKERS_CONSUMER, type LayoutOptions } from './streams.js';
 import { decodeMessage, encodeMessage, parseJobMessage, type JobMessage, type ResultMessage } from './wire.js';
+import { sleep, withRetries } from './retry.js';
 
 /**
  * Options of {@link runWorker}.
@@ -142,7 +143,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     /** Sets the worker up for the job's run and version; null when either is gone. */
     async function prepare(job: JobMessage): Promise<RunSlot | null> {
       if (slot?.run !== job.run) {
-        const text = await store.getBlob(configObject(job.run));
+        const text = await withRetries(`reading the config of run ${job.run}`, () => store.getBlob(configObject(job.run)));
         if (!text) return null;
         const cfg = parseTrainConfig(decodeMessage(text, `run ${job.run} config`), `run ${job.run} config`);
         slot?.built.dispose();
@@ -166,17 +167,13 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   }
 }
 
-/** Publishes a result, retrying while the server is away (at most about 30 s). */
+/** Publishes a result, retrying while the server is away (about 30 s); false when it never took it. */
 async function publish(js: JetStreamClient, job: JobMessage, bytes: Uint8Array): Promise<boolean> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    try {
-      await js.publish(resultsSubject(job.run), bytes, { msgID: `${job.run}.${job.job.id}.v${job.version}`, timeout: 5000 });
-      return true;
-    } catch {
-      await sleep(Math.min(5000, 250 * 2 ** attempt));
-    }
-  }
-  return false;
+  const msgID = `${job.run}.${job.job.id}.v${job.version}`;
+  return withRetries(`publishing the result of job ${job.job.id}`, () => js.publish(resultsSubject(job.run), bytes, { msgID, timeout: 5000 })).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The newest `size` policy versions fetched, by run and version. */
@@ -190,7 +187,7 @@ class VersionCache {
     const key = versionObject(run, version);
     const hit = this.entries.get(key);
     if (hit) return hit;
-    const bytes = await this.store.getBlob(key);
+    const bytes = await withRetries(`reading ${key}`, () => this.store.getBlob(key));
     if (!bytes) return null;
     this.entries.set(key, bytes);
     while (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
@@ -198,4 +195,3 @@ class VersionCache {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
