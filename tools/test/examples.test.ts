@@ -19,7 +19,7 @@ const needs = (name: string) => new Set(Object.keys(manifest(name).dependencies 
 
 beforeAll(() => {
   packAll(path.join(work, 'packs'), new Set(examples.flatMap((name) => [...needs(name)])));
-}, 120_000);
+}, 300_000); // packing is a few seconds a package, more on a loaded machine
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
