@@ -127,6 +127,31 @@ it('a stopped run does not wait for a hung reward server', async () => {
   }
 });
 
+it('warnings raised before a checkpoint survive a resume, in the result and summary.json, and are not repeated', async () => {
+  const { dir, cleanup } = await tempDir('warnings');
+  try {
+    const flat: RewardFn<string> = async (batch) => batch.map(() => 0.5); // every group zero variance: warned at step 1
+    const controller = new AbortController();
+    const first = captureProgress();
+    const write = first.write;
+    first.write = (s) => {
+      write(s);
+      if (s.startsWith('step 2/')) controller.abort();
+    };
+    const stopped = await train({ ...CONFIG, steps: 4 }, { out: dir, policy, game: storyGame(), reward: flat, signal: controller.signal, progress: first });
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.warnings).toContainEqual(expect.stringMatching(/^step 1: every group had zero reward variance/));
+    const second = captureProgress();
+    const r = await train({}, { out: dir, policy, game: storyGame(), reward: flat, resume: true, progress: second });
+    expect(r.steps).toBe(4);
+    expect(r.warnings).toEqual(stopped.warnings);
+    expect(second.text()).not.toContain('warning:');
+    expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')).warnings).toEqual(stopped.warnings);
+  } finally {
+    await cleanup();
+  }
+});
+
 it('metrics.jsonl and samples.jsonl reach disk every step, as whole lines', async () => {
   const { dir, cleanup } = await tempDir('logs');
   try {
