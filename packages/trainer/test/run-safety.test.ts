@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { RewardFn } from '@agon/core';
 import { loadModel, STORIES_260K, type LoadedModel } from '@agon/models';
 import { initBackend } from '@agon/tensor';
-import { listCheckpoints, nodeRunIO, parseTrainConfig, train, type TrainConfigInput } from '@agon/trainer';
+import { listCheckpoints, nodeRunIO, parseTrainConfig, readMetrics, train, type TrainConfigInput } from '@agon/trainer';
 import { captureProgress, SMALL, storyGame, tempDir } from './helpers.js';
 
 let policy: LoadedModel;
@@ -149,6 +149,35 @@ it('warnings raised before a checkpoint survive a resume, in the result and summ
     expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')).warnings).toEqual(stopped.warnings);
   } finally {
     await cleanup();
+  }
+});
+
+it('a folder whose first checkpoint write never finished resumes from step 0 to the uninterrupted result', async () => {
+  const a = await tempDir('straight');
+  const b = await tempDir('first-write-dies');
+  const loaded: LoadedModel[] = [];
+  const fresh = async () => loaded[loaded.push(await loadModel(STORIES_260K)) - 1];
+  const weights = (m: LoadedModel) => m.model.trainableVariables().map((v) => v.dataSync());
+  try {
+    const config = { ...CONFIG, steps: 3, checkpointSeconds: 0 }; // one checkpoint, after the last step
+    await train(config, { out: a.dir, policy: await fresh(), game: storyGame(), reward: length, progress: captureProgress() });
+    // The write dies between its temp folder and the rename, as a kill there leaves it.
+    const dies = { ...nodeRunIO(b.dir), rename: async () => Promise.reject(new Error('killed before the rename')) };
+    await expect(train(config, { io: dies, policy: await fresh(), game: storyGame(), reward: length, progress: captureProgress() })).rejects.toThrow(/killed before the rename/);
+    expect(await readdir(join(b.dir, 'checkpoints'))).toEqual(['step-000003.tmp']);
+    const progress = captureProgress();
+    await train({}, { out: b.dir, policy: await fresh(), game: storyGame(), reward: length, resume: true, progress });
+    expect(progress.text()).toContain(`resuming ${b.dir}: no checkpoint yet, starting from step 0`);
+    expect(await readdir(join(b.dir, 'checkpoints'))).toEqual(['step-000003']);
+    const steps = async (dir: string) => (await readMetrics(nodeRunIO(dir))).map(({ step, metrics }) => ({ step, metrics }));
+    expect(await steps(b.dir)).toEqual(await steps(a.dir));
+    expect(await readFile(join(b.dir, 'samples.jsonl'), 'utf8')).toBe(await readFile(join(a.dir, 'samples.jsonl'), 'utf8'));
+    const [straight, , resumed] = loaded.map(weights);
+    resumed.forEach((w, i) => expect(w).toEqual(straight[i]));
+  } finally {
+    for (const m of loaded) m.model.dispose();
+    await a.cleanup();
+    await b.cleanup();
   }
 });
 
