@@ -1,5 +1,6 @@
 // tools/full-disk.mjs under jest: a run on a full tmpfs fails with one line naming the file
-// (ENOSPC), and resumes to the end once space is freed. Mounting needs root and a kernel that
+// (ENOSPC), leaves whole log lines, and resumes to the end once space is freed; an append the disk
+// cuts short fails naming the file and leaves the log as it was. Mounting needs root and a kernel that
 // allows it; where it is refused the test says why and checks nothing else.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -13,10 +14,13 @@ it('a full disk is one line naming the file, and the run resumes once space is f
     console.warn(`full-disk check not run: ${r.stderr.trim()}`);
     return;
   }
-  const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as { size: string; named: boolean; resumed: boolean; line: string }[];
-  expect(rows.map((x) => x.size)).toEqual(['64k', '4m']);
-  for (const row of rows) {
+  const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as { size: string; named: boolean; whole: boolean; resumed?: boolean; append?: boolean; line: string }[];
+  expect(rows.map((x) => x.size)).toEqual(['64k', '4m', '16k']);
+  for (const row of rows.filter((x) => !x.append)) {
     expect(row.line).toMatch(/^agon: train: \/.*: ENOSPC: no space left on device/);
-    expect(row).toMatchObject({ named: true, resumed: true });
+    expect(row).toMatchObject({ named: true, whole: true, resumed: true });
   }
+  const append = rows.find((x) => x.append)!;
+  expect(append.line).toMatch(/\/samples\.jsonl: ENOSPC: no space left on device/);
+  expect(append).toMatchObject({ named: true, whole: true });
 }, 600_000);
