@@ -71,6 +71,29 @@ async function readTensors(io: RunIO, path: string): Promise<SafetensorsFile> {
 }
 
 /**
+ * The moments of a checkpoint write, in order, that the kill -9 tests aim at: before anything
+ * (`begin`), after each file of the temp folder (`weights`, `optimizer`, `state`), after the rename
+ * into place (`renamed`) and after older checkpoints are deleted (`pruned`).
+ */
+type CheckpointPhase = 'begin' | 'weights' | 'optimizer' | 'state' | 'renamed' | 'pruned';
+
+let writesInProcess = 0;
+
+/**
+ * Test hook, for tools/kill-resume.mjs only: with `AGON_TEST_KILL_AT=PHASE@N` in the environment
+ * (N defaults to 1), the process kills itself with SIGKILL when its Nth checkpoint write reaches
+ * PHASE (a {@link CheckpointPhase}), as a `kill -9` landing at that moment would. Inert
+ * without the variable and where there is no process (a browser).
+ */
+function testKillPoint(phase: CheckpointPhase, write: number): void {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; pid?: number; kill?: (pid: number, signal: string) => void } }).process;
+  const aim = proc?.env?.AGON_TEST_KILL_AT;
+  if (!aim || !proc?.kill || proc.pid === undefined) return;
+  const [want, n = '1'] = aim.split('@');
+  if (want === phase && Number(n) === write) proc.kill(proc.pid, 'SIGKILL');
+}
+
+/**
  * Writes a checkpoint under `checkpoints/` of the run folder and deletes all but the newest `keep`.
  *
  * @example
@@ -79,11 +102,14 @@ async function readTensors(io: RunIO, path: string): Promise<SafetensorsFile> {
  * ```
  */
 export async function saveCheckpoint(io: RunIO, vars: readonly tf.Variable[], optimizer: AdamW, state: CheckpointState, keep: number): Promise<string> {
+  const write = ++writesInProcess;
+  testKillPoint('begin', write);
   const final = `checkpoints/${checkpointName(state.step)}`;
   const tmp = `${final}.tmp`;
   await io.remove(tmp);
   const opt = await optimizer.exportState();
   await io.writeAtomic(`${tmp}/weights.safetensors`, await encodeWeights(vars, 'agon-checkpoint'));
+  testKillPoint('weights', write);
   await io.writeAtomic(
     `${tmp}/optimizer.safetensors`,
     serializeSafetensors({
@@ -91,10 +117,14 @@ export async function saveCheckpoint(io: RunIO, vars: readonly tf.Variable[], op
       metadata: { t: String(opt.t) },
     }),
   );
+  testKillPoint('optimizer', write);
   await io.writeAtomic(`${tmp}/state.json`, `${JSON.stringify(state, null, 2)}\n`);
+  testKillPoint('state', write);
   await io.rename(tmp, final);
+  testKillPoint('renamed', write);
   const all = await listCheckpoints(io);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await io.remove(`checkpoints/${checkpointName(old)}`);
+  testKillPoint('pruned', write);
   return where(io, final);
 }
 
