@@ -92,8 +92,8 @@ class NatsRunner implements RolloutRunner {
   private readonly sent = new Set<string>();
   private readonly versions = new Set<number>();
   private lastStep = -1;
-  /** Jobs published by this runner: part of each message id, so a job published again is not deduplicated away. */
-  private sent = 0;
+  /** Job messages published by this runner: part of each message id, so a job published again is not deduplicated away. */
+  private publishes = 0;
 
   constructor(
     private readonly ctx: RolloutRunnerContext,
@@ -190,7 +190,7 @@ class NatsRunner implements RolloutRunner {
 
   private async publishJob(job: RolloutJob, version: number): Promise<void> {
     const message: JobMessage = { run: this.w.run, job, version };
-    const msgID = `${this.w.run}.${job.id}.v${version}.${nonce}.${++this.sent}`;
+    const msgID = `${this.w.run}.${job.id}.v${version}.${nonce}.${++this.publishes}`;
     await withRetries(`publishing job ${job.id}`, () => this.w.js.publish(jobsSubject(this.w.run), encodeMessage(message), { msgID }));
     this.published.set(job.id, version);
     this.sent.add(job.id);
