@@ -69,6 +69,10 @@ export async function openPage(entry: string, options: BuildOptions = {}): Promi
   const bundle = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', ...options });
   const js = bundle.outputFiles?.[0]?.text ?? '';
   const server = http.createServer((req, res) => {
+    // Cross-origin isolated, as the playground is served: SharedArrayBuffer exists, and libraries
+    // that switch to threads on it (tfjs' wasm backend) are tested in that state.
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     const url = req.url ?? '/';
     const file = url.startsWith('/wasm/') && /^[\w.-]+\.wasm$/.test(url.slice(6)) ? wasmDirs.map((d) => path.join(d, url.slice(6))).find((f) => existsSync(f)) : undefined;
     if (url === '/') {

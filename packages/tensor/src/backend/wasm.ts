@@ -61,7 +61,7 @@ export function registerWasmKernels(): void {
   registerWasmMatMul();
 }
 
-/** WebAssembly through `@tensorflow/tfjs-backend-wasm` (SIMD when supported; threads off in Node). */
+/** WebAssembly through `@tensorflow/tfjs-backend-wasm` (SIMD when supported; one thread, see `init`). */
 export const wasmProvider: BackendProvider = {
   name: 'wasm',
   autoPriority: 10,
@@ -69,7 +69,11 @@ export const wasmProvider: BackendProvider = {
     return typeof WebAssembly === 'object' || 'WebAssembly is not available in this runtime';
   },
   async init(ctx) {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    // agon's kernels import the backend's memory as a plain (non-shared) WebAssembly.Memory; the
+    // threaded tfjs build (chosen in cross-origin-isolated pages) has a shared one, which they
+    // cannot import. So the single-threaded SIMD build, in browsers as in Node.
+    const wasm = await import('@tensorflow/tfjs-backend-wasm'); // registers the flag set here
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (ctx.wasmPaths) wasm.setWasmPaths(ctx.wasmPaths);
     await compileKernels(ctx.wasmPaths);
     registerWasmKernels();
