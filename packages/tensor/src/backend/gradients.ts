@@ -27,7 +27,14 @@ export function registerGradients(): Promise<void> {
   return loaded;
 }
 
-/** True under Node (not a browser or a worker that only looks like one). */
+/**
+ * True under Node (not a browser or a worker that only looks like one).
+ *
+ * @example
+ * ```ts
+ * const where = isNode() ? 'node' : 'browser';
+ * ```
+ */
 export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
