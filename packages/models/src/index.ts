@@ -5,6 +5,9 @@
  */
 export { loadModel, STORIES_260K } from './load.js';
 export type { LoadedModel, LoadModelOptions } from './load.js';
+export { fileUrlPath } from './files/path.js';
+export { folderFiles, blobFiles, urlFiles, modelFilesIO, isLlama2cTokenizer } from './files/model-files.js';
+export type { ModelFiles } from './files/model-files.js';
 export { greedyGenerate } from './greedy.js';
 export type { GreedyOptions } from './greedy.js';
 export { LayerKVCache, emptyKVCache } from './kv-cache.js';

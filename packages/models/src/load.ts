@@ -1,12 +1,12 @@
 /**
  * One entry point for every model format: a llama2.c `.bin` file or a Hugging Face folder.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CausalLM, ChatFormat, Tokenizer } from '@agon/core';
 import { buildArchitecture } from './architectures.js';
 import { JsonFields } from './config/fields.js';
+import { dirName as dirname, fileUrlPath, joinPath as join } from './files/path.js';
 import { DecoderModel } from './arch/decoder.js';
+import { isLlama2cTokenizer, modelFilesIO, type ModelFiles } from './files/model-files.js';
 import { nodeFolderIO, readHfFolder, type FolderIO } from './hf/folder.js';
 import type { BosRule } from './hf/tokenizer.js';
 import { parseLlama2cCheckpoint } from './llama2c/checkpoint.js';
@@ -21,7 +21,7 @@ import { parseLlama2cTokenizer } from './llama2c/tokenizer.js';
  * const { model, tokenizer } = await loadModel(STORIES_260K);
  * ```
  */
-export const STORIES_260K: string = fileURLToPath(new URL('../assets/stories260K/stories260K.bin', import.meta.url));
+export const STORIES_260K: string = fileUrlPath(new URL('../assets/stories260K/stories260K.bin', import.meta.url));
 
 /**
  * Options of {@link loadModel}.
@@ -32,9 +32,12 @@ export const STORIES_260K: string = fileURLToPath(new URL('../assets/stories260K
  * ```
  */
 export interface LoadModelOptions {
-  /** A llama2.c `tokenizer.bin` (default: `tokenizer.bin`, then `tok<vocab>.bin`, beside the checkpoint). */
+  /**
+   * A llama2.c `tokenizer.bin` (default: `tokenizer.bin`, then `tok<vocab>.bin`, beside the
+   * checkpoint): a path, or a name among the {@link ModelFiles} loaded.
+   */
   tokenizer?: string;
-  /** File access (default: Node's fs). */
+  /** File access for a path (default: Node's fs). */
   io?: FolderIO;
   /**
    * What a Hugging Face tokenizer's `encode(text, { bos: true })` adds: `'folder'` (default, what
@@ -76,6 +79,10 @@ async function llama2cTokenizer(io: FolderIO, dir: string, vocabSize: number, ex
  * tokenizer.json — or a llama2.c tokenizer.bin, as {@link convertLlama2cToHf} writes — chat template,
  * eos ids). Nothing is downloaded. Select a tfjs backend first (`initBackend` from `@agon/tensor`).
  *
+ * `pathOrDir` may also be {@link ModelFiles} (a folder picked or dropped in a browser, a served
+ * folder, a local folder): a Hugging Face folder when they hold config.json, else one llama2.c
+ * checkpoint (`*.bin`) with its tokenizer.
+ *
  * @example
  * ```ts
  * import { initBackend } from '@agon/tensor';
@@ -86,7 +93,8 @@ async function llama2cTokenizer(io: FolderIO, dir: string, vocabSize: number, ex
  * model.dispose();
  * ```
  */
-export async function loadModel(pathOrDir: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+export async function loadModel(pathOrDir: string | ModelFiles, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  if (typeof pathOrDir !== 'string') return loadModelFiles(pathOrDir, opts);
   const io = opts.io ?? nodeFolderIO;
   if (await io.exists(pathOrDir)) {
     const { config, weights } = parseLlama2cCheckpoint(await io.readFile(pathOrDir), pathOrDir);
@@ -105,4 +113,17 @@ export async function loadModel(pathOrDir: string, opts: LoadModelOptions = {}):
   }
   const model = buildArchitecture(hf.config, hf.weights, hf.configFile);
   return { model, tokenizer, ...(hf.chat ? { chat: hf.chat } : {}), eosIds: hf.eosIds };
+}
+
+async function loadModelFiles(files: ModelFiles, opts: LoadModelOptions): Promise<LoadedModel> {
+  const { dir, io } = modelFilesIO(files);
+  const names = await files.list();
+  const tokenizer = opts.tokenizer === undefined ? {} : { tokenizer: join(dir, opts.tokenizer) };
+  if (names.includes('config.json')) return loadModel(dir, { ...opts, ...tokenizer, io });
+  const checkpoints = names.filter((n) => n.endsWith('.bin') && !isLlama2cTokenizer(n));
+  if (checkpoints.length !== 1) {
+    const found = checkpoints.length ? `${checkpoints.length} llama2.c checkpoints (${checkpoints.join(', ')}); give one` : `neither config.json nor a llama2.c checkpoint (*.bin) among ${names.length ? names.join(', ') : 'no files'}`;
+    throw new Error(`${files.location}: ${found}`);
+  }
+  return loadModel(join(dir, checkpoints[0]), { ...opts, ...tokenizer, io });
 }

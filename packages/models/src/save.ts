@@ -2,8 +2,8 @@
  * Saving a model as a Hugging Face folder (config.json + model.safetensors) that loadModel reads
  * back. Every file is written atomically (temp file + rename).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeFs } from './files/node-fs.js';
+import { joinPath as join } from './files/path.js';
 import type { CausalLM } from '@agon/core';
 import { isHfExportable } from './hf-exportable.js';
 import { writeFileAtomic } from './safetensors/atomic.js';
@@ -62,6 +62,6 @@ export async function hfFolderFiles(model: CausalLM, opts: SaveHfOptions = {}): 
  */
 export async function saveHfFolder(model: CausalLM, dir: string, opts: SaveHfOptions = {}): Promise<void> {
   const files = await hfFolderFiles(model, opts);
-  await mkdir(dir, { recursive: true });
+  await (await nodeFs(dir)).mkdir(dir, { recursive: true });
   for (const [name, data] of files) await writeFileAtomic(join(dir, name), data);
 }

@@ -3,9 +3,9 @@
  * sharded), the tokenizer, the chat template and the eos ids. Building the model from it is the
  * architecture registry's job (`buildArchitecture`).
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ChatFormat } from '@agon/core';
+import { nodeFs } from '../files/node-fs.js';
+import { joinPath as join } from '../files/path.js';
 import { parseSafetensors } from '../safetensors/parse.js';
 import { readShardedSafetensors, safetensorsWeightSource } from '../safetensors/source.js';
 import type { WeightSource } from '../weights.js';
@@ -38,9 +38,9 @@ export interface FolderIO {
  * ```
  */
 export const nodeFolderIO: FolderIO = {
-  readFile: (path) => readFile(path),
-  exists: (path) =>
-    stat(path).then(
+  readFile: async (path) => (await nodeFs(path)).readFile(path),
+  exists: async (path) =>
+    (await nodeFs(path)).stat(path).then(
       (s) => s.isFile(),
       () => false,
     ),

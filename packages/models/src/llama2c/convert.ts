@@ -3,8 +3,8 @@
  * generation_config.json). q/k projection rows are permuted from llama2.c's interleaved RoPE
  * layout to Hugging Face's rotate-half layout; everything else is copied as is.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeFs } from '../files/node-fs.js';
+import { joinPath as join } from '../files/path.js';
 import { decoderWeightShapes } from '../arch/decoder.js';
 import { decoderConfigToHf } from '../arch/decoder-config.js';
 import { interleavedToHalves, isRopeRotated } from '../arch/decoder-export.js';
@@ -28,6 +28,7 @@ import { parseLlama2cTokenizer } from './tokenizer.js';
  * ```
  */
 export async function convertLlama2cToHf(bin: string, tokenizerBin: string | undefined, outDir: string): Promise<void> {
+  const { mkdir, readFile } = await nodeFs(bin);
   const { config, weights } = parseLlama2cCheckpoint(await readFile(bin), bin);
   const tensors = new Map<string, HostTensor>();
   // decoderWeightShapes order = the order saveHfFolder writes, so both give the same bytes.

@@ -5,8 +5,8 @@
  * llama2.c models keep q/k rows in the interleaved RoPE layout: their q/k `lora_B` rows are
  * permuted to the Hugging Face (halves) layout on save and back on load.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeFs } from '../files/node-fs.js';
+import { joinPath as join } from '../files/path.js';
 import type { CausalLM } from '@agon/core';
 import { interleavedToHalves } from '../arch/decoder-export.js';
 import { isString, JsonFields, parseJsonObject } from '../config/fields.js';
@@ -81,7 +81,7 @@ export interface SaveLoraOptions {
  */
 export async function saveLoraAdapters(model: LoraModel, dir: string, opts: SaveLoraOptions = {}): Promise<void> {
   const files = await loraAdapterFiles(model, opts);
-  await mkdir(dir, { recursive: true });
+  await (await nodeFs(dir)).mkdir(dir, { recursive: true });
   for (const [name, data] of files) await writeFileAtomic(join(dir, name), data);
 }
 

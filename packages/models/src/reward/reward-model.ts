@@ -4,7 +4,7 @@
  * template printed is dropped and the tokenizer adds its own, as Skywork-Reward-V2's model card
  * does), and scored by the sequence-classification head.
  */
-import { join } from 'node:path';
+import { joinPath as join } from '../files/path.js';
 import type { ChatFormat, ScoredPair, Scorer, Tokenizer } from '@agon/core';
 import { nodeFolderIO, readHfFolder, type FolderIO } from '../hf/folder.js';
 import { JsonFields, parseJsonObject } from '../config/fields.js';

@@ -1,7 +1,6 @@
 /** Atomic file writes: readers never see a half-written checkpoint. */
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { nodeFs } from '../files/node-fs.js';
+import { baseName as basename, dirName as dirname, joinPath as join } from '../files/path.js';
 
 /**
  * Write `data` to `path` atomically: write a temp file in the same folder, then rename it over
@@ -13,7 +12,9 @@ import { basename, dirname, join } from 'node:path';
  * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const { rename, rm, writeFile } = await nodeFs(path);
+  const tag = [...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${tag}.tmp`);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);

@@ -3,7 +3,7 @@
  * JSON, the header padded with spaces to a multiple of 8 bytes, tensor data packed in header
  * order. A file written that way reads back and writes out byte for byte the same.
  */
-import { readFile } from 'node:fs/promises';
+import { nodeFs } from '../files/node-fs.js';
 import type { HostTensor } from '../weights.js';
 import { writeFileAtomic } from './atomic.js';
 import { fromFloat32, type FloatDtype } from './dtypes.js';
@@ -75,7 +75,7 @@ export function encodeHostTensors(
  * ```
  */
 export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  return parseSafetensors(await readFile(path), path);
+  return parseSafetensors(await (await nodeFs(path)).readFile(path), path);
 }
 
 /**

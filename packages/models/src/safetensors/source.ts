@@ -3,9 +3,9 @@
  * (`model.safetensors.index.json`). Tensors convert to float32 when asked for, one at a time, so
  * a bf16 checkpoint is never held twice in full.
  */
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { JsonFields, parseJsonObject } from '../config/fields.js';
+import { nodeFs } from '../files/node-fs.js';
+import { baseName as basename, joinPath as join } from '../files/path.js';
 import type { HostTensor, WeightSource } from '../weights.js';
 import { toFloat32 } from './dtypes.js';
 import { parseSafetensors, type SafetensorsFile, type SafetensorsTensor } from './parse.js';
@@ -60,7 +60,7 @@ export function safetensorsWeightSource(files: readonly SafetensorsFile[], label
  */
 export type ReadBytes = (path: string) => Promise<Uint8Array>;
 
-const nodeRead: ReadBytes = (path) => readFile(path);
+const nodeRead: ReadBytes = async (path) => (await nodeFs(path)).readFile(path);
 
 /**
  * Read a sharded checkpoint from its `model.safetensors.index.json`: every shard named in

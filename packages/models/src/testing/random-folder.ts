@@ -6,8 +6,8 @@
  * special tokens where the real model has them), tokenizer_config.json and a ChatML chat template.
  * Optionally the `*ForSequenceClassification` head of the same body (a reward model).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeFs } from '../files/node-fs.js';
+import { joinPath as join } from '../files/path.js';
 import { createRng } from '@agon/tensor';
 import { parseDecoderConfig } from '../arch/decoder-config.js';
 import { decoderWeightShapes } from '../arch/decoder.js';
@@ -225,6 +225,7 @@ export async function writeRandomHfFolder(shape: HfShapeName, dir: string, opts:
   const cfg = parseDecoderConfig(config, join(dir, 'config.json'), family);
   const tokSize = Math.min(base.tokenizerSize, cfg.vocabSize);
   const { json: tokenizer, specialIds } = bpeTokenizer(tokSize, base.specialsAt);
+  const { mkdir, writeFile } = await nodeFs(dir);
   await mkdir(dir, { recursive: true });
 
   const shapes = decoderWeightShapes(cfg, !seqCls);
