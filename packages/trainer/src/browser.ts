@@ -1,10 +1,14 @@
 /**
  * `@agon/trainer` for browsers (the package's `browser` export condition): the Node entry less the
- * Node-only exports — the Node run IO, recipe files, model paths and plug-in modules loaded by path.
- * Runs write through {@link opfsRunIO} or {@link memoryRunIO} (`deps.io`).
+ * Node-only exports — the Node run IO, recipe files and model paths. Runs write through
+ * {@link opfsRunIO} or {@link memoryRunIO} (`deps.io`, default memory); the model comes from
+ * `deps.modelFiles` (`blobFiles` / `urlFiles` of `@agon/models`, or {@link defaultModelFiles} for
+ * `model: "default"`); plug-in modules load by URL, or pass the objects (`deps.game`, `deps.reward`).
  * @packageDocumentation
  */
 export { train } from './train.js';
+export { DEFAULT_MODEL_FILES, defaultModelFiles } from './model-path.js';
+export { loadGameModule, loadRewardModule } from './plugins.js';
 export type { TrainResult } from './train.js';
 export { trainConfigSchema, parseTrainConfig } from './config.js';
 export type { TrainConfig, TrainConfigInput } from './config.js';

@@ -4,7 +4,7 @@
  * without touching the rest.
  */
 import type { Game, MetricsSink, RewardFn, Sampler } from '@agon/core';
-import type { LoadedModel } from '@agon/models';
+import type { LoadedModel, ModelFiles } from '@agon/models';
 import type { RoleObjectives } from './gradients.js';
 import type { RunIO } from './io/run-io.js';
 import type { Evaluator } from './pieces/evaluator.js';
@@ -36,7 +36,7 @@ export interface Logger {
  * ```
  */
 export interface RunOptions {
-  /** The run folder's storage. Default: `nodeRunIO(out)`. */
+  /** The run folder's storage. Default: `nodeRunIO(out)` in Node, `memoryRunIO()` in a browser. */
   io?: RunIO;
   /** Run folder on disk, when `io` is not given. Default `runs/latest`. */
   out?: string;
@@ -48,7 +48,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Seconds, monotonic. Default `performance.now() / 1000`. */
   clock?: () => number;
-  /** Log lines and progress. Default stderr (a bar on a TTY). */
+  /** Log lines and progress. Default stderr (a bar on a TTY) in Node, `console.info` in a browser. */
   progress?: Logger;
   /** Also receives every step's metrics and samples (the run folder's logs are always written). */
   metrics?: MetricsSink;
@@ -65,6 +65,13 @@ export interface RunOptions {
 export interface TrainPieces<Q = unknown> {
   /** The policy, already loaded (the backend must be initialised). Default: the config's `model`. */
   policy?: LoadedModel;
+  /**
+   * The files of the config's `model` (then only a name in config.json and the report): a folder
+   * picked or dropped in a browser (`blobFiles`), a served folder (`urlFiles`, e.g.
+   * {@link defaultModelFiles}). Exported models take their tokenizer files from here. Default: the
+   * path `model` names, read in Node; a browser has no paths, so it needs these (or `policy`).
+   */
+  modelFiles?: ModelFiles;
   /** Samples from the policy. Default: `generate` on the policy with the config's micro-batch size. */
   sampler?: Sampler;
   /** The game. Default: the config's `game`. */

@@ -7,6 +7,6 @@
 export * from './browser.js';
 // Node only: the run folder on disk, model paths, plug-in modules by path, recipe files.
 export { nodeRunIO } from './io/node-run-io.js';
-export { DEFAULT_MODEL, modelPath } from './model-path.js';
+export { DEFAULT_MODEL, DEFAULT_MODEL_FILES, defaultModelFiles, modelPath } from './model-path.js';
 export { loadGameModule, loadRewardModule } from './plugins.js';
 export { loadRecipe, RECIPES_DIR } from './recipe.js';

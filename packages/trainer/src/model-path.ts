@@ -1,11 +1,13 @@
 /**
  * Where models live on disk: the embedded default model, whether a reward-model folder is a
  * sequence classifier, and the absolute path adapters name their base by. The only
- * trainer code besides the Node run IO and recipes that reads the local file system.
+ * trainer code besides the Node run IO and recipes that reads the local file system (Node's
+ * modules imported on first use, so a browser bundle does not need them).
  */
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileUrlPath, urlFiles, type ModelFiles } from '@agon/models';
+import { importNodeBuiltin } from '@agon/tensor';
+
+const nodePath = () => importNodeBuiltin<typeof import('node:path')>('node:path');
 
 /**
  * The embedded default model (a Hugging Face folder shipped in this package); `model: "default"`
@@ -16,7 +18,31 @@ import { fileURLToPath } from 'node:url';
  * const { model } = await loadModel(DEFAULT_MODEL);
  * ```
  */
-export const DEFAULT_MODEL: string = fileURLToPath(new URL('../assets/default-model', import.meta.url));
+export const DEFAULT_MODEL: string = fileUrlPath(new URL('../assets/default-model', import.meta.url));
+
+/**
+ * The files of the embedded default model ({@link DEFAULT_MODEL}'s folder, less its README), for
+ * serving it to a browser.
+ *
+ * @example
+ * ```ts
+ * for (const name of DEFAULT_MODEL_FILES) copyFileSync(join(DEFAULT_MODEL, name), join('public/default-model', name));
+ * ```
+ */
+export const DEFAULT_MODEL_FILES: readonly string[] = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+
+/**
+ * The embedded default model served at `base` (a copy of {@link DEFAULT_MODEL_FILES}), as the
+ * `modelFiles` of a `model: "default"` run in a browser.
+ *
+ * @example
+ * ```ts
+ * await train({ model: 'default', steps: 3 }, { io: memoryRunIO(), modelFiles: defaultModelFiles(new URL('default-model/', location.href)) });
+ * ```
+ */
+export function defaultModelFiles(base: string | URL): ModelFiles {
+  return urlFiles(base, DEFAULT_MODEL_FILES);
+}
 
 /**
  * Resolves `config.model` (`default` → {@link DEFAULT_MODEL}).
@@ -31,22 +57,23 @@ export function modelPath(model: string): string {
 }
 
 /**
- * `path` made absolute, as exported adapters name their base model (`base_model_name_or_path`), so
- * `agon eval --adapter` finds the base from any working folder.
+ * `path` made absolute (Node only), as exported adapters name their base model
+ * (`base_model_name_or_path`), so `agon eval --adapter` finds the base from any working folder.
  *
  * @example
  * ```ts
- * absoluteModelPath('models/SmolLM2-135M'); // '/home/me/project/models/SmolLM2-135M'
+ * await absoluteModelPath('models/SmolLM2-135M'); // '/home/me/project/models/SmolLM2-135M'
  * ```
  */
-export function absoluteModelPath(path: string): string {
-  return resolve(path);
+export async function absoluteModelPath(path: string): Promise<string> {
+  return (await nodePath()).resolve(path);
 }
 
 /** Whether `path` is a Hugging Face folder whose config names a `*ForSequenceClassification` architecture. */
 export async function isSequenceClassifier(path: string): Promise<boolean> {
   let config: { architectures?: unknown };
   try {
+    const [{ readFile }, { join }] = await Promise.all([importNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises'), nodePath()]);
     config = JSON.parse(await readFile(join(path, 'config.json'), 'utf8')) as { architectures?: unknown };
   } catch {
     return false; // not a folder with a readable config: loadModel reports what is wrong

@@ -1,31 +1,36 @@
 /**
  * Plug-ins a recipe names by module: a game (`"game": { "module": "./my-game.js" }`) or a reward
- * (`"rewards": [{ "module": "./my-reward.js" }]`). A module is imported from its path (absolute,
- * or relative to the working folder; `loadRecipe` makes a recipe's paths absolute, relative to the
- * recipe file) and what it exports is checked against core's `Game` / `RewardFn`.
+ * (`"rewards": [{ "module": "./my-reward.js" }]`). In Node a module is imported from its path
+ * (absolute, or relative to the working folder; `loadRecipe` makes a recipe's paths absolute,
+ * relative to the recipe file) or a package name; in a browser from a URL (absolute, or relative to
+ * the page). What it exports is checked against core's `Game` / `RewardFn`. (Objects need no
+ * module: pass them to `train()` as `deps.game` / `deps.reward`.)
  */
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Game, RewardFn } from '@agon/core';
+import { importNodeBuiltin, isNode } from '@agon/tensor';
 
-/**
- * `spec` as an absolute path when it is a relative file path (`./x.js`, `../x.js`), resolved
- * against `base`; anything else (an absolute path, a package name) as it is.
- *
- * @example
- * ```ts
- * modulePath('./my-game.js', '/home/me/recipes'); // '/home/me/recipes/my-game.js'
- * ```
- */
-export function modulePath(spec: string, base: string): string {
-  return /^\.\.?[\\/]/.test(spec) ? resolve(base, spec) : spec;
+/** A URL with a scheme of two or more letters (`https:`, `blob:`, `file:`; not a Windows drive `C:`). */
+const isUrl = (spec: string) => /^[a-z][a-z\d+.-]+:/i.test(spec);
+
+/** What `import()` is given for `spec`: a `file:` URL for a path in Node, a URL against the page in a browser. */
+async function moduleUrl(spec: string): Promise<string> {
+  if (isUrl(spec)) return spec;
+  if (isNode()) {
+    const [{ isAbsolute, resolve }, { pathToFileURL }] = await Promise.all([
+      importNodeBuiltin<typeof import('node:path')>('node:path'),
+      importNodeBuiltin<typeof import('node:url')>('node:url'),
+    ]);
+    const path = /^\.\.?[\\/]/.test(spec) ? resolve(spec) : spec;
+    return isAbsolute(path) ? pathToFileURL(path).href : path;
+  }
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  return /^\.{0,2}\//.test(spec) && page ? new URL(spec, page).href : spec;
 }
 
 async function importModule(spec: string, field: string): Promise<Record<string, unknown>> {
-  const path = modulePath(spec, process.cwd());
-  const url = isAbsolute(path) ? pathToFileURL(path).href : path;
   try {
-    return (await import(url)) as Record<string, unknown>;
+    const url = await moduleUrl(spec);
+    return (await import(/* webpackIgnore: true */ /* @vite-ignore */ url)) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`config: field ${field}: cannot import ${spec}: ${(e as Error).message.split('\n')[0]}`);
   }

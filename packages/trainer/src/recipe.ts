@@ -6,9 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from './config.js';
-import { modulePath } from './plugins.js';
+
+/** `spec` made absolute against `base` when it is a relative file path (`./x.js`, `../x.js`); anything else (an absolute path, a package name, a URL) as it is. */
+function modulePath(spec: string, base: string): string {
+  return /^\.\.?[\\/]/.test(spec) ? resolve(base, spec) : spec;
+}
 
 /**
  * The recipes folder shipped with `@agon/trainer` (the repository's root `recipes/` links to it).

@@ -3,13 +3,13 @@
  * `pieces/`). Anything given in {@link TrainPieces} wins over what the config would build.
  */
 import type { CausalLM, Game } from '@agon/core';
-import { tokenizerFiles } from '@agon/models';
+import { tokenizerFiles, type ModelFiles } from '@agon/models';
 import type { TrainConfig } from './config.js';
 import type { TrainPieces } from './deps.js';
 import type { GradientContext } from './gradients.js';
 import { absoluteModelPath, modelPath } from './model-path.js';
 import { buildEvaluator, type Evaluator } from './pieces/evaluator.js';
-import { buildExporter, type Exporter } from './pieces/exporter.js';
+import { buildExporter, type Exporter, type ModelSource } from './pieces/exporter.js';
 import { gameFromConfig, queryText } from './pieces/game.js';
 import { buildPolicy } from './pieces/model.js';
 import { buildObjectives } from './pieces/objectives.js';
@@ -34,6 +34,13 @@ export interface ResolvedRun<Q> {
   dispose(): void;
 }
 
+/** Where the config's model was loaded from: its files, or the path `model` names. */
+async function modelSource(cfg: TrainConfig, files: ModelFiles | undefined): Promise<ModelSource> {
+  if (files) return { basePath: files.location, tokenizerFiles: () => tokenizerFiles(files) };
+  const path = modelPath(cfg.model);
+  return { basePath: await absoluteModelPath(path), tokenizerFiles: () => tokenizerFiles(path) };
+}
+
 /**
  * Builds the run's objects from `cfg`, preferring `pieces`; frees what it loaded if a piece fails.
  * `signal` (the run's stop) cancels remote reward requests in flight.
@@ -51,7 +58,7 @@ export async function resolveRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, si
 async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owned, remote: RemoteRewardFactory): Promise<ResolvedRun<Q>> {
   const game = pieces.game ?? ((await gameFromConfig(cfg.game)) as Game<Q>);
   if (!pieces.reward) checkRewards(cfg, game); // before any model loads
-  const policy = await buildPolicy(cfg, pieces.policy, owned);
+  const policy = await buildPolicy(cfg, pieces.policy, owned, pieces.modelFiles);
   const { model, format } = policy;
   const sampler = pieces.sampler ?? policy.sampler;
   const stopIds = policy.loaded.eosIds;
@@ -67,9 +74,7 @@ async function buildRun<Q>(cfg: TrainConfig, pieces: TrainPieces<Q>, owned: Owne
   }
   const quality = pieces.quality !== undefined ? pieces.quality : buildSelfReward(cfg, { reference, format, game, stopIds });
   const evaluate = pieces.evaluate !== undefined ? pieces.evaluate : buildEvaluator(cfg, game, sampler, format, stopIds);
-  const source = pieces.policy ? null : modelPath(cfg.model);
-  const exporter =
-    pieces.exporter !== undefined ? pieces.exporter : buildExporter(policy, source ? { basePath: absoluteModelPath(source), tokenizerFiles: () => tokenizerFiles(source) } : null);
+  const exporter = pieces.exporter !== undefined ? pieces.exporter : buildExporter(policy, pieces.policy ? null : await modelSource(cfg, pieces.modelFiles));
 
   return {
     model,

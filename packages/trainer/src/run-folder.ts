@@ -12,7 +12,7 @@ import { readText, type RunIO } from './io/run-io.js';
 /**
  * Memory of one step, named like the metrics (`group/name`): the most tensor bytes held at once
  * during it (weights included), the process's resident memory at its end and the process's peak so
- * far, in MB (2^20 bytes), and the live tensor count.
+ * far (Node only: a browser tells a page neither), in MB (2^20 bytes), and the live tensor count.
  *
  * @example
  * ```ts
@@ -21,8 +21,10 @@ import { readText, type RunIO } from './io/run-io.js';
  */
 export interface MemoryUse {
   'memory/peakTensorMb': number;
-  'memory/rssMb': number;
-  'memory/maxRssMb': number;
+  /** Absent outside Node. */
+  'memory/rssMb'?: number;
+  /** Absent outside Node. */
+  'memory/maxRssMb'?: number;
   /** Live tensors at the end of the step (flat over a run unless something leaks). */
   'memory/tensors': number;
 }

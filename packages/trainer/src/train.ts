@@ -5,12 +5,13 @@
  * default), skipping any update whose loss or gradient is not finite.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
+import { isNode, watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
 import { AdamW } from './adamw.js';
 import { listCheckpoints, loadCheckpoint, removeOrphanCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import type { TrainDeps } from './deps.js';
+import type { Logger, TrainDeps } from './deps.js';
 import { diagnose, type Diagnostic } from './diagnostics.js';
+import { memoryRunIO } from './io/memory-run-io.js';
 import { nodeRunIO } from './io/node-run-io.js';
 import { readText, where, writeJson, type RunIO } from './io/run-io.js';
 import { progressReporter } from './progress.js';
@@ -70,7 +71,7 @@ export interface TrainResult {
  * ```
  */
 export async function train<Q = unknown>(config: TrainConfigInput, deps: TrainDeps<Q> = {}): Promise<TrainResult> {
-  const io = deps.io ?? nodeRunIO(deps.out ?? 'runs/latest');
+  const io = deps.io ?? (isNode() ? nodeRunIO(deps.out ?? 'runs/latest') : memoryRunIO());
   let cfg: TrainConfig;
   if (deps.resume) {
     const file = where(io, 'config.json');
@@ -97,7 +98,7 @@ export async function train<Q = unknown>(config: TrainConfigInput, deps: TrainDe
 async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps<Q>, io: RunIO): Promise<TrainResult> {
   const clock = deps.clock ?? (() => performance.now() / 1000);
   const t0 = clock();
-  const progress = progressReporter(deps.progress ?? { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true }, cfg.steps);
+  const progress = progressReporter(deps.progress ?? defaultLogger(), cfg.steps);
   const log = (line: string) => progress.line(line);
   const vars = run.model.trainableVariables();
   const runner = await rolloutRunner(cfg, run, deps, io, log);
@@ -152,7 +153,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     while (state.step < cfg.steps) {
       // Let the event loop run (signal handlers, timers, log writes) between steps: a Ctrl-C is
       // then noticed after the step in flight, not at the next checkpoint.
-      await new Promise<void>((r) => setImmediate(r));
+      await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
       if (deps.signal?.aborted) {
         stopped = true;
         break;
@@ -273,13 +274,23 @@ async function rolloutRunner<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: Tra
   });
 }
 
-/** This step's memory for metrics.jsonl; starts the next step's tensor peak. */
+/** Stderr in Node (a bar on a terminal); the console elsewhere, one line per step. */
+function defaultLogger(): Logger {
+  if (isNode()) return { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true };
+  return { write: (s) => console.info(s.replace(/\n$/, '')), isTTY: false };
+}
+
+/** This step's memory for metrics.jsonl (the process's only in Node); starts the next step's tensor peak. */
 function stepMemory(peak: PeakWatch): MemoryUse {
   const MB = 2 ** 20;
-  const use = {
+  const use: MemoryUse = {
     'memory/peakTensorMb': Math.round((peak.peak() / MB) * 10) / 10,
-    'memory/rssMb': Math.round(process.memoryUsage().rss / MB),
-    'memory/maxRssMb': Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
+    ...(isNode()
+      ? {
+          'memory/rssMb': Math.round(process.memoryUsage().rss / MB),
+          'memory/maxRssMb': Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
+        }
+      : {}),
     'memory/tensors': tf.memory().numTensors,
   };
   peak.reset();

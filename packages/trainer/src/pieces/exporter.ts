@@ -37,7 +37,7 @@ export interface ModelSource {
  * @example
  * ```ts
  * const path = modelPath(cfg.model);
- * const exporter = buildExporter(policy, { basePath: absoluteModelPath(path), tokenizerFiles: () => tokenizerFiles(path) });
+ * const exporter = buildExporter(policy, { basePath: await absoluteModelPath(path), tokenizerFiles: () => tokenizerFiles(path) });
  * ```
  */
 export function buildExporter(policy: Policy, source: ModelSource | null): Exporter | null {

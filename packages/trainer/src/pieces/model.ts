@@ -1,7 +1,7 @@
 /** The model piece: the policy (loaded, maybe with LoRA adapters), its prompt format and sampler. */
 import type { CausalLM, Sampler } from '@agon/core';
-import { attachLora, createSampler, loadModel, type LoadedModel, type LoraModel } from '@agon/models';
-import { initBackend } from '@agon/tensor';
+import { attachLora, createSampler, loadModel, type LoadedModel, type LoraModel, type ModelFiles } from '@agon/models';
+import { initBackend, isNode } from '@agon/tensor';
 import type { TrainConfig } from '../config.js';
 import { modelPath } from '../model-path.js';
 import { promptFormat, type PromptFormat } from '../prompt.js';
@@ -19,20 +19,23 @@ export interface Policy {
 }
 
 /**
- * Loads the config's model (unless `given`), attaches LoRA when the config asks, and registers
- * what it loaded in `owned`.
+ * Loads the config's model (unless `given`) from `files` or else the path it names, attaches LoRA
+ * when the config asks, and registers what it loaded in `owned`.
  *
  * @example
  * ```ts
  * const policy = await buildPolicy(cfg, undefined, owned);
  * ```
  */
-export async function buildPolicy(cfg: TrainConfig, given: LoadedModel | undefined, owned: Owned): Promise<Policy> {
+export async function buildPolicy(cfg: TrainConfig, given: LoadedModel | undefined, owned: Owned, files?: ModelFiles): Promise<Policy> {
   let loaded = given;
   if (!loaded) {
+    if (!files && !isNode()) {
+      throw new Error(`config: field model: ${JSON.stringify(cfg.model)} is a path, and a browser reads no paths; pass the model's files as deps.modelFiles (blobFiles, urlFiles, defaultModelFiles) or the loaded model as deps.policy`);
+    }
     await initBackend({ backend: cfg.backend });
     try {
-      loaded = await loadModel(modelPath(cfg.model));
+      loaded = await loadModel(files ?? modelPath(cfg.model));
     } catch (e) {
       throw new Error(`config: field model: ${(e as Error).message.split('\n')[0]}`);
     }
