@@ -5,11 +5,11 @@
  * default), skipping any update whose loss or gradient is not finite.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isNode, watchPeakTensorBytes, type PeakWatch } from '@agon/tensor';
+import { isNode, watchPeakTensorBytes } from '@agon/tensor';
 import { AdamW } from './adamw.js';
 import { listCheckpoints, loadCheckpoint, removeOrphanCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import type { Logger, TrainDeps } from './deps.js';
+import type { TrainDeps } from './deps.js';
 import { diagnose, type Diagnostic } from './diagnostics.js';
 import { memoryRunIO } from './io/memory-run-io.js';
 import { nodeRunIO } from './io/node-run-io.js';
@@ -20,7 +20,8 @@ import { resolveRun, type ResolvedRun } from './resolve.js';
 import type { Rollout, RolloutContext } from './rollout.js';
 import { jobsForStep } from './rollout-job.js';
 import { assembleStep, localRollouts, type RolloutRunner } from './rollout-runner.js';
-import { readMetrics, runFolderSink, truncateLogs, type MemoryUse } from './run-folder.js';
+import { readMetrics, runFolderSink, truncateLogs } from './run-folder.js';
+import { defaultLogger, nextTick, stepMemory } from './runtime.js';
 import { learningRate } from './schedule.js';
 import { checkpointFailed, failedEval, failedStep, failedUpdate } from './step-failure.js';
 import { meanOf, updatePolicy } from './update.js';
@@ -153,7 +154,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     while (state.step < cfg.steps) {
       // Let the event loop run (signal handlers, timers, log writes) between steps: a Ctrl-C is
       // then noticed after the step in flight, not at the next checkpoint.
-      await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+      await nextTick();
       if (deps.signal?.aborted) {
         stopped = true;
         break;
@@ -272,29 +273,6 @@ async function rolloutRunner<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: Tra
     log,
     jobsFor: (step) => jobsForStep(cfg, step),
   });
-}
-
-/** Stderr in Node (a bar on a terminal); the console elsewhere, one line per step. */
-function defaultLogger(): Logger {
-  if (isNode()) return { write: (s) => process.stderr.write(s), isTTY: process.stderr.isTTY === true };
-  return { write: (s) => console.info(s.replace(/\n$/, '')), isTTY: false };
-}
-
-/** This step's memory for metrics.jsonl (the process's only in Node); starts the next step's tensor peak. */
-function stepMemory(peak: PeakWatch): MemoryUse {
-  const MB = 2 ** 20;
-  const use: MemoryUse = {
-    'memory/peakTensorMb': Math.round((peak.peak() / MB) * 10) / 10,
-    ...(isNode()
-      ? {
-          'memory/rssMb': Math.round(process.memoryUsage().rss / MB),
-          'memory/maxRssMb': Math.round(process.resourceUsage().maxRSS / 1024), // maxRSS is in KiB
-        }
-      : {}),
-    'memory/tensors': tf.memory().numTensors,
-  };
-  peak.reset();
-  return use;
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
