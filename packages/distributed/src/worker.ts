@@ -90,7 +90,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       }
       if (!msg) continue;
       const job = msg;
-      const heartbeat = setInterval(() => job.working(), Math.max(1000, ackWaitMs / 3));
+      const heartbeat = setInterval(() => job.working(), Math.max(200, ackWaitMs / 3));
       try {
         const outcome = await serve(job);
         if (outcome === 'published') summary.jobs++;
@@ -119,6 +119,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           await msg.ackAck();
           return 'dropped';
         }
+        msg.working(); // setting up (a model load) may have held the event loop
         const part = await sampleRollout(ready.built.rollout, job.job);
         result = { run: job.run, jobId: job.job.id, version: job.version, worker: name, part };
       } catch (e) {

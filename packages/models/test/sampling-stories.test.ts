@@ -119,6 +119,21 @@ describe('generate: bounded memory and bad options', () => {
   });
   afterAll(() => m.model.dispose());
 
+  it('lets timers run while it decodes (a heartbeat or Ctrl-C is not held up by a long generation)', () =>
+    expectNoLeaks(async () => {
+      const prompts = ['Once upon a time', 'The cat'].map((t) => m.tokenizer.encode(t, { bos: true }));
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const t0 = performance.now();
+      try {
+        // Long enough to pass the 100 ms between yields several times, whatever the machine.
+        while (performance.now() - t0 < 400) await generate(m.model, m.tokenizer, prompts, { maxNewTokens: 64, temperature: 1, seed: 5 });
+      } finally {
+        clearInterval(timer);
+      }
+      expect(ticks).toBeGreaterThanOrEqual(2);
+    }));
+
   it('peak tensor bytes stay flat as the batch grows (micro-batches of 4)', async () => {
     const prompt = m.tokenizer.encode('Once upon a time', { bos: true });
     const peak = async (n: number) =>

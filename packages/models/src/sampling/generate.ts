@@ -36,6 +36,18 @@ interface Row {
   finish: Completion['finishReason'] | null;
 }
 
+/** Wall-clock milliseconds between yields to the event loop while decoding. */
+const YIELD_MS = 100;
+
+/**
+ * Lets timers, IO and signal handlers run (a macrotask). Reading logits on the CPU backends
+ * resolves as a microtask, so a long generation would otherwise hold the event loop throughout:
+ * no Ctrl-C, no progress, no heartbeat to a job queue. The tokens do not depend on it.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
 /** Spreads (seed, row) over 32 bits so rows get unrelated streams, whatever the micro-batch split. */
 function rowSeed(seed: number, row: number): number {
   let z = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(row + 1, 0x85ebca77)) >>> 0;
@@ -124,12 +136,17 @@ async function generateBatch(
   let mask = tf.tensor2d(maskHost, [prompts.length, L], 'float32'); // [B, Tk]
   let nextPos = prompts.map((p) => p.length); // per active row
   let cache: KVCache = emptyKVCache();
+  let yielded = performance.now();
   try {
     let last = step(model, tf.tensor2d(idsHost, [prompts.length, L], 'int32'), tf.tensor2d(posHost, [prompts.length, L], 'int32'), mask, cache);
     cache = last.cache;
     for (;;) {
       const logits = await last.logits.data(); // [B, V] for the active rows
       last.logits.dispose();
+      if (performance.now() - yielded >= YIELD_MS) {
+        await yieldToEventLoop();
+        yielded = performance.now();
+      }
       const V = logits.length / active.length;
       let chosen: number[] = [];
       for (let r = 0; r < active.length; r++) {
