@@ -6,6 +6,7 @@
  * it again to another worker after the ack wait.
  */
 import { hostname } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { jetstream, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { ObjectStore } from '@nats-io/obj';
 import { parseSafetensors } from '@agon/models';
@@ -151,7 +152,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         slot = null;
         const built = await resolveRollouts(cfg, opts.pieces?.(cfg) ?? {});
         slot = { run: job.run, built, version: -1 };
-        log(`worker ${name}: set up for run ${job.run} (model ${cfg.model})`);
+        log(`worker ${name}: set up for run ${job.run} (model ${cfg.model}, backend ${tf.getBackend()})`);
       }
       if (slot.version !== job.version) {
         const bytes = await versions.get(job.run, job.version);
