@@ -87,7 +87,13 @@ export async function connectNats(server: string, creds: NatsCredentials = {}, o
   if (creds.password !== undefined) options.pass = creds.password;
   if (creds.token !== undefined) options.token = creds.token;
   if (creds.credsFile) options.authenticator = credsAuthenticator(readSecret(creds.credsFile, 'credentials file'));
-  else if (creds.nkeySeedFile) options.authenticator = nkeyAuthenticator(readSecret(creds.nkeySeedFile, 'nkey seed file'));
+  else if (creds.nkeySeedFile) {
+    // A seed file written by `nk -gen user > FILE` or an editor ends with a newline the decoder refuses.
+    const seed = readSecret(creds.nkeySeedFile, 'nkey seed file');
+    let end = seed.length;
+    while (end > 0 && /\s/.test(String.fromCharCode(seed[end - 1]))) end--;
+    options.authenticator = nkeyAuthenticator(seed.subarray(0, end));
+  }
   if (creds.tls) options.tls = { ...creds.tls };
   try {
     return await connect(options);

@@ -46,6 +46,34 @@ describe('connectNats', () => {
   });
 });
 
+describe('connectNats with an nkey', () => {
+  // A user nkey made for this test (the public key goes to the server, the seed to the client).
+  const SEED = 'SUAB7L7KM7S23AYW2IMS43TRUTDDP754ZRHPNE44DYJELY352YS2WXFNJM';
+  const PUBLIC = 'UDTP2PELKUUGAVFKU5M4HMY7JTK26Z54XLZBT7AMJTNFQV25GI7GSDKR';
+
+  it('signs in with a seed file that ends with a newline, and is refused without it', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'agon-nkey-'));
+    await writeFile(join(dir, 'server.conf'), `authorization { users: [ { nkey: ${PUBLIC} } ] }\n`);
+    await writeFile(join(dir, 'user.nk'), `${SEED}\n`);
+    const server = await startNatsServer({ args: ['-c', join(dir, 'server.conf')] });
+    try {
+      // Signing runs tweetnacl in pure JS: slow inside jest's module VM (about 1 s, more when cold).
+      const nc = await connectNats(server.url, { nkeySeedFile: join(dir, 'user.nk') }, { timeoutMs: 30_000 });
+      await nc.flush();
+      await nc.close();
+      const err = (await connectNats(server.url).catch((e: Error) => e)) as Error;
+      expect(err.message).toContain('refused the credentials');
+      expect(err.message).not.toContain(SEED);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('startNatsServer', () => {
   it('restarts on the same port with the same store, and stop removes the store', async () => {
     const { existsSync } = await import('node:fs');
