@@ -105,21 +105,40 @@ it('an evaluation that fails mid-run loses only itself: the step before it is lo
   }
 });
 
-it('a stopped run does not wait for a hung reward server', async () => {
+it('a stopped run does not wait for a hung reward server, and keeps the steps done before it hung', async () => {
   const { dir, cleanup } = await tempDir('hung');
   let server: Server | undefined;
+  let answering = true; // answers until step 1 is done, then accepts requests and never answers
   try {
-    server = createServer(() => undefined); // accepts, never answers
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (!answering) return;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ rewards: (JSON.parse(body) as { items: unknown[] }).items.map((_, k) => k / 10) }));
+      });
+    });
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/reward`;
     const controller = new AbortController();
     const progress = captureProgress();
-    const t0 = Date.now();
-    setTimeout(() => controller.abort(), 1500);
+    const write = progress.write;
+    let stoppedAt = 0;
+    progress.write = (s) => {
+      write(s);
+      if (!s.startsWith('step 1/')) return;
+      answering = false;
+      setTimeout(() => {
+        stoppedAt = Date.now();
+        controller.abort();
+      }, 1500);
+    };
     const r = await train({ ...CONFIG, rewards: [{ type: 'remote', url, timeoutMs: 60_000 }] }, { out: dir, policy, game: storyGame(), signal: controller.signal, progress });
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(r.stopped).toBe(true);
-    expect(r.steps).toBe(0);
+    expect(r.steps).toBe(1);
+    expect(await listCheckpoints(nodeRunIO(dir))).toEqual([1]);
   } finally {
     server?.closeAllConnections();
     server?.close();
