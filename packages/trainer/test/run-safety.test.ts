@@ -238,7 +238,7 @@ it('leftover temp folders of a checkpoint write that was killed are removed', as
   }
 });
 
-it('remote reward retries are logged and counted per step; an all-null batch warns; a dead server names the URL and the cause', async () => {
+it('remote reward retries are logged and counted per step; an all-null batch warns; a server that goes away names the URL and the cause, and the last step is saved', async () => {
   const { dir, cleanup } = await tempDir('remote');
   let requests = 0;
   const server = createServer((req, res) => {
@@ -266,13 +266,22 @@ it('remote reward retries are logged and counted per step; an all-null batch war
     expect(progress.text()).toContain(`remote reward ${url}: attempt 1 failed (HTTP 503: busy); retrying in 1 ms`);
     expect(progress.text()).toMatch(/warning: remote reward .* gave null \(not applicable\) for all \d+ answers/);
 
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    // The server goes away after step 1: step 2 fails naming the URL and the cause, step 1 is saved.
     const gone = await tempDir('remote-gone');
+    const dies = captureProgress();
+    const write = dies.write;
+    dies.write = (s) => {
+      write(s);
+      if (s.startsWith('step 1/')) {
+        server.closeAllConnections();
+        server.close();
+      }
+    };
     try {
       await expect(
-        train({ ...CONFIG, steps: 1, rewards: [{ type: 'remote', url, retries: 1, backoffMs: 1 }] }, { out: gone.dir, policy, game: storyGame(), progress: captureProgress() }),
-      ).rejects.toThrow(new RegExp(`^remoteReward ${url.replace(/[.]/g, '\\.')}: failed after 2 attempts; last error: request failed: fetch failed: .*ECONNREFUSED.* \\(step 1 failed; no checkpoint was written yet\\)$`));
+        train({ ...CONFIG, steps: 2, rewards: [{ type: 'remote', url, retries: 1, backoffMs: 1 }] }, { out: gone.dir, policy, game: storyGame(), progress: dies }),
+      ).rejects.toThrow(new RegExp(`^remoteReward ${url.replace(/[.]/g, '\\.')}: failed after 2 attempts; last error: request failed: fetch failed: .*ECONNREFUSED.* \\(step 2 failed; a checkpoint of step 1 was saved: continue with --resume\\)$`));
+      expect(await listCheckpoints(nodeRunIO(gone.dir))).toEqual([1]);
     } finally {
       await gone.cleanup();
     }
