@@ -118,7 +118,7 @@ function fits(v: number, r: NumberRule): boolean {
 /**
  * Typed access to the fields of one JSON object read from `file`. Nested objects get a reader
  * whose field names carry the path (`rope_scaling.factor`). `opt*` methods return undefined for an
- * absent or null field; the others throw {@link missingField}. Wrong values throw {@link fieldError}.
+ * absent or null field; the others throw a missing-field error. Wrong values throw a field error.
  *
  * @example
  * ```ts

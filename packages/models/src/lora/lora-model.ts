@@ -68,9 +68,9 @@ export interface ResolvedLoraConfig {
  */
 export interface LoraAdapter {
   module: LinearModule;
-  /** [r, in]: PEFT's `lora_A.weight`. */
+  /** Shape [r, in]: PEFT's `lora_A.weight`. */
   A: tf.Variable;
-  /** [out, r]: PEFT's `lora_B.weight`. */
+  /** Shape [out, r]: PEFT's `lora_B.weight`. */
   B: tf.Variable;
 }
 

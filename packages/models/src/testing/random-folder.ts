@@ -204,8 +204,8 @@ function constantBf16(n: number, value: number): Uint8Array {
 /**
  * Writes a Hugging Face folder with the config.json of `shape` (plus `opts.overrides`), random BF16
  * weights (matrices uniform with standard deviation 0.02, norms 1, biases 0), a BPE tokenizer of the same vocabulary size and
- * a ChatML chat template into `dir` (created). Loads with {@link loadModel} (or
- * {@link loadRewardModel} with `sequenceClassification`) and with transformers.
+ * a ChatML chat template into `dir` (created). Loads with `loadModel` (or
+ * `loadRewardModel` with `sequenceClassification`) and with transformers.
  *
  * @returns the config.json written.
  * @example
