@@ -1,6 +1,7 @@
 // Lint for the whole workspace. The module-boundary rule is how DESIGN.md's arrows are enforced:
 //   core <- tensor <- models / objectives <- trainer <- distributed <- cli;  game needs only core;
-//   a backend plug-in (backend-gpujs) needs core and tensor.
+//   a backend plug-in (backend-gpujs) needs core and tensor; the browser playground sits beside cli
+//   on top of trainer.
 // A package importing against an arrow fails `npx nx lint` (see tools/test/boundaries.test.ts).
 import nx from '@nx/eslint-plugin';
 
@@ -25,6 +26,7 @@ export default [
             { sourceTag: 'scope:objectives', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:objectives'] },
             { sourceTag: 'scope:trainer', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:models', 'scope:game', 'scope:objectives', 'scope:trainer'] },
             { sourceTag: 'scope:distributed', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:models', 'scope:game', 'scope:objectives', 'scope:trainer', 'scope:distributed'] },
+            { sourceTag: 'scope:playground', onlyDependOnLibsWithTags: ['scope:core', 'scope:tensor', 'scope:models', 'scope:game', 'scope:objectives', 'scope:trainer', 'scope:playground'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
           ],

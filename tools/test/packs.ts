@@ -15,13 +15,16 @@ export interface Manifest {
   dependencies?: Record<string, string>;
   exports: Record<string, { types: string; default: string } | string>;
   files: string[];
+  private?: boolean;
 }
 
-/** Every workspace package: its folder and its manifest. */
-export const packages = readdirSync(path.join(root, 'packages')).map((dir) => {
-  const manifest = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest;
-  return { dir: path.join(root, 'packages', dir), manifest };
-});
+/** Every published workspace package (not the private ones, e.g. the playground page): its folder and its manifest. */
+export const packages = readdirSync(path.join(root, 'packages'))
+  .map((dir) => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'packages', dir, 'package.json'), 'utf8')) as Manifest;
+    return { dir: path.join(root, 'packages', dir), manifest };
+  })
+  .filter((p) => !p.manifest.private);
 
 /** The workspace packages by name. */
 export const byName = new Map(packages.map((p) => [p.manifest.name, p]));

@@ -1,0 +1,185 @@
+// The playground page in headless Chromium (Debian's, driven by playwright-core through
+// tools/browser/harness.ts): the static build served with COOP/COEP, the default recipe run for 3
+// steps on wasm and on WebGPU (SwiftShader here), charts and game viewer filled, pause/resume and
+// reload-resume continuing the same run, a broken recipe shown at its field, downloads. Screenshots
+// go to tmp/playground/ for a person to look at.
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { agonBrowserSources, browserSuite, launchChromium, root } from '../../../tools/browser/harness.js';
+import { buildPlayground } from '../scripts/build.mjs';
+import { servePlayground } from '../scripts/serve.mjs';
+
+const shots = path.join(root, 'tmp/playground');
+type Hooks = { agonPlayground: { state(): string; step(): number; chartCounts(): Record<string, number>; log(): string[] } };
+
+browserSuite('the playground in headless Chromium', () => {
+  let browser: Browser;
+  let server: { url: string; close(): Promise<void> };
+  let page: Page;
+
+  const state = () => page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.state());
+  /** Waits for the page's state `s`; on a timeout the error carries the page's log. */
+  const waitState = (s: string, timeout = 120_000) =>
+    page.waitForFunction((want) => (globalThis as unknown as Hooks).agonPlayground?.state() === want, s, { timeout, polling: 100 }).catch(async (e: unknown) => {
+      const log = await page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.log().slice(-20).join('\n'));
+      throw new Error(`${String(e)}\nstate ${await state()}; the page's log:\n${log}`);
+    });
+  const waitStep = (n: number) => page.waitForFunction((k) => (globalThis as unknown as Hooks).agonPlayground.step() >= k, n, { timeout: 120_000, polling: 100 });
+  const counts = () => page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.chartCounts());
+  const setField = async (p: string, value: string) => {
+    await page.locator(`input[data-path="${p}"]`).fill(value);
+  };
+  /** The page with the options open, `backend` picked and `fields` set. */
+  const prepare = async (backend: string, fields: Record<string, string>) => {
+    await page.locator('#options').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    await page.locator(`input[name=backend][value=${backend}]`).check();
+    for (const [k, v] of Object.entries(fields)) await setField(k, v);
+  };
+  /** Edits the recipe through the editor's JSON view. */
+  const editJson = async (edit: (recipe: Record<string, unknown>) => void) => {
+    const area = page.locator('.recipe-json textarea');
+    if (!(await area.isVisible())) await page.locator('.recipe-json summary').click();
+    const recipe = JSON.parse(await area.inputValue()) as Record<string, unknown>;
+    edit(recipe);
+    await area.fill(JSON.stringify(recipe));
+    await page.locator('.recipe-json button').click();
+  };
+  const metricsFile = () =>
+    page.evaluate(async () => {
+      const dir = await (await (await navigator.storage.getDirectory()).getDirectoryHandle('playground')).getDirectoryHandle('run');
+      return (await (await dir.getFileHandle('metrics.jsonl')).getFile()).text();
+    });
+  /** metrics.jsonl without the fields that differ between identical runs (time, memory). */
+  const numbers = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const { step, metrics } = JSON.parse(l) as { step: number; metrics: Record<string, number | null> };
+        return { step, metrics };
+      });
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    const dir = await buildPlayground({ outDir: path.join(root, 'tmp/playground/site'), plugins: [agonBrowserSources], minify: false });
+    server = await servePlayground(dir);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') console.error(`page: ${m.text()}`);
+    });
+    await page.goto(server.url);
+    await waitState('idle', 60_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('is cross-origin isolated and offers every backend with a reason', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const options = await page.locator('.backend-option').allTextContents();
+    expect(options.join('\n')).toMatch(/webgpu — software adapter/);
+    expect(options.join('\n')).toMatch(/wasm — SIMD, one thread.*\(the page is cross-origin isolated\)/);
+  });
+
+  it('shows a broken recipe’s errors at their fields and does not start', async () => {
+    await prepare('wasm', { answersPerQuery: '1', 'optimizer.lr': '"fast"' });
+    const g = page.locator('.field-error[data-path="answersPerQuery"]');
+    await expect(g.textContent()).resolves.toMatch(/answersPerQuery \(G\) must be ≥ 2/);
+    await expect(page.locator('.field-error[data-path="optimizer.lr"]').textContent()).resolves.toMatch(/optimizer\.lr: .*number/i);
+    await expect(page.locator('input[data-path="answersPerQuery"]').getAttribute('aria-invalid')).resolves.toBe('true');
+    await page.screenshot({ path: path.join(shots, 'broken-recipe.png'), fullPage: true });
+    await page.locator('#start').click();
+    expect(await state()).toBe('failed');
+    await setField('answersPerQuery', '4');
+    await setField('optimizer.lr', '0.0003');
+    expect(await page.locator('.field-error[data-path="answersPerQuery"]').count()).toBe(0);
+  });
+
+  let paused: ReturnType<typeof numbers>;
+  it('runs the default recipe 3 steps on wasm, pauses and resumes it, and fills charts, viewer and downloads', async () => {
+    await prepare('wasm', { steps: '3' });
+    await page.locator('#start').click();
+    await waitStep(1);
+    await page.locator('#pause').click();
+    await waitState('paused');
+    const at = await page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.step());
+    expect(at).toBeGreaterThanOrEqual(1);
+    await page.locator('#resume').click();
+    await waitState('finished', 180_000);
+    expect(await page.locator('#backend').getAttribute('data-backend')).toBe('wasm');
+    const c = await counts();
+    // two roles × 3 steps; accuracy before and after
+    expect(c).toMatchObject({ reward: 6, kl: 6, entropy: 6, challenger: 6, speed: 6, accuracy: 2 });
+    expect(await page.locator('.viewer-list .group').count()).toBeGreaterThan(0);
+    expect(await page.locator('.viewer-list .group table tr').count()).toBeGreaterThan(1);
+    paused = numbers(await metricsFile());
+    expect(paused.map((l) => l.step)).toEqual([1, 2, 3]);
+    const files = await page.locator('#downloads a').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset['path']));
+    expect(files).toEqual(expect.arrayContaining(['metrics.jsonl', 'samples.jsonl', 'report.html', 'model/model.safetensors', 'model/config.json']));
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#downloads a[data-path="report.html"]').click()]);
+    const report = readFileSync((await dl.path())!, 'utf8');
+    expect(report).toContain('<h1>agon train');
+    expect(report).toContain('The game');
+    await page.screenshot({ path: path.join(shots, 'wasm-finished.png'), fullPage: true });
+  }, 300_000);
+
+  it('pins the viewer to a step and searches every step', async () => {
+    await page.locator('.viewer-step').selectOption('1');
+    expect(await page.locator('.viewer-follow').isChecked()).toBe(false);
+    const query = (await page.locator('.viewer-list .group code').first().textContent()) ?? '';
+    expect(query.length).toBeGreaterThan(0);
+    await page.locator('.viewer-search').fill(query);
+    const hits = await page.locator('.viewer-list .group .meta').allTextContents();
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.some((t) => t.startsWith('step 1'))).toBe(true);
+    await page.locator('.viewer-search').fill('');
+    await page.locator('.viewer-follow').check();
+    await expect(page.locator('.viewer-step').inputValue()).resolves.toBe('3');
+  });
+
+  it('resumes a run from its OPFS checkpoint after the page reloads, with the metrics of the paused run', async () => {
+    await prepare('wasm', { steps: '3', checkpointEvery: '1' });
+    await page.locator('#start').click();
+    await waitStep(2);
+    await page.reload();
+    await waitState('paused', 60_000);
+    expect(await page.locator('#saved').textContent()).toMatch(/left at step [12] of 3/);
+    await page.locator('#resume-saved').click();
+    await waitState('finished', 180_000);
+    expect(numbers(await metricsFile())).toEqual(paused);
+    expect((await counts()).reward).toBe(6);
+  }, 300_000);
+
+  it('stops a run where it is: the trainer then evaluates, exports the model and writes the report', async () => {
+    await prepare('wasm', { steps: '3', checkpointEvery: '10' });
+    await page.locator('#start').click();
+    await waitStep(1);
+    await page.locator('#stop').click();
+    await waitState('finished');
+    const steps = numbers(await metricsFile()).map((l) => l.step);
+    expect(steps.length).toBeLessThan(3);
+    expect(await page.locator('#log').textContent()).toMatch(/eval after: accuracy/);
+    const files = await page.locator('#downloads a').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset['path']));
+    expect(files).toEqual(expect.arrayContaining(['summary.json', 'report.html', 'model/model.safetensors']));
+  }, 300_000);
+
+  // SwiftShader compiles a WGSL pipeline for every new tensor shape on the CPU, and the first step
+  // meets hundreds of them (minutes on a loaded 2-core machine): the WebGPU check runs the default
+  // recipe for 3 steps with 2 queries × 2 answers and no held-out evaluation.
+  it('runs the default recipe 3 steps on WebGPU (SwiftShader here), says which adapter, and fills the charts', async () => {
+    await prepare('webgpu', {});
+    await editJson((r) => Object.assign(r, { steps: 3, queriesPerStep: 2, answersPerQuery: 2, eval: null }));
+    expect(await page.locator('.field-error:not([data-path=""])').count()).toBe(0);
+    await page.locator('#start').click();
+    await waitState('finished', 900_000);
+    expect(await page.locator('#backend').getAttribute('data-backend')).toBe('webgpu');
+    expect(await page.locator('#backend').textContent()).toMatch(/swiftshader/i);
+    expect(await counts()).toMatchObject({ reward: 6, kl: 6, entropy: 6, challenger: 6, speed: 6, accuracy: 0 });
+    expect(await page.locator('.viewer-list .group table tr').count()).toBeGreaterThan(1);
+    await page.screenshot({ path: path.join(shots, 'webgpu-finished.png'), fullPage: true });
+  }, 960_000);
+});
