@@ -110,8 +110,8 @@ export function blobFiles(files: Iterable<File | readonly [string, Blob]>, locat
 }
 
 /**
- * The files `names` of a folder served at `base` (an absolute URL; a trailing `/` is added),
- * fetched when read. A server cannot be asked for a listing, so the names are given.
+ * The files `names` of a folder served at `base` (a URL, absolute or relative to the page or
+ * worker; a trailing `/` is added), fetched when read. A server cannot be asked for a listing, so the names are given.
  *
  * @example
  * ```ts
@@ -120,7 +120,8 @@ export function blobFiles(files: Iterable<File | readonly [string, Blob]>, locat
  * ```
  */
 export function urlFiles(base: string | URL, names: readonly string[]): ModelFiles {
-  const root = new URL(String(base).replace(/\/*$/, '/'));
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  const root = new URL(String(base).replace(/\/*$/, '/'), page);
   const known = new Set(names.map((n) => joinPath(n)));
   return {
     location: root.href.replace(/\/$/, ''),
