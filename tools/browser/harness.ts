@@ -60,14 +60,30 @@ export interface BrowserPage {
   close(): Promise<void>;
 }
 
+/** What a page serves besides its bundle. */
+export interface PageExtras {
+  /** An entry bundled like the page's own and served at `/worker.js` (for `new Worker('/worker.js', { type: 'module' })`). */
+  worker?: string;
+  /** Local folders served under a URL prefix: `{ 'default-model': dir }` serves `dir/x` at `/default-model/x`. */
+  folders?: Record<string, string>;
+}
+
 /**
- * Bundles `entry` (platform: 'browser', ESM) with `options` added, serves it and opens it; resolves
- * when the page has run the bundle's top level.
+ * Bundles `entry` (platform: 'browser', ESM) with `options` added, serves it (and `extras`) and
+ * opens it; resolves when the page has run the bundle's top level.
  */
-export async function openPage(entry: string, options: BuildOptions = {}): Promise<BrowserPage> {
+export async function openPage(entry: string, options: BuildOptions = {}, extras: PageExtras = {}): Promise<BrowserPage> {
   if (missing) throw new Error(`browser tests are required under CI: ${missing}`);
-  const bundle = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', ...options });
-  const js = bundle.outputFiles?.[0]?.text ?? '';
+  const bundle = async (file: string) =>
+    (await build({ entryPoints: [file], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent', ...options })).outputFiles?.[0]?.text ?? '';
+  const js = await bundle(entry);
+  const workerJs = extras.worker ? await bundle(extras.worker) : undefined;
+  const served = (url: string) => {
+    const [, prefix, name] = /^\/([\w-]+)\/([\w.-]+)$/.exec(url) ?? [];
+    const dir = prefix === 'wasm' ? undefined : extras.folders?.[prefix];
+    const file = dir && path.join(dir, name);
+    return file && existsSync(file) ? file : undefined;
+  };
   const server = http.createServer((req, res) => {
     // Cross-origin isolated, as the playground is served: SharedArrayBuffer exists, and libraries
     // that switch to threads on it (tfjs' wasm backend) are tested in that state.
@@ -75,12 +91,15 @@ export async function openPage(entry: string, options: BuildOptions = {}): Promi
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     const url = req.url ?? '/';
     const file = url.startsWith('/wasm/') && /^[\w.-]+\.wasm$/.test(url.slice(6)) ? wasmDirs.map((d) => path.join(d, url.slice(6))).find((f) => existsSync(f)) : undefined;
+    const other = served(url);
     if (url === '/') {
       res.setHeader('content-type', 'text/html');
       res.end('<!doctype html><meta charset="utf-8"><script type="module" src="/bundle.js"></script>');
-    } else if (url === '/bundle.js') {
+    } else if (url === '/bundle.js' || (url === '/worker.js' && workerJs !== undefined)) {
       res.setHeader('content-type', 'text/javascript');
-      res.end(js);
+      res.end(url === '/bundle.js' ? js : workerJs);
+    } else if (other) {
+      res.end(readFileSync(other));
     } else if (file) {
       res.setHeader('content-type', 'application/wasm');
       res.end(readFileSync(file));
