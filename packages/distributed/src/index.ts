@@ -19,4 +19,5 @@ export {
   type LayoutOptions,
 } from './streams.js';
 export { decodeMessage, encodeMessage, parseJobMessage, parseResultMessage, type JobMessage, type ResultMessage } from './wire.js';
-export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';
+export { runWorker, type WorkerOptions } from './node-worker.js';
+export { serveJobs, type ServeOptions, type WorkerSummary } from './worker.js';

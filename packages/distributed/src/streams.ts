@@ -7,7 +7,7 @@
  */
 import { AckPolicy, DeliverPolicy, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 
 /** Stream of rollout jobs (work queue: a job is removed once a worker acks it). */
 export const JOBS_STREAM = 'AGON_JOBS';

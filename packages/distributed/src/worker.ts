@@ -1,34 +1,30 @@
 /**
- * The rollout worker: pulls jobs from the work queue, loads the run's config once and the policy
+ * The rollout worker's loop, on any open NATS connection (TCP in Node, WebSocket in a browser): pulls jobs from the work queue, loads the run's config once and the policy
  * version each job names (from the Object Store, cached by version), samples and scores the job
  * exactly as the learner would in-process, publishes the result tagged with job id and version,
  * and only then acks the job. A worker that dies mid-job leaves it un-acked: the server delivers
  * it again to another worker after the ack wait.
  */
-import { hostname } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { jetstream, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { ObjectStore } from '@nats-io/obj';
 import { parseSafetensors } from '@agon/models';
 import { assignWeights, parseTrainConfig, resolveRollouts, sampleRollout, type TrainConfig, type TrainPieces } from '@agon/trainer';
-import { connectNats, type NatsCredentials } from './connect.js';
 import { configObject, ensureLayout, JOBS_STREAM, resultsSubject, versionObject, WORKERS_CONSUMER, type LayoutOptions } from './streams.js';
 import { decodeMessage, encodeMessage, parseJobMessage, type JobMessage, type ResultMessage } from './wire.js';
 import { sleep, withRetries } from './retry.js';
 
 /**
- * Options of {@link runWorker}.
+ * Options of {@link serveJobs} (and of `runWorker`, which adds the server to connect to).
  *
  * @example
  * ```ts
- * const opts: WorkerOptions = { server: 'nats://10.0.0.1:4222', credentials: credentialsFromEnv() };
+ * const opts: ServeOptions = { name: 'tab-1', maxJobs: 10 };
  * ```
  */
-export interface WorkerOptions extends LayoutOptions {
-  /** `nats://HOST:PORT`. */
-  server: string;
-  credentials?: NatsCredentials;
-  /** Name in logs and results. Default `<hostname>-<pid>`. */
+export interface ServeOptions extends LayoutOptions {
+  /** Name in logs and results. Default (`runWorker`): `<hostname>-<pid>`; else `worker`. */
   name?: string;
   /** Stops the worker after the job in flight. */
   signal?: AbortSignal;
@@ -40,7 +36,7 @@ export interface WorkerOptions extends LayoutOptions {
   maxJobs?: number;
 }
 
-/** What {@link runWorker} did. */
+/** What a worker did. */
 export interface WorkerSummary {
   /** Jobs whose results were published. */
   jobs: number;
@@ -56,21 +52,20 @@ interface RunSlot {
 }
 
 /**
- * Serves rollout jobs until `signal` fires (or `maxJobs` are done). Throws one line when the
- * server cannot be reached.
+ * Serves rollout jobs over `nc` until `signal` fires (or `maxJobs` are done); the caller owns `nc`.
+ * In Node, `runWorker` connects and calls this; in a browser, connect with `wsconnect`.
  *
  * @example
  * ```ts
- * import { runWorker, credentialsFromEnv } from '@agon/distributed';
- * const stop = new AbortController();
- * process.on('SIGINT', () => stop.abort());
- * await runWorker({ server: 'nats://10.0.0.1:4222', credentials: credentialsFromEnv(), signal: stop.signal, log: console.error });
+ * import { wsconnect } from '@nats-io/nats-core';
+ * const nc = await wsconnect({ servers: 'ws://10.0.0.1:8080' });
+ * await serveJobs(nc, { name: 'tab-1', pieces: () => ({ modelFiles }) });
+ * await nc.close();
  * ```
  */
-export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
-  const name = opts.name ?? `${hostname()}-${process.pid}`;
+export async function serveJobs(nc: NatsConnection, opts: ServeOptions = {}): Promise<WorkerSummary> {
+  const name = opts.name ?? 'worker';
   const log = opts.log ?? (() => undefined);
-  const nc = await connectNats(opts.server, opts.credentials, { name: `agon worker ${name}` });
   let slot: RunSlot | null = null;
   const summary: WorkerSummary = { jobs: 0, dropped: 0 };
   try {
@@ -165,7 +160,6 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   } finally {
     (slot as RunSlot | null)?.built.dispose();
-    await nc.close().catch(() => undefined);
   }
 }
 
