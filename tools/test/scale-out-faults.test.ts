@@ -12,7 +12,7 @@
 // redelivery costs seconds; every wait below is bounded.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,9 +31,10 @@ import {
   WORKERS_CONSUMER,
   type ResultMessage,
 } from '@agon/distributed';
-import { freePort, natsServerBinary, startNatsServer, type TestNatsServer } from '@agon/distributed/testing';
+import { freePort, startNatsServer, type TestNatsServer } from '@agon/distributed/testing';
 import { initBackend } from '@agon/tensor';
 import { loadRecipe, nodeRunIO, readMetrics, train, type TrainConfigInput } from '@agon/trainer';
+import { natsMissing, runFingerprint } from './scale-out-helpers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'packages/cli/dist/bin.js');
@@ -41,16 +42,8 @@ const ACK_WAIT_SECONDS = 3;
 const STEPS = 3;
 
 // Outside CI a machine without nats-server skips these tests, saying why; under CI they must run.
-const missing = (() => {
-  try {
-    natsServerBinary();
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-})();
-if (missing && !process.env.CI) console.warn(`skipping the scale-out fault tests: ${missing}`);
-const suite = missing && !process.env.CI ? describe.skip : describe;
+if (natsMissing && !process.env.CI) console.warn(`skipping the scale-out fault tests: ${natsMissing}`);
+const suite = natsMissing && !process.env.CI ? describe.skip : describe;
 const JOBS = 3;
 
 /** A child `agon` process with its output lines. */
@@ -122,16 +115,6 @@ const allJobs = Array.from({ length: STEPS * JOBS }, (_, i) => `${Math.floor(i /
 /** Job ids the workers logged as done. */
 const doneJobs = (workers: Agon[]) => workers.flatMap((w) => w.lines.flatMap((l) => /: job (\d+\.\d+) of run [0-9a-f]+ \(policy v\d+\) done/.exec(l)?.[1] ?? []));
 
-/** What must equal the single-process run: metrics (timing and rollouts/* aside), samples, weights. */
-async function fingerprint(dir: string): Promise<{ metrics: unknown; samples: string; model: string }> {
-  const metrics = (await readMetrics(nodeRunIO(dir))).map(({ step, metrics: m }) => ({ step, metrics: Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('rollouts/'))) }));
-  return {
-    metrics,
-    samples: await readFile(path.join(dir, 'samples.jsonl'), 'utf8'),
-    model: (await readFile(path.join(dir, 'model', 'model.safetensors'))).toString('base64'),
-  };
-}
-
 const rolloutMetrics = async (dir: string) => (await readMetrics(nodeRunIO(dir))).map(({ metrics }) => Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('rollouts/'))));
 
 const until = async (what: string, ms: number, ok: () => Promise<boolean> | boolean) => {
@@ -147,7 +130,7 @@ suite('distributed rollouts under faults (nats-server on loopback, 3 agon worker
   let server: TestNatsServer;
   let config: TrainConfigInput;
   let recipe: string;
-  let reference: Awaited<ReturnType<typeof fingerprint>>;
+  let reference: Awaited<ReturnType<typeof runFingerprint>>;
   const running: Agon[] = [];
   const launch = async (prefix: string, extra: string[] = []) => {
     const ws = await startWorkers(server.url, prefix, extra);
@@ -172,7 +155,7 @@ suite('distributed rollouts under faults (nats-server on loopback, 3 agon worker
     recipe = path.join(work, 'recipe.json');
     await writeFile(recipe, JSON.stringify(config));
     await train(config, { out: runIn('reference'), progress: quiet });
-    reference = await fingerprint(runIn('reference'));
+    reference = await runFingerprint(runIn('reference'));
   });
   afterEach(async () => {
     await stopWorkers(running.splice(0));
@@ -190,7 +173,7 @@ suite('distributed rollouts under faults (nats-server on loopback, 3 agon worker
     const victim = await Promise.any(workers.map((w) => w.waitFor(/set up for run/, 60_000).then(() => w)));
     victim.proc.kill('SIGKILL');
     await learner;
-    expect(await fingerprint(out)).toEqual(reference);
+    expect(await runFingerprint(out)).toEqual(reference);
     expect(await rolloutMetrics(out)).toEqual(Array.from({ length: STEPS }, () => ({})));
     // Every job was done once, by the two workers left.
     expect(doneJobs([victim])).toEqual([]);
@@ -205,7 +188,7 @@ suite('distributed rollouts under faults (nats-server on loopback, 3 agon worker
     await until('step 1 in metrics.jsonl', 120_000, async () => (await readMetrics(nodeRunIO(out)).catch(() => [])).length >= 1);
     await server.restart();
     await learner;
-    expect(await fingerprint(out)).toEqual(reference);
+    expect(await runFingerprint(out)).toEqual(reference);
   });
 
   it('a result from a stale policy version is dropped, counted and its job done again; a job naming a version that is gone is dropped by the worker', async () => {
@@ -233,7 +216,7 @@ suite('distributed rollouts under faults (nats-server on loopback, 3 agon worker
       await js.publish(jobsSubject(job.run), encodeMessage({ ...job, version: 0 }));
       const workers = await launch('late');
       await learner;
-      expect(await fingerprint(out)).toEqual(reference);
+      expect(await runFingerprint(out)).toEqual(reference);
       expect(await rolloutMetrics(out)).toEqual([{}, { 'rollouts/stale': 1 }, {}]);
       await until(`a worker dropping job ${job.job.id} of version 0`, 30_000, () =>
         workers.some((w) => w.lines.some((l) => l.includes(`job ${job.job.id} of run ${job.run} names a run or policy version 0 that is gone (stale); dropped`))),
@@ -259,7 +242,7 @@ suite('distributed rollouts under faults (nats-server on loopback, 3 agon worker
     const resumed = agon(['train', '--resume', out]);
     const { code } = await resumed.exited;
     expect({ code, tail: code === 0 ? '' : resumed.lines.slice(-5).join('\n') }).toEqual({ code: 0, tail: '' });
-    expect(await fingerprint(out)).toEqual(reference);
+    expect(await runFingerprint(out)).toEqual(reference);
   });
 
   it('a server that cannot be reached: one line, exit 1 (worker and learner)', async () => {
