@@ -3,21 +3,9 @@
  * number of machines, the learner's remote rollout runner, and policy versions in the Object Store.
  * @packageDocumentation
  */
+export * from './browser.js';
+// Node only: connecting over TCP with credentials from files, the learner, the worker that connects.
 export { connectNats, credentialsFromEnv, redactUrl, type NatsCredentials } from './connect.js';
 export { natsRollouts, type NatsRolloutOptions } from './learner.js';
 export { openResults, type ResultInbox } from './results.js';
-export {
-  configObject,
-  ensureLayout,
-  JOBS_STREAM,
-  jobsSubject,
-  POLICY_BUCKET,
-  RESULTS_STREAM,
-  resultsSubject,
-  versionObject,
-  WORKERS_CONSUMER,
-  type LayoutOptions,
-} from './streams.js';
-export { decodeMessage, encodeMessage, parseJobMessage, parseResultMessage, type JobMessage, type ResultMessage } from './wire.js';
 export { runWorker, type WorkerOptions } from './node-worker.js';
-export { serveJobs, type ServeOptions, type WorkerSummary } from './worker.js';
