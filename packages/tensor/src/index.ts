@@ -8,7 +8,7 @@ export { isSoftwareAdapter } from './backend/webgpu.js';
 export { watchPeakTensorBytes } from './backend/peak-bytes.js';
 export type { PeakWatch } from './backend/peak-bytes.js';
 export { registerGradients, isNode } from './backend/gradients.js';
-export { importNodeBuiltin } from './node-builtin.js';
+export { importNodeBuiltin, nextMacrotask } from './node-builtin.js';
 export { registerWasmKernels } from './backend/wasm.js';
 export { tokenLogprobs } from './numerics/token-logprobs.js';
 export { linearTokenLogprobs, LOGIT_CHUNK_BYTES } from './numerics/linear-token-logprobs.js';

@@ -11,3 +11,17 @@
 export function importNodeBuiltin<T>(name: `node:${string}`): Promise<T> {
   return import(/* webpackIgnore: true */ /* @vite-ignore */ name) as Promise<T>;
 }
+
+/**
+ * Resolves after the event loop has run what is queued (signal handlers, timers, IO callbacks):
+ * `setImmediate` in Node, a zero timeout elsewhere. Long loops whose awaits resolve as microtasks
+ * (CPU backends' reads) call it so Ctrl-C, timers and heartbeats are not held back.
+ *
+ * @example
+ * ```ts
+ * await nextMacrotask(); // a stop requested meanwhile is now visible
+ * ```
+ */
+export function nextMacrotask(): Promise<void> {
+  return new Promise<void>((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}

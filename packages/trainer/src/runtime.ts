@@ -1,6 +1,6 @@
 /**
  * What the loop asks of the runtime it runs in — Node, a browser tab or a Web Worker: where log
- * lines go by default, a step's memory, and a turn of the event loop.
+ * lines go by default and a step's memory.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { isNode, type PeakWatch } from '@agon/tensor';
@@ -43,17 +43,4 @@ export function stepMemory(peak: PeakWatch): MemoryUse {
   };
   peak.reset();
   return use;
-}
-
-/**
- * Resolves after the event loop has run what is queued (signal handlers, timers, IO callbacks):
- * `setImmediate` in Node, a zero timeout elsewhere.
- *
- * @example
- * ```ts
- * await nextTick(); // a stop requested meanwhile is now visible
- * ```
- */
-export function nextTick(): Promise<void> {
-  return new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 }

@@ -5,7 +5,7 @@
  * default), skipping any update whose loss or gradient is not finite.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isNode, watchPeakTensorBytes } from '@agon/tensor';
+import { isNode, nextMacrotask, watchPeakTensorBytes } from '@agon/tensor';
 import { AdamW } from './adamw.js';
 import { listCheckpoints, loadCheckpoint, removeOrphanCheckpoints, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
@@ -21,7 +21,7 @@ import type { Rollout, RolloutContext } from './rollout.js';
 import { jobsForStep } from './rollout-job.js';
 import { assembleStep, localRollouts, type RolloutRunner } from './rollout-runner.js';
 import { readMetrics, runFolderSink, truncateLogs } from './run-folder.js';
-import { defaultLogger, nextTick, stepMemory } from './runtime.js';
+import { defaultLogger, stepMemory } from './runtime.js';
 import { learningRate } from './schedule.js';
 import { checkpointFailed, failedEval, failedStep, failedUpdate } from './step-failure.js';
 import { meanOf, updatePolicy } from './update.js';
@@ -154,7 +154,7 @@ async function runLoop<Q>(cfg: TrainConfig, run: ResolvedRun<Q>, deps: TrainDeps
     while (state.step < cfg.steps) {
       // Let the event loop run (signal handlers, timers, log writes) between steps: a Ctrl-C is
       // then noticed after the step in flight, not at the next checkpoint.
-      await nextTick();
+      await nextMacrotask();
       if (deps.signal?.aborted) {
         stopped = true;
         break;

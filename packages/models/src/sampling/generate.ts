@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, Completion, KVCache, Sampler, SamplingOptions, Tokenizer } from '@agon/core';
-import { createRng, sampleCategorical, type Rng } from '@agon/tensor';
+import { createRng, nextMacrotask, sampleCategorical, type Rng } from '@agon/tensor';
 import { emptyKVCache } from '../kv-cache.js';
 import { checkDistributionOptions, logProbOf, samplingProbs } from './distribution.js';
 import { checkStop } from './stopping.js';
@@ -38,15 +38,6 @@ interface Row {
 
 /** Wall-clock milliseconds between yields to the event loop while decoding. */
 const YIELD_MS = 100;
-
-/**
- * Lets timers, IO and signal handlers run (a macrotask). Reading logits on the CPU backends
- * resolves as a microtask, so a long generation would otherwise hold the event loop throughout:
- * no Ctrl-C, no progress, no heartbeat to a job queue. The tokens do not depend on it.
- */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-}
 
 /** Spreads (seed, row) over 32 bits so rows get unrelated streams, whatever the micro-batch split. */
 function rowSeed(seed: number, row: number): number {
@@ -144,7 +135,7 @@ async function generateBatch(
       const logits = await last.logits.data(); // [B, V] for the active rows
       last.logits.dispose();
       if (performance.now() - yielded >= YIELD_MS) {
-        await yieldToEventLoop();
+        await nextMacrotask(); // timers, IO and signal handlers run; the tokens do not depend on it
         yielded = performance.now();
       }
       const V = logits.length / active.length;
