@@ -133,10 +133,13 @@ function resume(): void {
   post({ type: 'start', recipe: {}, backend, model: resumeModel(), resume: true });
 }
 
+let downloadsShown = 0;
 async function showDownloads(): Promise<void> {
   const list = $('downloads');
+  // Calls overlap (paused, then finished): only the newest listing may fill the list.
+  const call = ++downloadsShown;
   const files = await runFiles().catch(() => []);
-  if (!files.length) return;
+  if (call !== downloadsShown || !files.length) return;
   list.replaceChildren(
     ...files.map((f) => {
       const li = document.createElement('li');

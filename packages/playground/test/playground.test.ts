@@ -118,6 +118,8 @@ browserSuite('the playground in headless Chromium', () => {
     expect(await page.locator('.viewer-list .group table tr').count()).toBeGreaterThan(1);
     paused = numbers(await metricsFile());
     expect(paused.map((l) => l.step)).toEqual([1, 2, 3]);
+    // The list is read from OPFS after the state changes.
+    await page.waitForSelector('#downloads a[data-path="model/model.safetensors"]', { timeout: 10_000 });
     const files = await page.locator('#downloads a').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset['path']));
     expect(files).toEqual(expect.arrayContaining(['metrics.jsonl', 'samples.jsonl', 'report.html', 'model/model.safetensors', 'model/config.json']));
     const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('#downloads a[data-path="report.html"]').click()]);
@@ -163,6 +165,8 @@ browserSuite('the playground in headless Chromium', () => {
     const steps = numbers(await metricsFile()).map((l) => l.step);
     expect(steps.length).toBeLessThan(3);
     expect(await page.locator('#log').textContent()).toMatch(/eval after: accuracy/);
+    // The list is read from OPFS after the state changes.
+    await page.waitForSelector('#downloads a[data-path="model/model.safetensors"]', { timeout: 10_000 });
     const files = await page.locator('#downloads a').evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset['path']));
     expect(files).toEqual(expect.arrayContaining(['summary.json', 'report.html', 'model/model.safetensors']));
   }, 300_000);
