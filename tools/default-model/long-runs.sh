@@ -16,13 +16,15 @@ agon=(node packages/cli/dist/bin.js)
 variant() { node tools/default-model/recipe-variant.mjs "recipes/$1.json" "$2" "$out/$3.json"; }
 previous='{"loss":{"beta":0},"optimizer":{"schedule":"constant"}}'
 variant default '{}' default
+variant results-lsp '{}' lsp
+variant results-grpo '{}' grpo
 variant default "$previous" old-default
 variant results-lsp "$previous" old-lsp
 variant results-grpo "$previous" old-grpo
 variant default '{"loss":{"beta":0,"alphaCh":0},"optimizer":{"schedule":"constant"}}' old-alpha0
 variant default '{"optimizer":{"schedule":"constant"}}' beta-only
 variant default '{"loss":{"repeatPenalty":{"weight":1,"similarity":0.7}}}' default-repeat
-for method in ${METHODS:-default old-default old-lsp old-grpo old-alpha0 beta-only default-repeat}; do
+for method in ${METHODS:-default lsp grpo old-default old-lsp old-grpo old-alpha0 beta-only default-repeat}; do
   for seed in "${seeds[@]}"; do
     dir="$out/$method-seed$seed"
     "${agon[@]}" train --config "$out/$method.json" --steps 200 --seed "$seed" --out "$dir" --overwrite > "$dir.log" 2>&1

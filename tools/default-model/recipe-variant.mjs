@@ -21,5 +21,7 @@ try {
 const out = merge(recipe, changes);
 out.$comment = `${from} with ${override} (tools/default-model/recipe-variant.mjs)`;
 mkdirSync(dirname(to), { recursive: true });
-writeFileSync(`${to}.tmp`, `${JSON.stringify(out, null, 2)}\n`);
-renameSync(`${to}.tmp`, to);
+// A temp name per process: two runs of long-runs.sh may write the same variant at once.
+const tmp = `${to}.${process.pid}.tmp`;
+writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`);
+renameSync(tmp, to);
