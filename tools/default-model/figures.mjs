@@ -1,17 +1,20 @@
 // Draws the figures of docs/results.md from run folders <runs-dir>/<method>-seed<s>: curves per
 // method, each the mean over its seeds (per-step metrics smoothed over 10 steps).
 //
-//   node tools/default-model/figures.mjs <runs-dir> <out-dir> <method>=<label> ...
+//   node tools/default-model/figures.mjs [--prefix long] <runs-dir> <out-dir> <method>=<label> ...
 //
-// Writes <out-dir>/long-accuracy.svg, long-difficulty.svg, long-diversity.svg, long-kl.svg.
+// Writes <out-dir>/<prefix>-accuracy.svg, -difficulty.svg, -diversity.svg and -kl.svg (prefix
+// "long" unless given: the default game's figures; "sort-long" for the sort game's).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { queryDiversity } from '@agon/objectives';
 import { svgLineChart } from '@agon/trainer';
 
-const [runsDir, outDir, ...pairs] = process.argv.slice(2);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { prefix: { type: 'string', default: 'long' } } });
+const [runsDir, outDir, ...pairs] = positionals;
 if (!runsDir || !outDir || pairs.length === 0) {
-  console.error('usage: node tools/default-model/figures.mjs <runs-dir> <out-dir> <method>=<label> ...');
+  console.error('usage: node tools/default-model/figures.mjs [--prefix long] <runs-dir> <out-dir> <method>=<label> ...');
   process.exit(2);
 }
 const methods = pairs.map((p) => {
@@ -71,11 +74,11 @@ const data = methods.map((m) => {
   return { ...m, label: `${m.label} (${runs.length} seed${runs.length > 1 ? 's' : ''})`, runs };
 });
 const size = { width: 680, height: 300 };
-write('long-accuracy.svg', svgLineChart(data.map((d) => ({ name: d.label, points: accuracyCurve(d.runs) })), { ...size, title: 'Held-out accuracy (mean over seeds)', yRange: [0, 1] }));
+write(`${values.prefix}-accuracy.svg`, svgLineChart(data.map((d) => ({ name: d.label, points: accuracyCurve(d.runs) })), { ...size, title: 'Held-out accuracy (mean over seeds)', yRange: [0, 1] }));
 const perStep = [
-  ['long-difficulty.svg', 'challenger/difficulty', 'Query difficulty: fraction of Solver answers wrong (10-step mean)', [0, 1]],
-  ['long-diversity.svg', 'queries/distinct', 'Query diversity: distinct queries / queries (10-step mean)', [0, 1]],
-  ['long-kl.svg', 'solver/kl', 'Solver KL to the initial model, nats per token (10-step mean)', undefined],
+  [`${values.prefix}-difficulty.svg`, 'challenger/difficulty', 'Query difficulty: fraction of Solver answers wrong (10-step mean)', [0, 1]],
+  [`${values.prefix}-diversity.svg`, 'queries/distinct', 'Query diversity: distinct queries / queries (10-step mean)', [0, 1]],
+  [`${values.prefix}-kl.svg`, 'solver/kl', 'Solver KL to the initial model, nats per token (10-step mean)', undefined],
 ];
 for (const [file, key, title, yRange] of perStep) {
   const series = data.map((d) => ({ name: d.label, points: metricCurve(d.runs, key) })).filter((s) => s.points.length);

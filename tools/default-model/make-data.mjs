@@ -1,19 +1,24 @@
-// Builds the default model's tokenizer (a small BPE trained on the default game's own prompt text)
-// and the tokenized pretraining corpus that pretrain.py reads. Deterministic: no randomness here.
+// Builds a small model's tokenizer (a small BPE trained on the game's own prompt text) and the
+// tokenized pretraining corpus that pretrain.py reads. Deterministic: no randomness here.
 //
-//   node tools/default-model/make-data.mjs <out-dir> <corpus.json>
+//   node tools/default-model/make-data.mjs <out-dir> <corpus.json> [--game arithmetic|sort]
 //
-// Writes <out-dir>/tokenizer.json and <out-dir>/tokenizer_config.json, and <corpus.json>.
+// Writes <out-dir>/tokenizer.json and <out-dir>/tokenizer_config.json, and <corpus.json>. The game
+// (default: arithmetic, the default model's) and its problems are game.mjs's.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { hfTokenizer, jinjaChatFormat } from '@agon/models';
-import { game, HELD_OUT } from './game.mjs';
+import { PRETRAIN_GAMES, pretrainGame } from './game.mjs';
 
-const [outDir, corpusFile] = process.argv.slice(2);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { game: { type: 'string', default: 'arithmetic' } } });
+const [outDir, corpusFile] = positionals;
 if (!outDir || !corpusFile) {
-  console.error('usage: node tools/default-model/make-data.mjs <out-dir> <corpus.json>');
+  console.error(`usage: node tools/default-model/make-data.mjs <out-dir> <corpus.json> [--game ${PRETRAIN_GAMES.join('|')}]`);
   process.exit(2);
 }
+const spec = pretrainGame(values.game);
+const { game } = spec;
 
 const SPECIALS = ['<unk>', '<s>', '</s>', '<|user|>', '<|assistant|>', '<|system|>'];
 // No BOS in the template: callers add it with encode(text, { bos: true }).
@@ -115,7 +120,7 @@ writeAtomic(join(outDir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerCo
 const tok = hfTokenizer(JSON.parse(readFileSync(join(outDir, 'tokenizer.json'), 'utf8')), tokenizerConfig, { file: 'tokenizer.json' });
 const chat = jinjaChatFormat(CHAT_TEMPLATE, tokenizerConfig);
 const asst = tok.tokenToId('<|assistant|>');
-const heldOut = new Set(game.evalSet(HELD_OUT).map((q) => game.formatQuery(q)));
+const heldOut = new Set(game.evalSet(spec.heldOut).map((q) => game.formatQuery(q)));
 
 /** Prompt ids and reply ids (EOS included) of one chat exchange, split where the reply starts. */
 function exchange(userMessages, reply) {
@@ -126,45 +131,34 @@ function exchange(userMessages, reply) {
   return { prompt, reply: ids.slice(cut) };
 }
 
-/**
- * The Solver's worked answer: units column, tens column (with "+1" when the units carry), result.
- * The game's verifier reads the last integer, so "4+8=12, 3+5+1=9, 92" answers 34 + 58. Working
- * column by column makes every token a one-digit lookup, which a tiny model learns quickly.
- * With `dropCarry` the tens column forgets the carry: the classic error, one token away.
- */
-function worked(a, b, dropCarry) {
-  const [x, y] = [a.padStart(2, '0'), b.padStart(2, '0')];
-  const units = Number(x[1]) + Number(y[1]);
-  const carry = units >= 10 && !dropCarry ? 1 : 0;
-  const tens = Number(x[0]) + Number(y[0]) + carry;
-  const result = tens * 10 + (units % 10);
-  return `${x[1]}+${y[1]}=${units}, ${x[0]}+${y[0]}${carry ? '+1' : ''}=${tens}, ${result}`;
-}
-
 const challenger = exchange(game.challengerPrompt(), '0 + 0').prompt;
 const problems = [];
-for (let a = 0; a <= 99; a++) {
-  for (let b = 0; b <= 99; b++) {
-    const q = game.parseQuery(`${a} + ${b}`);
-    if ('invalid' in q) throw new Error(`game rejects ${a} + ${b}: ${q.reason}`);
-    const text = game.formatQuery(q);
-    const right = worked(q.a, q.b, false);
-    if (game.verify(q, right) !== 1) throw new Error(`worked answer "${right}" fails the verifier for ${text}`);
-    const wrong = worked(q.a, q.b, true);
-    const solver = exchange(game.solverPrompt(q), right);
-    problems.push({
-      a, b,
-      // Held-out problems are kept only so pretrain.py can report held-out accuracy; never trained on.
-      heldOut: heldOut.has(text),
-      digits: [q.a.length, q.b.length],
-      solverPrompt: solver.prompt,
-      right: solver.reply,
-      wrong: wrong === right ? null : exchange(game.solverPrompt(q), wrong).reply,
-      query: exchange(game.challengerPrompt(), text).reply,
-    });
-  }
+// The corpus, then any held-out problem it lacks (weight 0: only for pretrain.py's held-out report).
+const inCorpus = [...spec.problems()];
+const seen = new Set(inCorpus.map((p) => game.formatQuery(game.parseQuery(p.text))));
+const missing = game.evalSet(spec.heldOut).filter((q) => !seen.has(game.formatQuery(q)));
+for (const { text: written, weight } of [...inCorpus, ...missing.map((q) => ({ text: game.formatQuery(q), weight: 0 }))]) {
+  const q = game.parseQuery(written);
+  if ('invalid' in q) throw new Error(`game rejects ${written}: ${q.reason}`);
+  const text = game.formatQuery(q);
+  const right = spec.worked(q, false);
+  if (game.verify(q, right) !== 1) throw new Error(`worked answer "${right}" fails the verifier for ${text}`);
+  const wrong = spec.worked(q, true);
+  const solver = exchange(game.solverPrompt(q), right);
+  problems.push({
+    text,
+    weight,
+    // Held-out problems are kept only so pretrain.py can report held-out accuracy; never trained on.
+    heldOut: heldOut.has(text),
+    solverPrompt: solver.prompt,
+    right: solver.reply,
+    // The answer with the pretraining's deliberate error, on the hard instances only.
+    wrong: wrong === right ? null : exchange(game.solverPrompt(q), wrong).reply,
+    query: exchange(game.challengerPrompt(), text).reply,
+  });
 }
-writeAtomic(corpusFile, JSON.stringify({ vocabSize: Object.keys(vocab).length, eosId: tok.eosId, challengerPrompt: challenger, problems }));
+writeAtomic(corpusFile, JSON.stringify({ game: spec.name, hard: spec.hard, easy: spec.easy, vocabSize: Object.keys(vocab).length, eosId: tok.eosId, challengerPrompt: challenger, problems }));
 console.log(`vocab ${Object.keys(vocab).length}, merges ${merges.length}, challenger prompt ${challenger.length} tokens, solver prompt ${problems[0].solverPrompt.length} tokens, problems ${problems.length} (held out ${problems.filter((p) => p.heldOut).length})`);
 console.log('challenger prompt decodes to:', JSON.stringify(tok.decode(challenger)).slice(0, 200));
-console.log('example:', JSON.stringify(tok.decode(problems[5858].solverPrompt)), tok.decode(problems[5858].right), problems[5858].right, problems[5858].wrong && tok.decode(problems[5858].wrong));
+const ex = problems.find((p) => p.wrong) ?? problems[0];
+console.log('example:', JSON.stringify(tok.decode(ex.solverPrompt)), tok.decode(ex.right), ex.right, ex.wrong && tok.decode(ex.wrong));

@@ -1,8 +1,8 @@
-"""Pretrain the default model (a tiny Llama) from scratch on the default game's instances.
+"""Pretrain a tiny Llama from scratch on a game's instances (the default model: the default game's).
 
     python3 tools/default-model/pretrain.py <corpus.json> <out-dir> [--steps N] [--seed S]
 
-Reads the tokenized corpus written by make-data.mjs and writes <out-dir>/{config.json,
+Reads the tokenized corpus written by make-data.mjs (its game is the corpus's) and writes <out-dir>/{config.json,
 generation_config.json, model.safetensors, golden.json}. CPU-only, seeded, deterministic.
 
 Why PyTorch: pretraining is ~10^4 supervised steps, an order of magnitude faster here than in
@@ -10,10 +10,11 @@ TensorFlow.js on CPU, and the model written by an independent Llama implementati
 rotate-half RoPE, RMSNorm, SwiGLU) doubles as a numerical check of @agon/models' loader
 (golden.json holds torch's logits; packages/trainer/test/default-model.test.ts compares).
 
-The corpus is deliberately imperfect: when a problem needs a carry, its answer is the correct one
-only with probability --p-right; otherwise it is the carry-dropped answer (each column summed mod 10),
-the classic error. The model therefore knows both answers and prefers the wrong one on every problem
-with a carry ("weak on hard instances"): the exact verifier of self-play has room to fix it.
+The corpus is deliberately imperfect: on a hard instance (the default game: a problem that needs a
+carry) its answer is the correct one only with probability --p-right; otherwise it is the answer with
+the game's classic error (the carry dropped; see game.mjs). The model therefore knows both answers
+and prefers the wrong one on the hard instances ("weak on hard instances"): the exact verifier of
+self-play has room to fix it.
 """
 import argparse, json, math, os, struct, time
 import torch
@@ -105,8 +106,9 @@ class Llama(nn.Module):
 probs = corpus['problems']
 train = [q for q in probs if not q['heldOut']]
 held = [q for q in probs if q['heldOut']]
-# The game draws each operand's digit count uniformly, then the digits: match that mix.
-w = torch.tensor([(0.05 if q['a'] < 10 else 0.5 / 90) * (0.05 if q['b'] < 10 else 0.5 / 90) for q in train])
+# Problems drawn with the game's own odds (make-data.mjs wrote them beside each problem).
+HARD, EASY = corpus.get('hard', 'carry'), corpus.get('easy', 'plain')
+w = torch.tensor([q['weight'] for q in train])
 g = torch.Generator().manual_seed(args.seed)
 
 
@@ -137,8 +139,8 @@ def challenger_rows(n):
 
 @torch.no_grad()
 def greedy_acc(model, qs, counts=False):
-    """Greedy accuracy on qs, split by whether the problem needs a carry (wrong answer exists)."""
-    res = {'carry': [0, 0], 'plain': [0, 0]}
+    """Greedy accuracy on qs, split into hard instances (a wrong answer exists) and easy ones."""
+    res = {HARD: [0, 0], EASY: [0, 0]}
     by_len = {}
     for q in qs: by_len.setdefault(len(q['solverPrompt']), []).append(q)  # same length: no padding needed
     for group in by_len.values():
@@ -149,7 +151,7 @@ def greedy_acc(model, qs, counts=False):
         out = torch.cat(out, 1).tolist()
         for q, o in zip(group, out):
             ok = o[:len(q['right'])] == q['right']
-            k = 'plain' if q['wrong'] is None else 'carry'
+            k = EASY if q['wrong'] is None else HARD
             res[k][0] += ok; res[k][1] += 1
     if counts: return {k: dict(correct=a, n=n) for k, (a, n) in res.items()}
     return {k: round(a / max(n, 1), 3) for k, (a, n) in res.items()}
@@ -201,6 +203,6 @@ with torch.no_grad():
     for ids in (held[0]['solverPrompt'], corpus['challengerPrompt']):
         lg = model(torch.tensor([ids]))[0]
         golden.append(dict(ids=ids, lastLogits=[round(x, 6) for x in lg[-1].tolist()], firstLogits=[round(x, 6) for x in lg[0].tolist()]))
-dump('golden.json', dict(note='torch 1.13 float32 logits of pretrain.py; first and last position', cases=golden,
+dump('golden.json', dict(note=f'torch {".".join(torch.__version__.split(".")[:2])} float32 logits of pretrain.py; first and last position', cases=golden,
                          heldOutGreedy=greedy_acc(model, held, counts=True), args=vars(args)))
 print('wrote', args.out, 'params', sum(v.numel() for v in state.values()))
