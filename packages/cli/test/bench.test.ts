@@ -22,7 +22,7 @@ async function bench(args: string[]): Promise<{ code: number; out: string[]; err
 describe('agon bench', () => {
   beforeAll(() => initBackend({ backend: 'wasm' }));
 
-  it('--quick --json: every row of stories260K on wasm, side by side with PyTorch when present', async () => {
+  it('--quick --json: every row of stories260K on wasm, side by side with PyTorch when present and with jax-js on training', async () => {
     const peer = await findTorchPeer({});
     const r = await bench(['--quick', '--json', '--backends', 'wasm', '--models', 'stories260K', '--inline']);
     expect(r.err).toEqual([]);
@@ -62,11 +62,19 @@ describe('agon bench', () => {
       expect(report.rows[3].torch).toBeUndefined();
       expect(report.rows[3].note).toMatch(/no torch counterpart/);
     }
+    // jax-js is a devDependency of the repository: here it is always installed.
+    expect(report.jax).toMatchObject({ version: '0.1.25' });
+    const jaxRow = report.rows[2];
+    expect(jaxRow.jax).toMatchObject({ mode: 'train', device: 'wasm', batch: 2, seq: 8 });
+    expect(Number(jaxRow.jax!.loss)).toBeGreaterThan(4);
+    expect(jaxRow.jaxRatio).toBeCloseTo(jaxRow.agon!.value / Number(jaxRow.jax!.tokens_per_s), 10);
+    for (const i of [0, 1, 3]) expect(report.rows[i].jax).toBeUndefined();
   }, 300_000);
 
   it('prints a Markdown table with one line per row and the machine', async () => {
-    const r = await bench(['--quick', '--backends', 'wasm', '--models', 'stories260K', '--no-torch', '--inline']);
+    const r = await bench(['--quick', '--backends', 'wasm', '--models', 'stories260K', '--no-torch', '--no-jax', '--inline']);
     expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(/jax-js peer: none — turned off \(--no-jax\)/);
     const table = r.out.filter((l) => l.startsWith('| stories260K | wasm |'));
     expect(table).toHaveLength(4);
     expect(r.out.join('\n')).toMatch(/PyTorch peer: none — turned off/);

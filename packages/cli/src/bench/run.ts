@@ -11,6 +11,7 @@ import { getBackendProvider, registerBuiltinProviders } from '@agon/tensor';
 import { torchModelArgs, type BenchModelName } from './models.js';
 import { planRows, planScaling, REDUCED_BACKENDS, type BenchRow } from './plan.js';
 import { runRowInProcess, type AgonResult } from './run-row.js';
+import { findJaxPeer, jaxArgs, runJaxRef } from './jax.js';
 import { benchEnv, findTorchPeer, runTorchRef, type TorchPeer } from './torch.js';
 
 /**
@@ -36,6 +37,8 @@ export interface BenchOptions {
   python?: string;
   /** Path of torch_ref.py; default tools/torch_ref.py of the repository. */
   torchRef?: string;
+  /** Run the @jax-js/jax peer (tools/jax_ref.mjs) on the stories260K training rows of wasm; default true. */
+  jax?: boolean;
   /** Threads for torch (agon's wasm runs on one); default the number of CPUs. */
   torchThreads?: number;
   /** `process`: each row in a fresh Node process; `inline`: here; `auto` (default): process when the CLI is built. */
@@ -59,6 +62,10 @@ export interface RowReport {
   torch?: Record<string, unknown>;
   /** agon tokens/s ÷ torch tokens/s (higher is better for agon). */
   ratio?: number;
+  /** The JSON line of tools/jax_ref.mjs on the same shape, where the row has a jax-js counterpart. */
+  jax?: Record<string, unknown>;
+  /** agon tokens/s ÷ jax-js tokens/s. */
+  jaxRatio?: number;
   /** Why a number is missing (an error, or no torch counterpart). */
   note?: string;
 }
@@ -76,6 +83,8 @@ export interface BenchReport {
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; loadAverageStart: number[]; loadAverageEnd: number[] };
   /** The peer used, or why none ran. */
   torch: TorchPeer | { skipped: string };
+  /** The jax-js peer used (its version), or why none ran. */
+  jax: { script: string; version?: string } | { skipped: string };
   isolated: boolean;
   quick: boolean;
   /** Backends skipped, with the reason; and reduced ones. */
@@ -165,6 +174,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const peer = await findTorchPeer({ python: opts.python, script: opts.torchRef });
     torch = typeof peer === 'string' ? { skipped: peer } : peer;
   }
+  let jax: { script: string; version?: string } | { skipped: string } = { skipped: 'turned off (--no-jax)' };
+  if (opts.jax ?? true) {
+    const peer = findJaxPeer();
+    jax = typeof peer === 'string' ? { skipped: peer } : peer;
+  }
   const threads = opts.torchThreads ?? os.availableParallelism();
   const torchCache = new Map<string, Record<string, unknown> | Error>();
   const machine = {
@@ -200,11 +214,22 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
         if (report.agon && tv > 0) report.ratio = report.agon.value / tv;
       }
     } else if (row.kind === 'lsp') report.note ??= 'no torch counterpart (torch_ref.py has no LSP loop)';
+    const jArgs = 'script' in jax ? jaxArgs(row) : undefined;
+    if (jArgs && 'script' in jax) {
+      try {
+        report.jax = await runJaxRef(jax, jArgs);
+        jax.version = String(report.jax['jax']);
+        const jv = Number(report.jax['tokens_per_s']);
+        if (report.agon && jv > 0) report.jaxRatio = report.agon.value / jv;
+      } catch (e) {
+        report.note = [report.note, (e as Error).message.split('\n')[0]].filter(Boolean).join('; ');
+      }
+    }
     rows.push(report);
-    progress(`${row.model} ${row.backend} ${row.label}: ${report.agon ? `${report.agon.value.toFixed(row.kind === 'lsp' ? 2 : 0)} ${report.agon.unit}` : 'failed'}${report.ratio ? ` (${report.ratio.toFixed(2)}× torch)` : ''}`);
+    progress(`${row.model} ${row.backend} ${row.label}: ${report.agon ? `${report.agon.value.toFixed(row.kind === 'lsp' ? 2 : 0)} ${report.agon.unit}` : 'failed'}${report.ratio ? ` (${report.ratio.toFixed(2)}× torch)` : ''}${report.jaxRatio ? ` (${report.jaxRatio.toFixed(2)}× jax-js)` : ''}`);
   }
   machine.loadAverageEnd = os.loadavg();
-  return { machine, torch, isolated, quick, notes, rows, seconds: (performance.now() - t0) / 1000 };
+  return { machine, torch, jax, isolated, quick, notes, rows, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The CPU model line of /proc/cpuinfo where os.cpus() has none (some VMs). */

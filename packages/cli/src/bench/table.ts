@@ -23,13 +23,13 @@ function agonCell(r: RowReport): string {
  */
 export function formatReport(report: BenchReport): string[] {
   const lines = [
-    '| model | backend | workload | agon | PyTorch | agon / PyTorch | agon peak RSS MB | PyTorch peak RSS MB | agon peak tensor MB |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+    '| model | backend | workload | agon | PyTorch | agon / PyTorch | jax-js | agon / jax-js | agon peak RSS MB | PyTorch peak RSS MB | agon peak tensor MB |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of report.rows) {
     const unit = r.row.kind === 'lsp' ? '' : ' tok/s';
     lines.push(
-      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? fmt(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} |`,
+      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? fmt(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${r.jax ? fmt(Number(r.jax['tokens_per_s'])) : '–'} | ${r.jaxRatio !== undefined ? `${r.jaxRatio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} |`,
     );
   }
   const m = report.machine;
@@ -39,6 +39,9 @@ export function formatReport(report: BenchReport): string[] {
     'python' in report.torch
       ? `PyTorch peer: torch ${report.torch.torch} (${report.torch.python} ${report.torch.script})`
       : `PyTorch peer: none — ${report.torch.skipped}`,
+    'script' in report.jax
+      ? `jax-js peer: @jax-js/jax ${report.jax.version ?? '(not run: no row has a counterpart)'} on its wasm device (${report.jax.script}; stories260K training rows only)`
+      : `jax-js peer: none — ${report.jax.skipped}`,
     `rows ${report.isolated ? 'each in a fresh process' : 'in one process (peak RSS accumulates)'}; ${report.seconds.toFixed(0)} s in all`,
   );
   const backends = new Map(report.rows.flatMap((r) => (r.agon ? [[r.row.backend, r.agon.backendDetail] as const] : [])));

@@ -82,10 +82,23 @@ export function benchEnv(base: NodeJS.ProcessEnv, torch: boolean): NodeJS.Proces
  * ```
  */
 export async function runTorchRef(peer: TorchPeer, args: string[], timeoutMs = 600_000): Promise<Record<string, unknown>> {
-  const cmd = `${peer.python} ${peer.script} ${args.join(' ')}`;
+  return runPeerJson(peer.python, [peer.script, ...args], benchEnv(process.env, true), timeoutMs);
+}
+
+/**
+ * Runs a peer's process and parses the JSON line it prints last (torch_ref.py, jax_ref.mjs).
+ *
+ * @throws naming the command when it fails or prints no JSON.
+ * @example
+ * ```ts
+ * const r = await runPeerJson('/opt/torch2/bin/python', ['tools/torch_ref.py', '--config', 'stories15M'], process.env);
+ * ```
+ */
+export async function runPeerJson(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 600_000): Promise<Record<string, unknown>> {
+  const cmd = `${file} ${args.join(' ')}`;
   let stdout: string;
   try {
-    ({ stdout } = await run(peer.python, [peer.script, ...args], { timeout: timeoutMs, env: benchEnv(process.env, true), maxBuffer: 16 << 20 }));
+    ({ stdout } = await run(file, args, { timeout: timeoutMs, env, maxBuffer: 16 << 20 }));
   } catch (e) {
     throw new Error(`${cmd} failed: ${String((e as Error).message).split('\n').slice(0, 3).join(' ')}`);
   }

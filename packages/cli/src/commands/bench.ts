@@ -1,7 +1,7 @@
 /**
  * `agon bench`: decode and training tokens/s, one LSP iteration, peak RSS and peak tensor bytes,
  * for stories260K and a 15M-class model on every backend present, side by side with PyTorch
- * (tools/torch_ref.py) on the same shapes. See docs/benchmarks.md.
+ * (tools/torch_ref.py) and @jax-js/jax (tools/jax_ref.mjs) on the same shapes. See docs/benchmarks.md.
  */
 import { BENCH_MODELS, DEFAULT_BENCH_MODELS, type BenchModelName } from '../bench/models.js';
 import type { BenchRow } from '../bench/plan.js';
@@ -14,7 +14,7 @@ import { UsageError, type CliIO } from '../io.js';
 /** Flags of `agon bench`, shown by `agon bench --help`. */
 export const BENCH_HELP = [
   'usage: agon bench [--quick] [--json] [--backends LIST] [--models LIST] [--profile]',
-  '                  [--no-torch] [--python PATH] [--torch-ref PATH] [--torch-threads N] [--inline]',
+  '                  [--no-torch] [--python PATH] [--torch-ref PATH] [--torch-threads N] [--no-jax] [--inline]',
   '',
   '  --quick            tiny shapes (seconds), to check the harness',
   '  --json             print one JSON object (the whole report) instead of the table',
@@ -26,6 +26,7 @@ export const BENCH_HELP = [
   '  --python PATH      python with torch (default /opt/torch2/bin/python, then /usr/bin/python3)',
   '  --torch-ref PATH   torch_ref.py (default tools/torch_ref.py of the repository)',
   '  --torch-threads N  torch threads (default: the number of CPUs)',
+  '  --no-jax           skip the @jax-js/jax column (tools/jax_ref.mjs; stories260K training rows on wasm)',
   '  --inline           run every row in this process (default: one process per row when built)',
 ];
 
@@ -37,6 +38,7 @@ const FLAGS = {
   profile: { type: 'boolean' },
   scaling: { type: 'boolean' },
   'no-torch': { type: 'boolean' },
+  'no-jax': { type: 'boolean' },
   python: { type: 'string' },
   'torch-ref': { type: 'string' },
   'torch-threads': { type: 'string' },
@@ -81,6 +83,7 @@ export async function runBenchCommand(args: readonly string[], io: CliIO): Promi
     backends,
     models: models as BenchModelName[] | undefined,
     torch: f['no-torch'] !== true,
+    jax: f['no-jax'] !== true,
     python: typeof f.python === 'string' ? f.python : undefined,
     torchRef: typeof f['torch-ref'] === 'string' ? f['torch-ref'] : undefined,
     torchThreads: numberFlag('bench', 'torch-threads', f['torch-threads'], { min: 1, integer: true }),
