@@ -19,12 +19,20 @@ browserSuite('the playground in headless Chromium', () => {
   let page: Page;
 
   const state = () => page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.state());
-  /** Waits for the page's state `s`; on a timeout the error carries the page's log. */
-  const waitState = (s: string, timeout = 120_000) =>
-    page.waitForFunction((want) => (globalThis as unknown as Hooks).agonPlayground?.state() === want, s, { timeout, polling: 100 }).catch(async (e: unknown) => {
+  /** Waits for the page's state `s` (or 'failed', which ends the wait); a failure or timeout carries the page's error and log. */
+  const waitState = async (s: string, timeout = 120_000) => {
+    const report = async (why: string) => {
       const log = await page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.log().slice(-20).join('\n'));
-      throw new Error(`${String(e)}\nstate ${await state()}; the page's log:\n${log}`);
-    });
+      const error = (await page.locator('#error').isVisible()) ? await page.locator('#error').textContent() : '';
+      return new Error(`${why}\nstate ${await state()}; the page's error: ${error}\nthe page's log:\n${log}`);
+    };
+    await page
+      .waitForFunction((want) => [want, 'failed'].includes((globalThis as unknown as Hooks).agonPlayground?.state() ?? ''), s, { timeout, polling: 100 })
+      .catch(async (e: unknown) => {
+        throw await report(String(e));
+      });
+    if (s !== 'failed' && (await state()) === 'failed') throw await report(`waited for '${s}'`);
+  };
   const waitStep = (n: number) => page.waitForFunction((k) => (globalThis as unknown as Hooks).agonPlayground.step() >= k, n, { timeout: 120_000, polling: 100 });
   const counts = () => page.evaluate(() => (globalThis as unknown as Hooks).agonPlayground.chartCounts());
   const setField = async (p: string, value: string) => {
@@ -186,4 +194,42 @@ browserSuite('the playground in headless Chromium', () => {
     expect(await page.locator('.viewer-list .group table tr').count()).toBeGreaterThan(1);
     await page.screenshot({ path: path.join(shots, 'webgpu-finished.png'), fullPage: true });
   }, 960_000);
+
+  /** The file the page offers for download at `rel`, as text. */
+  const downloaded = async (rel: string) => {
+    await page.waitForSelector(`#downloads a[data-path="${rel}"]`, { timeout: 10_000 });
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(`#downloads a[data-path="${rel}"]`).click()]);
+    return readFileSync((await dl.path())!, 'utf8');
+  };
+
+  it('trains a llama2.c file chosen from disk (stories260K with its tokenizer) and exports it as a Hugging Face folder', async () => {
+    const assets = path.join(root, 'packages/models/assets/stories260K');
+    await page.locator('#pick-files').setInputFiles([path.join(assets, 'stories260K.bin'), path.join(assets, 'tok512.bin')]);
+    expect(await page.locator('#model-choice').textContent()).toMatch(/^Model: stories260K \(2 files, 1\.\d MB\)$/);
+    expect(await page.locator('#start').textContent()).toBe('Train stories260K');
+    await prepare('wasm', {});
+    // 512 positions cannot hold the 629-token LSP challenger prompt: a short one, as a user of a small model would write
+    await editJson((r) =>
+      Object.assign(r, { steps: 1, queriesPerStep: 2, answersPerQuery: 2, eval: null, game: { ...(r['game'] as object), challengerPrompt: 'Write a sum of two numbers.' } }),
+    );
+    await page.locator('#start').click();
+    await waitState('finished', 300_000);
+    expect(numbers(await metricsFile()).map((l) => l.step)).toEqual([1]);
+    const config = JSON.parse(await downloaded('model/config.json')) as Record<string, unknown>;
+    expect(config).toMatchObject({ architectures: ['LlamaForCausalLM'], vocab_size: 512, hidden_size: 64, num_hidden_layers: 5, num_key_value_heads: 4 });
+  }, 360_000);
+
+  it('trains a Hugging Face folder chosen with the folder picker (the default model’s own folder)', async () => {
+    const folder = path.join(root, 'packages/trainer/assets/default-model');
+    await page.locator('#pick-folder').setInputFiles(folder);
+    expect(await page.locator('#model-choice').textContent()).toMatch(/^Model: default-model \(\d+ files, /);
+    await prepare('wasm', {});
+    await editJson((r) => Object.assign(r, { steps: 1, queriesPerStep: 2, answersPerQuery: 2, eval: null }));
+    await page.locator('#start').click();
+    await waitState('finished', 300_000);
+    expect(numbers(await metricsFile()).map((l) => l.step)).toEqual([1]);
+    const config = JSON.parse(await downloaded('model/config.json')) as Record<string, unknown>;
+    const original = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, unknown>;
+    for (const k of ['architectures', 'hidden_size', 'num_hidden_layers', 'vocab_size']) expect(config[k]).toEqual(original[k]);
+  }, 360_000);
 });
