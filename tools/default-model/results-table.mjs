@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { queryDiversity } from '@agon/objectives';
+import { queryDiversity, repeatPenalty } from '@agon/objectives';
 import { diagnose, parseTrainConfig } from '@agon/trainer';
 import { hardSplit } from './hard-split.mjs';
 import { isHard, pretrainGame } from './game.mjs';
@@ -76,8 +76,8 @@ if (!long) {
   ];
   const curve = ['| method | seeds | 0 | 20 | 40 | 60 | 80 | 100 | 120 | 140 | 160 | 180 | 200 |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|'];
   const diag = [
-    `| method | Challenger difficulty | invalid queries | ${spec.hard} share of queries | distinct queries | top query share | Solver KL | Challenger KL | Solver entropy | Challenger entropy |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| method | Challenger difficulty | invalid queries | ${spec.hard} share of queries | distinct queries | top query share | near-duplicates (similarity 0.7) | Solver KL | Challenger KL | Solver entropy | Challenger entropy |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
   for (const [label, method] of ROWS) {
@@ -94,6 +94,9 @@ if (!long) {
       const samples = jsonl(join(dir, 'samples.jsonl')).filter((r) => r.role === 'challenger' && r.step > 180);
       const steps = [...new Set(samples.map((r) => r.step))];
       const div = steps.map((st) => queryDiversity(samples.filter((r) => r.step === st).map((r) => r.query)));
+      // The repeat penalty's own measure (before its weight), for every run: mean (|C| − 1)/(N − 1)
+      // over the queries, C a query's cluster of near-duplicates at similarity 0.7.
+      const near = steps.flatMap((st) => repeatPenalty(samples.filter((r) => r.step === st).map((r) => r.query), { similarity: 0.7 }));
       const valid = samples.filter((r) => r.valid !== false);
       // The drop warnings replayed with today's default thresholds on the run's metrics (also for runs made before they existed).
       const t = parseTrainConfig({}).diagnostics;
@@ -112,6 +115,7 @@ if (!long) {
         kl: avg('solver/kl'),
         distinct: div.length ? mean(div.map((d) => d.distinct)) : Number.NaN,
         top: div.length ? mean(div.map((d) => d.topShare)) : Number.NaN,
+        near: mean(near),
         hardShare: valid.length ? valid.filter((r) => isHard(spec, r.query)).length / valid.length : Number.NaN,
         diag: ['challenger/difficulty', 'invalidQueryFraction', 'solver/kl', 'challenger/kl', 'solver/entropy', 'challenger/entropy'].map(avg),
         warned: Object.entries(first).map(([k, st]) => `${k} @${st}`).join(', ') || 'none',
@@ -125,7 +129,7 @@ if (!long) {
     curve.push(`| ${label} | ${seeds.join(', ')} | ${[0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 200].map((st) => (at(st).every((x) => x != null) ? mean(at(st)).toFixed(3) : '—')).join(' | ')} |`);
     const m = (k) => f3(mean(runs.map(k).filter(Number.isFinite)));
     const [difficulty, invalid, solverKl, chKl, solverEnt, chEnt] = [0, 1, 2, 3, 4, 5].map((i) => m((r) => r.diag[i]));
-    diag.push(`| ${label} | ${difficulty} | ${invalid} | ${m((r) => r.hardShare)} | ${m((r) => r.distinct)} | ${m((r) => r.top)} | ${solverKl} | ${chKl} | ${solverEnt} | ${chEnt} |`);
+    diag.push(`| ${label} | ${difficulty} | ${invalid} | ${m((r) => r.hardShare)} | ${m((r) => r.distinct)} | ${m((r) => r.top)} | ${m((r) => r.near)} | ${solverKl} | ${chKl} | ${solverEnt} | ${chEnt} |`);
   }
   console.log(main.join('\n'));
   console.log('\nHeld-out accuracy every 20 steps (mean over the seeds):\n');
