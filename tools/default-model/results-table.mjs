@@ -34,7 +34,7 @@ if (!long) {
     ['LSP-Zero', name(spec.recipes.lspZero)],
     ['LSP (self-reward: reference likelihood, w = 0.1)', name(spec.recipes.lsp)],
     ['GRPO baseline, prompt set from the game (64 problems)', name(spec.recipes.grpo)],
-    [`GRPO baseline, prompt set without the hard cases (64 problems, all ${spec.easyLabel})`, 'grpo-easy'],
+    [`GRPO baseline, prompt set without the hard cases (64 problems, ${spec.easyLabel})`, 'grpo-easy'],
   ];
   const none = split(join(out, 'no-training.eval.json'));
   const lines = [
