@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@agon/core';
+import { recompute, type RecomputeBlock } from '@agon/tensor';
 
 /**
  * Given a linear module's input x [N, in] and its path (`model.layers.0.self_attn.q_proj`), the
@@ -135,5 +136,35 @@ export class AdapterSlot {
     } finally {
       this.current = outer;
     }
+  }
+
+  /**
+   * y = block(x, consts) for one layer whose weights and modules have keys starting with `prefix`,
+   * its intermediates recomputed in the backward pass (recompute in @agon/tensor): differentiable
+   * in x, the layer's trainable weights (those of `weights` under `prefix`) and the current hook's
+   * adapter variables under `prefix`. The backward pass runs the block again with the same hook
+   * set and its random-draw cursor rewound, so dropout masks are replayed exactly.
+   *
+   * @example
+   * ```ts
+   * const y = slot.recomputed('model.layers.0.', weights, (xi, cs) => layer(0, xi, cs[0]), x, [mask]);
+   * ```
+   */
+  recomputed(prefix: string, weights: ReadonlyMap<string, tf.Variable>, block: RecomputeBlock, x: tf.Tensor, consts: readonly tf.Tensor[]): tf.Tensor {
+    const hook = this.current;
+    const params = [...weights].filter(([k, v]) => k.startsWith(prefix) && v.trainable).map(([, v]) => v);
+    params.push(...(hook?.variables?.(prefix) ?? []));
+    const cursor = hook?.cursor?.get();
+    const replay = () => {
+      const outer = this.current;
+      const now = hook?.cursor?.get();
+      this.current = hook;
+      if (cursor !== undefined) hook?.cursor?.set(cursor);
+      return () => {
+        this.current = outer;
+        if (now !== undefined) hook?.cursor?.set(now);
+      };
+    };
+    return recompute(block, x, params, consts, { replay });
   }
 }

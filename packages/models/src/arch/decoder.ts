@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
-import { fusedAttention, linear, recompute } from '@agon/tensor';
+import { fusedAttention, linear } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -211,29 +211,14 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
 
   /**
    * {@link DecoderModel.layer} without a cache, its intermediates recomputed in the backward pass
-   * (see recompute in @agon/tensor): differentiable in x, the layer's trainable weights and the
+   * (see AdapterSlot.recomputed): differentiable in x, the layer's trainable weights and the
    * adapter variables of the current hook; the hook and its dropout draws are replayed.
    */
   private recomputedLayer(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined): tf.Tensor3D {
-    const prefix = `model.layers.${l}.`;
-    const hook = this.adapters.current;
-    const params = [...this.weights].filter(([k, v]) => k.startsWith(prefix) && v.trainable).map(([, v]) => v);
-    params.push(...(hook?.variables?.(prefix) ?? []));
-    const cursor = hook?.cursor?.get();
     const consts = mask ? [angles.cos, angles.sin, mask] : [angles.cos, angles.sin];
     const block = (xi: tf.Tensor, cs: readonly tf.Tensor[]) =>
       this.layer(l, xi as tf.Tensor3D, { cos: cs[0] as tf.Tensor4D, sin: cs[1] as tf.Tensor4D, swap: angles.swap }, cs[2]).x;
-    const replay = () => {
-      const outer = this.adapters.current;
-      const now = hook?.cursor?.get();
-      this.adapters.current = hook;
-      if (cursor !== undefined) hook?.cursor?.set(cursor);
-      return () => {
-        this.adapters.current = outer;
-        if (now !== undefined) hook?.cursor?.set(now);
-      };
-    };
-    return recompute(block, x, params, consts, { replay }) as tf.Tensor3D;
+    return this.adapters.recomputed(`model.layers.${l}.`, this.weights, block, x, consts) as tf.Tensor3D;
   }
 
   /**

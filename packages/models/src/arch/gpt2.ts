@@ -90,6 +90,8 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
   readonly adapterShortNames: Readonly<Record<string, readonly string[]>> = GPT2_SHORT_NAMES;
   /** The adapter hook of the forward pass in progress (LoRA, see lora/). */
   private readonly adapters = new AdapterSlot();
+  /** Whether training-style forward passes (no cache) recompute each block in the backward pass. */
+  private recomputeBlocks = false;
   private disposed = false;
 
   constructor(config: Gpt2Config, source: WeightSource) {
@@ -180,6 +182,32 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
     return tf.reshape(this.conv1d(h, `${p}c_proj`), [B, T, C]);
   }
 
+  /** Block l: x + attention(ln_1(x)), then + mlp(ln_2(·)). */
+  private block(l: number, x: tf.Tensor3D, mask: tf.Tensor | undefined, past?: LayerKV): { x: tf.Tensor3D; kv: LayerKV } {
+    const { y, kv } = this.attention(l, this.layerNorm(x, `transformer.h.${l}.ln_1`), mask, past);
+    const h = tf.add(x, y) as tf.Tensor3D;
+    return { x: tf.add(h, this.mlp(l, this.layerNorm(h, `transformer.h.${l}.ln_2`))), kv };
+  }
+
+  /**
+   * {@link Gpt2Model.block} without a cache, its intermediates recomputed in the backward pass
+   * (see AdapterSlot.recomputed): differentiable in x, the block's trainable weights and the
+   * adapter variables of the current hook; the hook and its dropout draws are replayed.
+   */
+  private recomputedBlock(l: number, x: tf.Tensor3D, mask: tf.Tensor | undefined): tf.Tensor3D {
+    const block = (xi: tf.Tensor, cs: readonly tf.Tensor[]) => this.block(l, xi as tf.Tensor3D, cs[0]).x;
+    return this.adapters.recomputed(`transformer.h.${l}.`, this.weights, block, x, mask ? [mask] : []) as tf.Tensor3D;
+  }
+
+  /**
+   * Activation recomputation on or off (default off): when on, forward passes without a cache keep
+   * only each block's input for the backward pass and run the block again there. Same values and
+   * gradients; less memory, about one more forward pass of time.
+   */
+  setRecompute(on: boolean): void {
+    this.recomputeBlocks = on;
+  }
+
   /**
    * Logits [B, T, V] for ids [B, T]. With `opts.cache` the ids continue it and a new cache holding
    * them is returned (the one passed in is unchanged). `opts.positions` [B, T] picks the learned
@@ -222,10 +250,13 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
       let x = tf.add(tf.gather(this.w('transformer.wte.weight'), ids), tf.gather(this.w('transformer.wpe.weight'), positions)) as tf.Tensor3D; // [B,T,C]
       const kvs: tf.Tensor4D[] = [];
       for (let l = 0; l < cfg.numLayers; l++) {
-        const { y, kv } = this.attention(l, this.layerNorm(x, `transformer.h.${l}.ln_1`), mask, past?.layers[l]);
-        x = tf.add(x, y);
-        x = tf.add(x, this.mlp(l, this.layerNorm(x, `transformer.h.${l}.ln_2`)));
-        if (past) kvs.push(kv.k, kv.v);
+        if (this.recomputeBlocks && !past) {
+          x = this.recomputedBlock(l, x, mask);
+          continue;
+        }
+        const out = this.block(l, x, mask, past?.layers[l]);
+        x = out.x;
+        if (past) kvs.push(out.kv.k, out.kv.v);
       }
       return { hidden: this.layerNorm(x, 'transformer.ln_f') as tf.Tensor3D, kvs };
     });

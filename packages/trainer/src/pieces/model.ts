@@ -57,7 +57,7 @@ export async function buildPolicy(cfg: TrainConfig, given: LoadedModel | undefin
     else owned.push({ dispose: () => adapters.detach() });
   }
   if (cfg.memory.recompute) {
-    if (!model.setRecompute) throw new Error(`config: field memory.recompute: the ${model.config.architecture} model cannot recompute activations (Llama-family models can)`);
+    if (!model.setRecompute) throw new Error(`config: field memory.recompute: the ${model.config.architecture} model cannot recompute activations (it has no setRecompute; every built-in architecture has)`);
     try {
       model.setRecompute(true);
     } catch (e) {
