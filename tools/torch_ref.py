@@ -16,7 +16,8 @@ init, N(0, 0.02) as in llama2.c model.py), or --hf FOLDER: a Hugging Face folder
 transformers (AutoModelForCausalLM, float32, SDPA attention) — agon's bench writes its real-shape
 folders (SmolLM2-135M, Qwen2.5-0.5B, random weights) and passes them here. --lora R (train, --hf
 only) trains PEFT LoRA adapters of rank R (alpha 2R, q/k/v/o/gate/up/down, no dropout) instead of
-every weight. This copy extends ../shared/bench/torch_ref.py with --hf and --lora. Usage:
+every weight. This copy extends ../shared/bench/torch_ref.py with --hf, --lora and the prefill
+rate. Usage:
   /usr/bin/python3 torch_ref.py --config stories15M --mode train --batch 8 --seq 256 --steps 10
   /usr/bin/python3 torch_ref.py --config stories15M --mode decode --batch 16 --new 128
   /usr/bin/python3 torch_ref.py --checkpoint stories260K.bin --tokenizer tok512.bin --check
@@ -24,7 +25,8 @@ train:  times --steps steps, after 3 warm-up steps, of forward + cross-entropy +
         on random tokens, and prints one JSON line. tokens_per_s = batch*seq*steps / timed seconds.
 decode: greedy, batched, with a KV cache, under torch.no_grad(). After 3 short warm-up passes it
         prefills --prompt-len random tokens, then times --new single-token steps. tokens_per_s =
-        batch*new / sum of step times (as in run.c, the token from the prefill is not counted).
+        batch*new / sum of step times (as in run.c, the token from the prefill is not counted);
+        prefill_tokens_per_s = batch*prompt-len / the prefill's time.
 --check: greedy from BOS (token 1) for up to 200 steps, stopping at BOS as run.c does. It prints
         the text (expected start: "Once upon a time, there was a little girl named Lily.") and, on
         stderr, the top-5 logits after BOS and whether one no-cache forward pass agrees with it.
@@ -251,7 +253,7 @@ def decode(model, args):
     return {"mode": "decode", "batch": B, "new": N, "prompt_len": P,
             "tokens_per_s": round(B * N / sum(steps), 1),
             "ms_per_token_step_median": round(1000 * statistics.median(steps), 3),
-            "prefill_ms": round(1000 * prefill, 2)}
+            "prefill_ms": round(1000 * prefill, 2), "prefill_tokens_per_s": round(B * P / prefill, 1)}
 
 
 class HfModel:

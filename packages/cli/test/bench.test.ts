@@ -8,6 +8,9 @@ import { findTorchPeer } from '../src/bench/torch.js';
 import { syntheticTokenizer } from '../src/bench/synthetic-tokenizer.js';
 import { planRows, planScaling } from '../src/bench/plan.js';
 import type { BenchReport } from '../src/bench/run.js';
+import { measureLsp } from '../src/bench/measure.js';
+import { loadBenchModel } from '../src/bench/models.js';
+import { formatReport } from '../src/bench/table.js';
 
 async function bench(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -116,7 +119,39 @@ describe('bench pieces', () => {
       expect(rows.filter((r) => r.model === model).map((r) => `${r.backend} ${r.label}`)).toEqual(['wasm decode b1 (prefill 128)', 'wasm train LoRA r16 4×256', 'wasm lsp LoRA N8 G4 L64']);
     }
     expect(rows.find((r) => r.kind === 'train')?.train).toMatchObject({ batch: 4, seq: 256, lora: 16, recompute: true });
-    expect(rows.find((r) => r.kind === 'lsp')?.lsp).toMatchObject({ queries: 8, answers: 4, challengerTokens: 64, solverTokens: 64, lora: 16, recompute: true });
+    expect(rows.find((r) => r.kind === 'lsp')?.lsp).toMatchObject({ queries: 8, answers: 4, challengerTokens: 64, solverTokens: 64, lora: 16, recompute: true, warmup: false });
+  });
+
+  it('an LSP iteration without the warm-up iteration: one profiled, timed iteration (LoRA, recomputation)', async () => {
+    await initBackend({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    const loaded = await loadBenchModel('stories260K');
+    const m = await measureLsp(loaded, { queries: 2, answers: 2, challengerTokens: 4, solverTokens: 4, lora: 4, recompute: true, warmup: false });
+    loaded.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.unit).toBe('s');
+    expect(m.value).toBeGreaterThan(0);
+    expect(m.extra.skippedSteps).toBe(0);
+    expect(Number.isFinite(m.extra.loss)).toBe(true);
+    expect(m.peakTensorBytes).toBeGreaterThan(1e6); // the 1 MB model is held throughout
+  }, 120_000);
+
+  it('the table has a prefill line for decode rows with long prompts, with the PyTorch rate beside', () => {
+    const agon = { value: 2, unit: 'tokens/s' as const, peakRssMb: 900, peakTensorMb: 800, backendDetail: 'simd on', kernels: {}, kernelMsTotal: 0 };
+    const report: BenchReport = {
+      machine: { cpus: 2, cpuModel: 'x', memoryGb: 23.5, node: 'v20', loadAverageStart: [1, 1, 1], loadAverageEnd: [2, 2, 2] },
+      torch: { skipped: 'turned off (--no-torch)' },
+      isolated: true,
+      quick: false,
+      notes: [],
+      rows: [
+        { row: { model: 'smollm-135m', backend: 'wasm', kind: 'decode', label: 'decode b1 (prefill 128)', decode: { batch: 1, promptLen: 128, newTokens: 32 } }, agon: { ...agon, extra: { prefillTokensPerS: 11.75 } }, torch: { tokens_per_s: 20, prefill_tokens_per_s: 300.4 }, ratio: 0.1 },
+        { row: { model: 'stories260K', backend: 'wasm', kind: 'decode', label: 'decode b1', decode: { batch: 1, promptLen: 16, newTokens: 128 } }, agon: { ...agon, extra: { prefillTokensPerS: 900 } } },
+      ],
+      seconds: 1,
+    };
+    const prefill = formatReport(report).filter((l) => l.startsWith('prefill:'));
+    expect(prefill).toEqual(['prefill: smollm-135m wasm decode b1 (prefill 128): 128 prompt tokens, agon 12 tok/s, PyTorch 300 tok/s']);
   });
 
   it('the scaling plan varies one of N, G and L at a time around N 8, G 4, L 32', () => {

@@ -48,8 +48,17 @@ export function formatReport(report: BenchReport): string[] {
   for (const [b, detail] of backends) lines.push(`${b}: ${detail}`);
   for (const n of report.notes) lines.push(`note: ${n}`);
   for (const r of report.rows) if (r.note) lines.push(`note: ${r.row.model} ${r.row.backend} ${r.row.label}: ${r.note}`);
+  for (const r of report.rows) {
+    const prompt = r.row.decode?.promptLen ?? 0;
+    if (prompt < PREFILL_REPORTED || !r.agon) continue;
+    const torch = r.torch ? `, PyTorch ${fmt(Number(r.torch.prefill_tokens_per_s))} tok/s` : '';
+    lines.push(`prefill: ${r.row.model} ${r.row.backend} ${r.row.label}: ${prompt} prompt tokens, agon ${fmt(r.agon.extra.prefillTokensPerS)} tok/s${torch}`);
+  }
   return lines;
 }
+
+/** Prompts at least this long get a prefill line (shorter ones take milliseconds: noise). */
+const PREFILL_REPORTED = 64;
 
 /**
  * Per-kernel time of every row's profiled warm-up pass, most expensive first (`--profile`).
