@@ -88,6 +88,7 @@ describe('agon bench', () => {
   it('rejects an unknown model or an empty backend list with one line', async () => {
     expect((await bench(['--models', 'gpt5'])).err).toEqual(["agon: bench: --models: unknown model 'gpt5'; known: stories260K, stories15M, smollm-135m, qwen2.5-0.5b"]);
     expect((await bench(['--backends', ','])).err).toEqual(['agon: bench: --backends must name at least one backend, e.g. wasm']);
+    expect((await bench(['--workloads', 'train,sample'])).err).toEqual(["agon: bench: --workloads: unknown workload 'sample'; known: decode, train, lsp"]);
   });
 });
 
@@ -120,6 +121,11 @@ describe('bench pieces', () => {
     }
     expect(rows.find((r) => r.kind === 'train')?.train).toMatchObject({ batch: 4, seq: 256, lora: 16, recompute: true });
     expect(rows.find((r) => r.kind === 'lsp')?.lsp).toMatchObject({ queries: 8, answers: 4, challengerTokens: 64, solverTokens: 64, lora: 16, recompute: true, warmup: false });
+  });
+
+  it('--workloads keeps only the rows of those kinds', () => {
+    const rows = planRows({ quick: false, backends: ['wasm'], models: ['stories260K', 'qwen2.5-0.5b'], workloads: ['decode', 'train'] });
+    expect(rows.map((r) => `${r.model} ${r.label}`)).toEqual(['stories260K decode b1', 'stories260K decode b32', 'stories260K train 8×256', 'qwen2.5-0.5b decode b1 (prefill 128)', 'qwen2.5-0.5b train LoRA r16 4×256']);
   });
 
   it('an LSP iteration without the warm-up iteration: one profiled, timed iteration (LoRA, recomputation)', async () => {

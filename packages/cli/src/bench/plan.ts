@@ -60,7 +60,7 @@ export const REDUCED_BACKENDS: Record<string, string> = {
 };
 
 /**
- * The rows of a run, model by model and backend by backend.
+ * The rows of a run, model by model and backend by backend (only the `workloads` kinds when given).
  *
  * @example
  * ```ts
@@ -68,11 +68,13 @@ export const REDUCED_BACKENDS: Record<string, string> = {
  * // ['decode b1', 'decode b4', 'train 2×8', 'lsp N2 G2']
  * ```
  */
-export function planRows(opts: { quick: boolean; backends: readonly string[]; models?: readonly BenchModelName[] }): BenchRow[] {
+export function planRows(opts: { quick: boolean; backends: readonly string[]; models?: readonly BenchModelName[]; workloads?: readonly BenchRow['kind'][] }): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const model of opts.models ?? DEFAULT_BENCH_MODELS) {
     for (const backend of opts.backends) {
-      const add = (r: Omit<BenchRow, 'model' | 'backend'>) => rows.push({ model, backend, ...r });
+      const add = (r: Omit<BenchRow, 'model' | 'backend'>) => {
+        if (!opts.workloads || opts.workloads.includes(r.kind)) rows.push({ model, backend, ...r });
+      };
       const decode = (batch: number) => {
         const d = opts.quick ? QUICK.decode(batch) : FULL.decode(batch);
         add({ kind: 'decode', label: `decode b${batch}`, decode: d });

@@ -29,6 +29,8 @@ export interface BenchOptions {
   backends?: readonly string[];
   /** Models; default stories260K and stories15M. */
   models?: readonly BenchModelName[];
+  /** Only these kinds of row (decode, train, lsp); default all. */
+  workloads?: readonly BenchRow['kind'][];
   /** Run the scaling study (LSP iteration vs N, G, tokens per role) instead of the main table. */
   scaling?: boolean;
   /** Run the PyTorch peer; default true. */
@@ -191,7 +193,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   };
 
   const rows: RowReport[] = [];
-  const plan = opts.scaling ? backends.flatMap((b) => planScaling(b, opts.models?.[0])) : planRows({ quick, backends, models: opts.models });
+  const plan = opts.scaling ? backends.flatMap((b) => planScaling(b, opts.models?.[0])) : planRows({ quick, backends, models: opts.models, workloads: opts.workloads });
   for (const row of plan) {
     const report: RowReport = { row };
     try {

@@ -13,13 +13,14 @@ import { UsageError, type CliIO } from '../io.js';
 
 /** Flags of `agon bench`, shown by `agon bench --help`. */
 export const BENCH_HELP = [
-  'usage: agon bench [--quick] [--json] [--backends LIST] [--models LIST] [--profile]',
+  'usage: agon bench [--quick] [--json] [--backends LIST] [--models LIST] [--workloads LIST] [--profile]',
   '                  [--no-torch] [--python PATH] [--torch-ref PATH] [--torch-threads N] [--no-jax] [--inline]',
   '',
   '  --quick            tiny shapes (seconds), to check the harness',
   '  --json             print one JSON object (the whole report) instead of the table',
   '  --backends LIST    comma-separated, default wasm,cpu,webgpu (those present)',
   `  --models LIST      comma-separated of ${BENCH_MODELS.join(', ')} (default ${DEFAULT_BENCH_MODELS.join(', ')})`,
+  '  --workloads LIST   comma-separated of decode, train, lsp (default all)',
   '  --profile          also print per-kernel times of each row\'s profiled warm-up pass',
   '  --scaling          LSP iteration time vs N, G and tokens per role (first of --models, on --backends)',
   '  --no-torch         skip the PyTorch column',
@@ -35,6 +36,7 @@ const FLAGS = {
   json: { type: 'boolean' },
   backends: { type: 'string' },
   models: { type: 'string' },
+  workloads: { type: 'string' },
   profile: { type: 'boolean' },
   scaling: { type: 'boolean' },
   'no-torch': { type: 'boolean' },
@@ -46,6 +48,8 @@ const FLAGS = {
   row: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const WORKLOADS: readonly BenchRow['kind'][] = ['decode', 'train', 'lsp'];
 
 function list(raw: string | boolean | undefined): string[] | undefined {
   return typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
@@ -75,6 +79,10 @@ export async function runBenchCommand(args: readonly string[], io: CliIO): Promi
   for (const m of models ?? []) {
     if (!(BENCH_MODELS as readonly string[]).includes(m)) throw new UsageError(`bench: --models: unknown model '${m}'; known: ${BENCH_MODELS.join(', ')}`);
   }
+  const workloads = list(f.workloads);
+  for (const w of workloads ?? []) {
+    if (!(WORKLOADS as readonly string[]).includes(w)) throw new UsageError(`bench: --workloads: unknown workload '${w}'; known: ${WORKLOADS.join(', ')}`);
+  }
   const backends = list(f.backends) ?? (f.scaling ? ['wasm'] : undefined);
   if (backends && backends.length === 0) throw new UsageError('bench: --backends must name at least one backend, e.g. wasm');
   const report = await runBench({
@@ -82,6 +90,7 @@ export async function runBenchCommand(args: readonly string[], io: CliIO): Promi
     scaling: f.scaling === true,
     backends,
     models: models as BenchModelName[] | undefined,
+    workloads: workloads as BenchRow['kind'][] | undefined,
     torch: f['no-torch'] !== true,
     jax: f['no-jax'] !== true,
     python: typeof f.python === 'string' ? f.python : undefined,
