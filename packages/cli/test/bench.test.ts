@@ -147,6 +147,7 @@ describe('bench pieces', () => {
     const report: BenchReport = {
       machine: { cpus: 2, cpuModel: 'x', memoryGb: 23.5, node: 'v20', loadAverageStart: [1, 1, 1], loadAverageEnd: [2, 2, 2] },
       torch: { skipped: 'turned off (--no-torch)' },
+      jax: { skipped: 'turned off (--no-jax)' },
       isolated: true,
       quick: false,
       notes: [],
