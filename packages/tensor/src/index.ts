@@ -22,6 +22,7 @@ export { attentionMask } from './numerics/attention-mask.js';
 export { fusedAttention, registerAttentionKernels, FUSE_SCORE_BYTES } from './kernels/attention/index.js';
 export type { AttentionOptions } from './kernels/attention/index.js';
 export { linear } from './kernels/linear/op.js';
+export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';
 export type { AttentionMaskOptions } from './numerics/attention-mask.js';
 export { createRng, sampleCategorical, sampleLogits } from './rng.js';
 export type { Rng, RngSeed } from './rng.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
-import { fusedAttention, linear } from '@agon/tensor';
+import { fusedAttention, linear, rmsNorm } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -160,8 +160,7 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
 
   /** RMSNorm over the last axis: x / sqrt(mean(x²) + ε) · weight. */
   private rmsNorm<T extends tf.Tensor>(x: T, key: string): T {
-    const ms = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsNormEps))), this.w(key)) as T;
+    return rmsNorm(x, this.w(key), this.config.rmsNormEps);
   }
 
   private attention(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined, past?: LayerKV): { y: tf.Tensor3D; kv: LayerKV } {

@@ -4,6 +4,7 @@
  * the backend's heap in place (no copies); on cpu they use its arrays.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { hostArrays, type HostBackend } from '../host-arrays.js';
 import { attentionBackward, attentionForward, type AttentionDims } from './math.js';
 
 /** Name of the forward kernel: inputs q, k, v (, mask); attr scale; outputs o, lse. */
@@ -12,35 +13,6 @@ export const ATTENTION_KERNEL = 'AgonAttention';
 export const ATTENTION_GRAD_KERNEL = 'AgonAttentionGrad';
 /** Backends that have these kernels. */
 export const ATTENTION_BACKENDS = ['cpu', 'wasm'] as const;
-
-/** The slices of the cpu and wasm backends the kernels use. */
-interface HostBackend {
-  readSync(dataId: tf.DataId): ArrayLike<number>;
-  makeOutput?(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-/** Allocates outputs first (growing the wasm heap detaches views taken before), then views inputs. */
-function hostArrays(backend: HostBackend, inputs: (tf.TensorInfo | undefined)[], outShapes: number[][]) {
-  const { makeOutput, typedArrayFromHeap, makeTensorInfo } = backend;
-  if (makeOutput && typedArrayFromHeap) {
-    const outs = outShapes.map((s) => makeOutput.call(backend, s, 'float32'));
-    const view = (t: tf.TensorInfo) => typedArrayFromHeap.call(backend, t);
-    return { ins: inputs.map((t) => (t ? view(t) : undefined)), outArrays: outs.map(view), finish: () => outs };
-  }
-  if (!makeTensorInfo) throw new Error('AgonAttention: the backend is neither cpu nor wasm');
-  const outArrays = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
-  return {
-    ins: inputs.map((t) => (t ? asFloat32(backend.readSync(t.dataId)) : undefined)),
-    outArrays,
-    finish: () => outArrays.map((a, i) => makeTensorInfo.call(backend, outShapes[i], 'float32', a)),
-  };
-}
-
-function asFloat32(a: ArrayLike<number>): Float32Array {
-  return a instanceof Float32Array ? a : Float32Array.from(a);
-}
 
 function dims(q: tf.TensorInfo, k: tf.TensorInfo, mask: tf.TensorInfo | undefined): AttentionDims {
   const [B, T, H, D] = q.shape;
@@ -60,7 +32,7 @@ function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] 
   const ins = inputs as Record<string, tf.TensorInfo | undefined>;
   const [q, k, v] = (['q', 'k', 'v'] as const).map((n) => need(ins[n], n));
   const d = dims(q, k, ins.mask);
-  const io = hostArrays(backend as HostBackend, [q, k, v, ins.mask], [q.shape, [d.B, d.H, d.T]]);
+  const io = hostArrays(backend as HostBackend, [q, k, v, ins.mask], [q.shape, [d.B, d.H, d.T]], ATTENTION_KERNEL);
   const [qa, ka, va] = [0, 1, 2].map((i) => need(io.ins[i], 'q/k/v'));
   attentionForward(d, qa, ka, va, io.ins[3], (attrs as { scale: number }).scale, io.outArrays[0], io.outArrays[1]);
   return io.finish();
@@ -70,7 +42,7 @@ function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const ins = inputs as Record<string, tf.TensorInfo | undefined>;
   const [dy, q, k, v, o, lse] = (['dy', 'q', 'k', 'v', 'o', 'lse'] as const).map((n) => need(ins[n], n));
   const d = dims(q, k, ins.mask);
-  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, ins.mask], [q.shape, k.shape, v.shape]);
+  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, ins.mask], [q.shape, k.shape, v.shape], ATTENTION_GRAD_KERNEL);
   const [dya, qa, ka, va, oa, la] = [0, 1, 2, 3, 4, 5].map((i) => need(io.ins[i], 'dy/q/k/v/o/lse'));
   const [dq, dk, dv] = io.outArrays;
   attentionBackward(d, qa, ka, va, io.ins[6], (attrs as { scale: number }).scale, oa, la, dya, dq, dk, dv);

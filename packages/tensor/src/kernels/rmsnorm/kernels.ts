@@ -1,0 +1,58 @@
+/**
+ * The RMSNorm kernels for the CPU-side backends: `AgonRmsNorm` (outputs y and each row's
+ * reciprocal RMS) and `AgonRmsNormGrad` (dx, dw), run on host memory by math.ts; in place on the
+ * wasm heap. One kernel call replaces the six tfjs ops of the composed form, which matters where
+ * per-op dispatch dominates (decoding one token at a time).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { rmsNormBackward, rmsNormForward } from './math.js';
+
+/** Name of the forward kernel: inputs x [..., D], w [D]; attr eps; outputs y, rstd [rows]. */
+export const RMSNORM_KERNEL = 'AgonRmsNorm';
+/** Name of the backward kernel: inputs dy, x, w, rstd; outputs dx, dw. */
+export const RMSNORM_GRAD_KERNEL = 'AgonRmsNormGrad';
+/** Backends that have these kernels. */
+export const RMSNORM_BACKENDS = ['cpu', 'wasm'] as const;
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+
+function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
+  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
+  if (!t) throw new Error(`${RMSNORM_KERNEL}: missing input '${name}'`);
+  return t;
+}
+
+function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+  const [x, w] = [input(inputs, 'x'), input(inputs, 'w')];
+  const D = w.shape[0];
+  const rows = x.shape.reduce((a, b) => a * b, 1) / D;
+  const io = hostArrays(backend as HostBackend, [x, w], [x.shape, [rows]], RMSNORM_KERNEL);
+  const [xa, wa] = io.ins as Float32Array[];
+  rmsNormForward(xa, wa, D, (attrs as { eps: number }).eps, io.outArrays[0], io.outArrays[1]);
+  return io.finish();
+}
+
+function gradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const [dy, x, w, rstd] = ['dy', 'x', 'w', 'rstd'].map((n) => input(inputs, n));
+  const io = hostArrays(backend as HostBackend, [dy, x, w, rstd], [x.shape, w.shape], RMSNORM_GRAD_KERNEL);
+  const [dya, xa, wa, ra] = io.ins as Float32Array[];
+  rmsNormBackward(dya, xa, wa, ra, w.shape[0], io.outArrays[0], io.outArrays[1]);
+  return io.finish();
+}
+
+/**
+ * Registers both kernels on cpu and wasm (idempotent).
+ *
+ * @example
+ * ```ts
+ * registerRmsNormKernels();
+ * tf.getKernel('AgonRmsNorm', 'wasm'); // defined
+ * ```
+ */
+export function registerRmsNormKernels(): void {
+  for (const backendName of RMSNORM_BACKENDS) {
+    if (!tf.getKernel(RMSNORM_KERNEL, backendName)) tf.registerKernel({ kernelName: RMSNORM_KERNEL, backendName, kernelFunc: forwardKernel as unknown as tf.KernelFunc });
+    if (!tf.getKernel(RMSNORM_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: RMSNORM_GRAD_KERNEL, backendName, kernelFunc: gradKernel as unknown as tf.KernelFunc });
+  }
+}
