@@ -298,13 +298,20 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
       let x = tf.gather(this.w('model.embed_tokens.weight'), ids) as tf.Tensor3D; // [B,T,C]
       const kvs: tf.Tensor4D[] = [];
       for (let l = 0; l < cfg.numLayers; l++) {
-        if (this.recomputeLayers && !past) {
-          x = this.recomputedLayer(l, x, angles, mask);
-          continue;
+        // One scope per layer: only its output (and new cache entries) outlive it, so a pass without
+        // a gradient tape holds one layer's intermediates at a time (under a tape, each op keeps its
+        // own copies of what its gradient needs).
+        const input = x;
+        if (this.recomputeLayers && !past) x = this.recomputedLayer(l, input, angles, mask);
+        else {
+          const out = tf.tidy(() => {
+            const o = this.layer(l, input, angles, mask, past?.layers[l]);
+            return past ? [o.x, o.kv.k, o.kv.v] : [o.x];
+          });
+          x = out[0] as tf.Tensor3D;
+          if (past) kvs.push(out[1] as tf.Tensor4D, out[2] as tf.Tensor4D);
         }
-        const out = this.layer(l, x, angles, mask, past?.layers[l]);
-        x = out.x;
-        if (past) kvs.push(out.kv.k, out.kv.v);
+        input.dispose();
       }
       return { hidden: this.rmsNorm(x, 'model.norm.weight'), kvs };
     });

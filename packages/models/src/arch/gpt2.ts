@@ -250,13 +250,18 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
       let x = tf.add(tf.gather(this.w('transformer.wte.weight'), ids), tf.gather(this.w('transformer.wpe.weight'), positions)) as tf.Tensor3D; // [B,T,C]
       const kvs: tf.Tensor4D[] = [];
       for (let l = 0; l < cfg.numLayers; l++) {
-        if (this.recomputeBlocks && !past) {
-          x = this.recomputedBlock(l, x, mask);
-          continue;
+        // One scope per block: only its output (and new cache entries) outlive it (see DecoderModel).
+        const input = x;
+        if (this.recomputeBlocks && !past) x = this.recomputedBlock(l, input, mask);
+        else {
+          const out = tf.tidy(() => {
+            const o = this.block(l, input, mask, past?.layers[l]);
+            return past ? [o.x, o.kv.k, o.kv.v] : [o.x];
+          });
+          x = out[0] as tf.Tensor3D;
+          if (past) kvs.push(out[1] as tf.Tensor4D, out[2] as tf.Tensor4D);
         }
-        const out = this.block(l, x, mask, past?.layers[l]);
-        x = out.x;
-        if (past) kvs.push(out.kv.k, out.kv.v);
+        input.dispose();
       }
       return { hidden: this.layerNorm(x, 'transformer.ln_f') as tf.Tensor3D, kvs };
     });
