@@ -8,7 +8,8 @@
  *
  * tokens_per_s = batch*seq*steps / timed seconds (warm-up steps, which include jit compilation,
  * are not timed). The weights are read from a llama2.c v0 checkpoint by this file's own reader, so
- * the peer shares no code with agon; tools/test/jax-peer.test.ts checks that its loss on the real
+ * the peer shares no model code with agon (only its seeded random stream, for the tokens);
+ * tools/test/jax-peer.test.ts checks that its loss on the real
  * stories260K equals agon's.
  *
  * Two things jax-js 0.1.25 needs that are worked around here, both for Node 20 and both without
@@ -22,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createRng } from '@agon/tensor';
 
 /** Adds the iterator helpers jax-js calls, where the runtime lacks them (Node < 22). */
 export function installIteratorHelpers() {
@@ -174,17 +176,6 @@ export function trainStep(jax, cfg, B, T, { lr = 1e-4, weightDecay = 0.1 } = {})
   });
 }
 
-function mulberry(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 async function main() {
   const { values } = parseArgs({
     options: { checkpoint: { type: 'string' }, batch: { type: 'string', default: '8' }, seq: { type: 'string', default: '256' }, steps: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' }, seed: { type: 'string', default: '0' } },
@@ -199,10 +190,11 @@ async function main() {
   let v = jax.tree.map((x) => np.zerosLike(x), jax.tree.ref(p));
   const { cos, sin } = ropeTables(np, model.cfg, T);
   const step = trainStep(jax, model.cfg, B, T);
-  const rand = mulberry(Number(values.seed));
+  // the tokens only need to be the same from run to run; agon's seeded stream gives them
+  const rng = createRng(Number(values.seed));
   const tokens = () => {
     const a = new Int32Array(B * (T + 1));
-    for (let i = 0; i < a.length; i++) a[i] = Math.floor(rand() * model.cfg.vocab);
+    for (let i = 0; i < a.length; i++) a[i] = rng.nextUint32() % model.cfg.vocab;
     const all = np.array(a, { dtype: np.int32 }).reshape([B, T + 1]);
     return [all.ref.slice([], [0, T]), all.slice([], [1, T + 1])];
   };
