@@ -158,7 +158,7 @@ describe('bench pieces', () => {
       seconds: 1,
     };
     const prefill = formatReport(report).filter((l) => l.startsWith('prefill:'));
-    expect(prefill).toEqual(['prefill: smollm-135m wasm decode b1 (prefill 128): 128 prompt tokens, agon 12 tok/s, PyTorch 300 tok/s']);
+    expect(prefill).toEqual(['prefill: smollm-135m wasm decode b1 (prefill 128): 128 prompt tokens, agon 11.8 tok/s, PyTorch 300 tok/s']);
   });
 
   it('the scaling plan varies one of N, G and L at a time around N 8, G 4, L 32', () => {

@@ -8,9 +8,14 @@ function fmt(v: number | undefined, digits = 0): string {
   return v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits);
 }
 
+/** A tokens/s figure with two significant digits at least (the real shapes run a few tokens/s). */
+function rate(v: number | undefined): string {
+  return fmt(v, v === undefined || v >= 100 ? 0 : v >= 10 ? 1 : 2);
+}
+
 function agonCell(r: RowReport): string {
   if (!r.agon) return 'failed';
-  return r.agon.unit === 's' ? `${fmt(r.agon.value, 2)} s` : fmt(r.agon.value);
+  return r.agon.unit === 's' ? `${fmt(r.agon.value, 2)} s` : rate(r.agon.value);
 }
 
 /**
@@ -29,7 +34,7 @@ export function formatReport(report: BenchReport): string[] {
   for (const r of report.rows) {
     const unit = r.row.kind === 'lsp' ? '' : ' tok/s';
     lines.push(
-      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? fmt(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${r.jax ? fmt(Number(r.jax['tokens_per_s'])) : '–'} | ${r.jaxRatio !== undefined ? `${r.jaxRatio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} |`,
+      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? rate(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${r.jax ? rate(Number(r.jax['tokens_per_s'])) : '–'} | ${r.jaxRatio !== undefined ? `${r.jaxRatio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} |`,
     );
   }
   const m = report.machine;
@@ -51,8 +56,8 @@ export function formatReport(report: BenchReport): string[] {
   for (const r of report.rows) {
     const prompt = r.row.decode?.promptLen ?? 0;
     if (prompt < PREFILL_REPORTED || !r.agon) continue;
-    const torch = r.torch ? `, PyTorch ${fmt(Number(r.torch.prefill_tokens_per_s))} tok/s` : '';
-    lines.push(`prefill: ${r.row.model} ${r.row.backend} ${r.row.label}: ${prompt} prompt tokens, agon ${fmt(r.agon.extra.prefillTokensPerS)} tok/s${torch}`);
+    const torch = r.torch ? `, PyTorch ${rate(Number(r.torch.prefill_tokens_per_s))} tok/s` : '';
+    lines.push(`prefill: ${r.row.model} ${r.row.backend} ${r.row.label}: ${prompt} prompt tokens, agon ${rate(r.agon.extra.prefillTokensPerS)} tok/s${torch}`);
   }
   return lines;
 }

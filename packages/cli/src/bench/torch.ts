@@ -72,6 +72,12 @@ export function benchEnv(base: NodeJS.ProcessEnv, torch: boolean): NodeJS.Proces
 }
 
 /**
+ * How long one torch_ref.py run may take: 30 minutes, for a Qwen2.5-0.5B LoRA step at 4×256
+ * (5 steps at 2–3 minutes each on a loaded 2-CPU machine); the small models take seconds.
+ */
+const TORCH_TIMEOUT_MS = 30 * 60_000;
+
+/**
  * Runs torch_ref.py with `args` and returns its JSON line.
  *
  * @throws naming the command when it fails or prints no JSON.
@@ -81,7 +87,7 @@ export function benchEnv(base: NodeJS.ProcessEnv, torch: boolean): NodeJS.Proces
  * r.tokens_per_s;
  * ```
  */
-export async function runTorchRef(peer: TorchPeer, args: string[], timeoutMs = 600_000): Promise<Record<string, unknown>> {
+export async function runTorchRef(peer: TorchPeer, args: string[], timeoutMs = TORCH_TIMEOUT_MS): Promise<Record<string, unknown>> {
   return runPeerJson(peer.python, [peer.script, ...args], benchEnv(process.env, true), timeoutMs);
 }
 
