@@ -3,12 +3,13 @@
 //
 //   node tools/default-model/figures.mjs [--prefix long] <runs-dir> <out-dir> <method>=<label> ...
 //
-// Writes <out-dir>/<prefix>-accuracy.svg, -difficulty.svg, -diversity.svg and -kl.svg (prefix
+// Writes <out-dir>/<prefix>-accuracy.svg, -difficulty.svg, -diversity.svg, -near-duplicates.svg and
+// -kl.svg (prefix
 // "long" unless given: the default game's figures; "sort-long" for the sort game's).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { queryDiversity } from '@agon/objectives';
+import { queryDiversity, repeatPenalty } from '@agon/objectives';
 import { svgLineChart } from '@agon/trainer';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { prefix: { type: 'string', default: 'long' } } });
@@ -33,6 +34,8 @@ function runsOf(method) {
     for (const l of lines) {
       const qs = ch.filter((r) => r.step === l.step).map((r) => r.query);
       if (qs.length) l.metrics['queries/distinct'] = queryDiversity(qs).distinct;
+      // The repeat penalty's own near-duplicate measure (mean over the queries, before its weight).
+      if (qs.length) l.metrics['queries/nearDuplicates'] = mean(repeatPenalty(qs, { similarity: 0.7 }));
     }
     return { summary: JSON.parse(readFileSync(join(runsDir, d, 'summary.json'), 'utf8')), lines };
   });
@@ -78,6 +81,7 @@ write(`${values.prefix}-accuracy.svg`, svgLineChart(data.map((d) => ({ name: d.l
 const perStep = [
   [`${values.prefix}-difficulty.svg`, 'challenger/difficulty', 'Query difficulty: fraction of Solver answers wrong (10-step mean)', [0, 1]],
   [`${values.prefix}-diversity.svg`, 'queries/distinct', 'Query diversity: distinct queries / queries (10-step mean)', [0, 1]],
+  [`${values.prefix}-near-duplicates.svg`, 'queries/nearDuplicates', 'Near-duplicate queries: mean (|C| − 1)/(N − 1), clusters at similarity 0.7 (10-step mean)', [0, 1]],
   [`${values.prefix}-kl.svg`, 'solver/kl', 'Solver KL to the initial model, nats per token (10-step mean)', undefined],
 ];
 for (const [file, key, title, yRange] of perStep) {
