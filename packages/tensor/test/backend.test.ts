@@ -23,7 +23,7 @@ describe('initBackend', () => {
     } else {
       expect(info.backend).toBe('wasm');
       expect(info.reason).toMatch(/^auto: wasm is the best available \(skipped webgpu: .+; webgl: WebGL needs a browser/);
-      expect(info.reason).toMatch(/simd (on|off), threads off/);
+      expect(info.reason).toMatch(/simd (on|off); matMul: agon SIMD GEMM, (\d+ threads for matMul products|one thread)/);
     }
   });
 

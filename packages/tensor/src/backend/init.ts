@@ -40,6 +40,17 @@ export interface InitBackendOptions {
    * agon's kernels (`agon-kernels.wasm`, in this package's `wasm/` folder) are fetched from there too.
    */
   wasmPaths?: string;
+  /**
+   * wasm: how many threads agon's GEMM splits a product across (every form of `matMul` and
+   * `fusedMatMul`, batched attention products included; tfjs' other kernels run on one). Default:
+   * the cores present (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in a
+   * browser). Threads need a shared `WebAssembly.Memory` and a thread that may block: Node, or a
+   * Web Worker of a cross-origin-isolated page; elsewhere (a browser's main thread, a page without
+   * COOP/COEP) one thread runs and `reason` says why. Results are the same bits for every thread
+   * count. Products under a size threshold stay on the calling thread. Workers are unref'd in Node
+   * and leave after 10 s without work; `threads: 1` stops them at once.
+   */
+  threads?: number;
 }
 
 /**
@@ -94,6 +105,7 @@ export function registerBuiltinProviders(): void {
  * const { backend, reason } = await initBackend();             // 'wasm' in Node without a GPU
  * await initBackend({ backend: 'webgpu' });                   // any adapter, software included
  * await initBackend({ backend: 'auto', allowSoftwareGpu: true });
+ * await initBackend({ backend: 'wasm', threads: 2 });         // agon's GEMM on two threads
  * ```
  */
 export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
@@ -106,6 +118,9 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
 let queue: Promise<unknown> = Promise.resolve();
 
 async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
+    throw new Error(`initBackend: option 'threads' must be a whole number ≥ 1 (found ${String(opts.threads)})`);
+  }
   registerBuiltinProviders();
   // Loading the gradients (a large import) overlaps the providers' probes; it is awaited before a backend starts.
   const gradients = registerGradients();
@@ -115,6 +130,7 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
     allowSoftwareGpu: opts.allowSoftwareGpu ?? requested === 'webgpu',
     isNode: isNode(),
     wasmPaths: opts.wasmPaths,
+    threads: opts.threads,
   };
 
   if (requested !== 'auto') {
@@ -175,6 +191,7 @@ async function availableNames(ctx: ProviderContext): Promise<string[]> {
 async function start(p: BackendProvider, ctx: ProviderContext, why: string): Promise<BackendInfo> {
   let res = started.get(p.name);
   if (!res || !tf.findBackendFactory(p.name)) res = await p.init(ctx);
+  else if (p.update) res = await p.update(ctx);
   // setBackend resolves false (and only logs) when the backend's factory throws.
   let ok = false;
   let failure = '';

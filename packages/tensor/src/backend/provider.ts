@@ -35,6 +35,8 @@ export interface ProviderContext {
   isNode: boolean;
   /** Where the wasm binaries are served from (browsers); see {@link InitBackendOptions.wasmPaths}. */
   wasmPaths?: string;
+  /** Threads the caller asked for; see {@link InitBackendOptions.threads}. Undefined: the provider's default. */
+  threads?: number;
 }
 
 /**
@@ -86,6 +88,11 @@ export interface BackendProvider {
   isAvailable(ctx: ProviderContext): Promise<boolean | string>;
   /** Registers the tfjs backend and its kernels. */
   init(ctx: ProviderContext): Promise<ProviderStarted>;
+  /**
+   * Called instead of `init` when the provider already started: applies what may change between
+   * {@link initBackend} calls (wasm: the thread count) and reports again.
+   */
+  update?(ctx: ProviderContext): Promise<ProviderStarted>;
   /** Frees what `init` made (devices, contexts), after the tfjs backend was removed. */
   release?(): Promise<void> | void;
 }

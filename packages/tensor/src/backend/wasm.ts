@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { compileKernels } from '../kernels/wasm/module.js';
-import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
-import type { BackendProvider } from './provider.js';
+import { registerWasmMatMul, THREAD_MIN_FLOPS } from '../kernels/wasm/matmul.js';
+import { coresPresent, setKernelThreads, threadSupport } from '../kernels/wasm/threads.js';
+import type { BackendProvider, ProviderContext, ProviderStarted } from './provider.js';
 
 /** The slice of the wasm backend that a JS-side kernel needs. */
 interface WasmBackendLike {
@@ -61,7 +62,32 @@ export function registerWasmKernels(): void {
   registerWasmMatMul();
 }
 
-/** WebAssembly through `@tensorflow/tfjs-backend-wasm` (SIMD when supported; one thread, see `init`). */
+let wasmPathsUsed: string | undefined;
+
+/**
+ * Starts (or stops) agon's kernel threads for `ctx.threads` (default: the cores present) where
+ * threads can run, and says what runs and why.
+ */
+async function configureThreads(ctx: ProviderContext): Promise<string> {
+  wasmPathsUsed = ctx.wasmPaths ?? wasmPathsUsed;
+  const wanted = ctx.threads ?? (await coresPresent());
+  const support = wanted > 1 ? threadSupport() : true;
+  const threads = support === true ? wanted : 1;
+  await setKernelThreads(threads, wasmPathsUsed);
+  if (support !== true) return `one thread: ${support}`;
+  if (threads === 1) return `one thread (${ctx.threads === undefined ? 'one core present' : 'threads: 1 asked for'})`;
+  return `${threads} threads for matMul products of ≥ ${THREAD_MIN_FLOPS / 1e6} MFLOP (${ctx.threads === undefined ? `${threads} cores present` : `threads: ${threads} asked for`})`;
+}
+
+async function started(ctx: ProviderContext): Promise<ProviderStarted> {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return { detail: `simd ${simd ? 'on' : 'off'}; matMul: agon SIMD GEMM, ${await configureThreads(ctx)}` };
+}
+
+/**
+ * WebAssembly through `@tensorflow/tfjs-backend-wasm`'s single-threaded SIMD build, with agon's
+ * GEMM (on `ctx.threads` threads where they can run; see `init`).
+ */
 export const wasmProvider: BackendProvider = {
   name: 'wasm',
   autoPriority: 10,
@@ -71,14 +97,14 @@ export const wasmProvider: BackendProvider = {
   async init(ctx) {
     // agon's kernels import the backend's memory as a plain (non-shared) WebAssembly.Memory; the
     // threaded tfjs build (chosen in cross-origin-isolated pages) has a shared one, which they
-    // cannot import. So the single-threaded SIMD build, in browsers as in Node.
+    // cannot import. So the single-threaded SIMD build, in browsers as in Node; agon's own threads
+    // run its GEMM over a shared memory of their own.
     const wasm = await import('@tensorflow/tfjs-backend-wasm'); // registers the flag set here
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (ctx.wasmPaths) wasm.setWasmPaths(ctx.wasmPaths);
     await compileKernels(ctx.wasmPaths);
     registerWasmKernels();
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { detail: `simd ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}; matMul: agon SIMD GEMM` };
+    return started(ctx);
   },
+  update: started,
 };

@@ -7,15 +7,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, kernelsFor, type WasmBackendHeap } from './module.js';
+import { splitProduct, type Piece } from './split.js';
+import { kernelPool, type GemmCall, type KernelPool } from './threads.js';
 
 /** Activation codes of act.h. */
 const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, prelu: 4, sigmoid: 5, elu: 6 };
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
-/** Where an operand broadcast over [batch, M, N] starts for a batch, and its row/column strides. */
+/** An operand broadcast over [batch, M, N]: its strides (in elements) per batch, row and column. */
 interface Broadcast {
-  ptr: number;
   batchStride: number;
   rs: number;
   cs: number;
@@ -26,7 +27,6 @@ interface Broadcast {
  * 3, each dimension 1 or the output's; tfjs-backend-wasm's own kernel took rank 1 only).
  */
 function broadcastOperand(
-  backend: WasmBackendHeap,
   t: tf.TensorInfo | undefined,
   what: string,
   batch: number,
@@ -41,7 +41,7 @@ function broadcastOperand(
     throw new Error(`_FusedMatMul (wasm): ${what} of shape [${s.join(', ')}] does not broadcast to the output [${want.join(', ')}] (rank ≤ 3, each dimension 1 or the output's)`);
   }
   const [db, dm, dn] = full;
-  return { ptr: heapOffset(backend, t), batchStride: db === 1 ? 0 : dm * dn, rs: dm === 1 ? 0 : dn, cs: dn === 1 ? 0 : 1 };
+  return { batchStride: db === 1 ? 0 : dm * dn, rs: dm === 1 ? 0 : dn, cs: dn === 1 ? 0 : 1 };
 }
 
 /** Offsets (in elements) of each output batch's operand, under numpy broadcasting of the batch dims. */
@@ -102,32 +102,101 @@ function product(kernel: string, backendArg: unknown, p: Product): tf.TensorInfo
   }
   const batchShape = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = batchShape.reduce((x, y) => x * y, 1);
-  const bias = broadcastOperand(backend, p.bias, 'bias', batch, M, N);
-  const prelu = broadcastOperand(backend, p.prelu, 'PReLU weights', batch, M, N);
+  const bias = broadcastOperand(p.bias, 'bias', batch, M, N);
+  const prelu = broadcastOperand(p.prelu, 'PReLU weights', batch, M, N);
 
   // Heap offsets stay valid when the heap grows (only JS views detach), so no view is held here.
   const out = backend.makeOutput([...batchShape, M, N], 'float32');
+  const geometry: Geometry = {
+    M, N, K,
+    offA: batchOffsets(batchShape, a.shape.slice(0, -2), M * K),
+    offB: batchOffsets(batchShape, b.shape.slice(0, -2), K * N),
+    rsa: transposeA ? 1 : K, csa: transposeA ? M : 1,
+    rsb: transposeB ? 1 : N, csb: transposeB ? K : 1,
+    bias, prelu, act, alpha: p.alpha,
+  };
+  const operands = [a, b, p.bias, p.prelu, out];
+  const pool = kernelPool();
+  if (pool && 2 * batch * M * N * K >= THREAD_MIN_FLOPS && threaded(pool, backend, geometry, batch, operands)) return out;
   const k = kernelsFor(backend);
-  const pa = heapOffset(backend, a);
-  const pb = heapOffset(backend, b);
-  const pc = heapOffset(backend, out);
-  const offA = batchOffsets(batchShape, a.shape.slice(0, -2), M * K);
-  const offB = batchOffsets(batchShape, b.shape.slice(0, -2), K * N);
-  const [rsa, csa] = transposeA ? [1, M] : [K, 1];
-  const [rsb, csb] = transposeB ? [1, K] : [N, 1];
-  for (let i = 0; i < batch; i++) {
-    k.fns.gemm_f32(
-      M, N, K,
-      pa + 4 * offA[i], rsa, csa,
-      pb + 4 * offB[i], rsb, csb,
-      pc + 4 * i * M * N,
-      bias ? bias.ptr + 4 * i * bias.batchStride : 0, bias?.rs ?? 0, bias?.cs ?? 0,
-      act, p.alpha,
-      prelu ? prelu.ptr + 4 * i * prelu.batchStride : 0, prelu?.rs ?? 0, prelu?.cs ?? 0,
-      0, N, k.gemmScratch,
-    );
+  const [pa, pb, pbias, pprelu, pc] = operands.map((t) => (t ? heapOffset(backend, t) : 0));
+  for (const call of gemmCalls(geometry, splitProduct(batch, M, N, 1)[0], pa, pb, pbias, pprelu, pc)) {
+    (k.fns.gemm_f32 as (...args: number[]) => void)(...call, k.gemmScratch);
   }
   return out;
+}
+
+/**
+ * Products of fewer flops (2·batch·M·N·K) than this run on the calling thread, in place on tfjs'
+ * heap: below it, copying the operands into the threads' memory and waking them costs more than
+ * the split saves (measured in docs/benchmarks.md, "Threads").
+ */
+export const THREAD_MIN_FLOPS = 4e6;
+
+/** A product's shape, strides and epilogue, as gemm_f32 takes them. */
+interface Geometry {
+  M: number;
+  N: number;
+  K: number;
+  offA: ArrayLike<number>;
+  offB: ArrayLike<number>;
+  rsa: number;
+  csa: number;
+  rsb: number;
+  csb: number;
+  bias?: Broadcast;
+  prelu?: Broadcast;
+  act: number;
+  alpha: number;
+}
+
+/**
+ * gemm_f32's arguments (all but scratch) for `pieces`, with the operands at byte offsets pa, pb,
+ * pbias, pprelu (0: none) and the output at pc.
+ */
+function gemmCalls(g: Geometry, pieces: Piece[], pa: number, pb: number, pbias: number, pprelu: number, pc: number): GemmCall[] {
+  const { M, N, K, bias, prelu } = g;
+  return pieces.map(({ batch: i, i0, i1, j0, j1 }) => [
+    i1 - i0, N, K,
+    pa + 4 * (g.offA[i] + i0 * g.rsa), g.rsa, g.csa,
+    pb + 4 * g.offB[i], g.rsb, g.csb,
+    pc + 4 * (i * M * N + i0 * N),
+    bias ? pbias + 4 * (i * bias.batchStride + i0 * bias.rs) : 0, bias?.rs ?? 0, bias?.cs ?? 0,
+    g.act, g.alpha,
+    prelu ? pprelu + 4 * (i * prelu.batchStride + i0 * prelu.rs) : 0, prelu?.rs ?? 0, prelu?.cs ?? 0,
+    j0, j1,
+  ]);
+}
+
+/**
+ * Runs the product on the kernel threads: operands copied from tfjs' heap into the threads'
+ * shared memory, the pieces of {@link splitProduct} run there, the output copied back. False
+ * (nothing done) when that memory cannot hold the operands.
+ */
+function threaded(pool: KernelPool, backend: WasmBackendHeap, g: Geometry, batch: number, operands: (tf.TensorInfo | undefined)[]): boolean {
+  const pieces = splitProduct(batch, g.M, g.N, pool.threads);
+  const sizes = operands.map((t) => (t ? 4 * t.shape.reduce((x, y) => x * y, 1) : 0));
+  const offsets: number[] = [];
+  let total = 0;
+  for (const n of sizes) {
+    offsets.push(total);
+    total += Math.ceil(n / 16) * 16;
+  }
+  const base = pool.reserve(total, Math.max(...pieces.map((p) => p.length)));
+  if (base === undefined) return false;
+  const at = offsets.map((o) => base + o);
+  const heap = new Uint8Array(backend.wasm.asm.memory.buffer);
+  const shared = pool.bytes();
+  operands.forEach((t, i) => {
+    if (!t || i === operands.length - 1) return;
+    const src = heapOffset(backend, t);
+    shared.set(heap.subarray(src, src + sizes[i]), at[i]);
+  });
+  const [pa, pb, pbias, pprelu, pc] = at;
+  pool.run(pieces.map((share) => gemmCalls(g, share, pa, pb, pbias, pprelu, pc)));
+  const out = operands[operands.length - 1] as tf.TensorInfo;
+  new Uint8Array(backend.wasm.asm.memory.buffer).set(pool.bytes().subarray(pc, pc + sizes[sizes.length - 1]), heapOffset(backend, out));
+  return true;
 }
 
 function batchMatMul(args: KernelArgs): tf.TensorInfo {

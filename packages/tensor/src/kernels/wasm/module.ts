@@ -50,61 +50,70 @@ export interface KernelInstance {
 const STACK_BYTES = 64 * 1024;
 
 let compiled: WebAssembly.Module | undefined;
-let compiling: Promise<WebAssembly.Module> | undefined;
 let bytesSync: (() => Uint8Array) | undefined;
+const compiling = new Map<string, Promise<WebAssembly.Module>>();
 const instances = new WeakMap<object, KernelInstance>();
 
-/** Where the binary is: beside tfjs' own binaries when `wasmPaths` is given, else in this package. */
-function binaryUrl(wasmPaths?: string): URL {
-  return wasmPaths ? new URL(KERNELS_WASM, new URL(wasmPaths, globalThis.location?.href)) : new URL(`../../../wasm/${KERNELS_WASM}`, import.meta.url);
+/**
+ * Where one of this package's `wasm/` files is: beside tfjs' own binaries when `wasmPaths` is
+ * given, else in this package.
+ */
+export function packageFileUrl(name: string, wasmPaths?: string): URL {
+  return wasmPaths ? new URL(name, new URL(wasmPaths, globalThis.location?.href)) : new URL(`../../../wasm/${name}`, import.meta.url);
 }
 
 /**
- * Compiles the kernel module once (reading the file in Node, fetching it in a browser).
- * `wasmPaths`: the URL prefix tfjs' binaries are served from; agon's is expected beside them.
+ * Compiles one of the package's kernel modules once (reading the file in Node, fetching it in a
+ * browser). `wasmPaths`: the URL prefix tfjs' binaries are served from; agon's are expected
+ * beside them. Default: the single-threaded {@link KERNELS_WASM}.
  */
-export function compileKernels(wasmPaths?: string): Promise<WebAssembly.Module> {
-  if (compiled) return Promise.resolve(compiled);
-  compiling ??= (async () => {
-    const url = binaryUrl(wasmPaths);
+export function compileKernels(wasmPaths?: string, name: string = KERNELS_WASM): Promise<WebAssembly.Module> {
+  if (name === KERNELS_WASM && compiled) return Promise.resolve(compiled);
+  let p = compiling.get(name);
+  if (p) return p;
+  p = (async () => {
+    const url = packageFileUrl(name, wasmPaths);
     let bytes: Uint8Array;
     try {
       if (isNode() && url.protocol === 'file:') {
-        bytes = await readNodeBinary(url);
+        bytes = await readNodeFile(url, name);
       } else {
         const res = await fetch(url);
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         bytes = new Uint8Array(await res.arrayBuffer());
       }
     } catch (err) {
-      compiling = undefined;
-      throw new Error(`agon wasm kernels: cannot load ${url.href} (${err instanceof Error ? err.message : String(err)}); serve ${KERNELS_WASM} beside tfjs' .wasm files (wasmPaths)`);
+      compiling.delete(name);
+      throw new Error(`agon wasm kernels: cannot load ${url.href} (${err instanceof Error ? err.message : String(err)}); serve ${name} beside tfjs' .wasm files (wasmPaths)`);
     }
-    compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-    return compiled;
+    const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    if (name === KERNELS_WASM) compiled = mod;
+    return mod;
   })();
-  return compiling;
+  compiling.set(name, p);
+  return p;
 }
 
 /**
- * Reads the binary in Node: from beside this module's package, or — when a bundler moved this code
- * elsewhere — wherever `@agon/tensor/wasm/agon-kernels.wasm` resolves from here.
+ * The path of one of the package's `wasm/` files in Node: beside this module's package, or —
+ * when a bundler moved this code elsewhere — wherever `@agon/tensor/wasm/<name>` resolves from here.
  */
-async function readNodeBinary(url: URL): Promise<Uint8Array> {
-  const { readFile } = await importNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+export async function nodeFilePath(url: URL, name: string): Promise<string> {
+  const { existsSync } = await importNodeBuiltin<typeof import('node:fs')>('node:fs');
+  const { fileURLToPath } = await importNodeBuiltin<typeof import('node:url')>('node:url');
+  const here = fileURLToPath(url);
+  if (existsSync(here)) return here;
+  const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('node:module');
   try {
-    return await readFile(url);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    const { createRequire } = await importNodeBuiltin<typeof import('node:module')>('node:module');
-    let resolved: string;
-    try {
-      resolved = createRequire(url).resolve(`@agon/tensor/wasm/${KERNELS_WASM}`);
-    } catch {
-      throw err;
-    }
-    return readFile(resolved);
+    return createRequire(url).resolve(`@agon/tensor/wasm/${name}`);
+  } catch {
+    throw new Error(`ENOENT: no such file ${here}, nor @agon/tensor/wasm/${name} from there`);
   }
+}
+
+async function readNodeFile(url: URL, name: string): Promise<Uint8Array> {
+  const { readFile } = await importNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+  return readFile(await nodeFilePath(url, name));
 }
 
 /** Compiles synchronously (Node only), for kernels called before {@link compileKernels} ran. */
@@ -116,7 +125,7 @@ function compileNow(): WebAssembly.Module {
       | { readFileSync(u: URL): Uint8Array }
       | undefined;
     if (!req) throw new Error('agon wasm kernels: not compiled yet; call initBackend({ backend: "wasm" }) first');
-    return req.readFileSync(binaryUrl());
+    return req.readFileSync(packageFileUrl(KERNELS_WASM));
   };
   compiled = new WebAssembly.Module(bytesSync() as Uint8Array<ArrayBuffer>);
   return compiled;
