@@ -70,11 +70,41 @@ describe('@agon/tensor wasm kernels', () => {
     const script = `
       import * as tf from '@tensorflow/tfjs-core';
       import { initBackend } from '@agon/tensor';
-      const info = await initBackend({ backend: 'wasm' });
+      const info = await initBackend({ backend: 'wasm', threads: 1 });
       const y = tf.matMul(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]), tf.tensor2d([1, 0, 1, 0, 1, 0], [2, 3]), false, true);
       console.log(JSON.stringify({ reason: info.reason, y: Array.from(y.dataSync()) }));`;
     const out = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: probe, encoding: 'utf8' })) as { reason: string; y: number[] };
     expect(out.reason).toContain('matMul: agon SIMD GEMM');
     expect(out.y).toEqual([4, 2, 10, 5]);
+  }, 60_000);
+
+  // The kernel threads' binary and script come from the installed package; the process leaves
+  // its workers running (unref'd) and must exit by itself, well before they would leave for idleness.
+  it('ships the threads build and its worker script, runs a product on 2 threads from the installed package, and exits', () => {
+    expect(packedFiles.get('@agon/tensor')).toEqual(expect.arrayContaining(['wasm/agon-kernels-threads.wasm', 'wasm/agon-kernels-thread.js']));
+    const probe = path.join(work, 'probe-tensor');
+    const script = `
+      import * as tf from '@tensorflow/tfjs-core';
+      import { initBackend } from '@agon/tensor';
+      const info = await initBackend({ backend: 'wasm', threads: 2 });
+      const a = tf.range(0, 300 * 200).reshape([300, 200]).mod(7);
+      const y = tf.matMul(a, tf.ones([200, 100])).dataSync();
+      // Row r of y: Σ over columns c of (r·200 + c) mod 7, in every one of its 100 entries.
+      let ok = true;
+      for (let r = 0; r < 300; r++) {
+        let s = 0;
+        for (let c = 0; c < 200; c++) s += (r * 200 + c) % 7;
+        for (let j = 0; j < 100; j++) ok &&= y[r * 100 + j] === s;
+      }
+      const at = performance.now();
+      process.on('exit', () => console.log(JSON.stringify({ reason: info.reason, ok, exitMs: performance.now() - at })));`;
+    const out = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { cwd: probe, encoding: 'utf8', timeout: 60_000 })) as {
+      reason: string;
+      ok: boolean;
+      exitMs: number;
+    };
+    expect(out.reason).toContain('2 threads for matMul products');
+    expect(out.ok).toBe(true);
+    expect(out.exitMs).toBeLessThan(5_000);
   }, 60_000);
 });

@@ -8,3 +8,4 @@ export {
   requiredBackends,
   useSoftwareVulkanIfUnset,
 } from './backends.js';
+export { kernelThreads } from './threads.js';
