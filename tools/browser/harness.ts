@@ -90,7 +90,8 @@ export async function openPage(entry: string, options: BuildOptions = {}, extras
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     const url = req.url ?? '/';
-    const file = url.startsWith('/wasm/') && /^[\w.-]+\.wasm$/.test(url.slice(6)) ? wasmDirs.map((d) => path.join(d, url.slice(6))).find((f) => existsSync(f)) : undefined;
+    // /wasm/: tfjs' and agon's binaries, and agon's kernel thread script beside them.
+    const file = url.startsWith('/wasm/') && /^[\w.-]+\.(wasm|js)$/.test(url.slice(6)) ? wasmDirs.map((d) => path.join(d, url.slice(6))).find((f) => existsSync(f)) : undefined;
     const other = served(url);
     if (url === '/') {
       res.setHeader('content-type', 'text/html');
@@ -101,7 +102,7 @@ export async function openPage(entry: string, options: BuildOptions = {}, extras
     } else if (other) {
       res.end(readFileSync(other));
     } else if (file) {
-      res.setHeader('content-type', 'application/wasm');
+      res.setHeader('content-type', file.endsWith('.js') ? 'text/javascript' : 'application/wasm');
       res.end(readFileSync(file));
     } else {
       res.statusCode = 404;

@@ -9,6 +9,8 @@ import type { SampleRow } from '@agon/core';
 export interface TrainRequest {
   config: Record<string, unknown>;
   backend: 'wasm' | 'webgpu';
+  /** wasm: agon's kernel threads (initBackend's `threads`). */
+  threads?: number;
   io: 'memory' | 'opfs';
   wasmUrl: string;
   modelUrl: string;

@@ -42,7 +42,7 @@ async function load(req: LoadRequest): Promise<LoadReply> {
 }
 
 async function run(req: TrainRequest): Promise<TrainReply> {
-  const started = await initBackend({ backend: req.backend, wasmPaths: req.wasmUrl });
+  const started = await initBackend({ backend: req.backend, wasmPaths: req.wasmUrl, threads: req.threads });
   const io = req.io === 'opfs' ? await opfsRunIO(`determinism/${req.backend}`) : memoryRunIO();
   const log: string[] = [];
   const t0 = performance.now();

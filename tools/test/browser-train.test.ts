@@ -22,6 +22,7 @@ const numbers = (lines: MetricsLine[]) => lines.map((l) => ({ step: l.step, metr
 browserSuite('train() in a Web Worker in headless Chromium', () => {
   let tab: BrowserPage;
   let dir: string;
+  let nodeBackend: string;
   let node: { config: Record<string, unknown>; metrics: MetricsLine[]; samples: unknown[]; summary: { eval?: unknown }; modelSha256: string };
 
   const trainInTab = async (req: Omit<TrainRequest, 'wasmUrl' | 'modelUrl'>): Promise<Ok> => {
@@ -40,8 +41,16 @@ browserSuite('train() in a Web Worker in headless Chromium', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'agon-browser-train-'));
     const out = path.join(dir, 'node');
     const lines: string[] = [];
-    const code = await main(['train', '--steps', '3', '--backend', 'wasm', '--out', out], { out: (l) => void lines.push(l), err: (l) => void lines.push(l) });
+    // agon's kernel threads: 2 in Node here and 2 in the tab below.
+    process.env.AGON_THREADS = '2';
+    let code: number;
+    try {
+      code = await main(['train', '--steps', '3', '--backend', 'wasm', '--out', out], { out: (l) => void lines.push(l), err: (l) => void lines.push(l) });
+    } finally {
+      delete process.env.AGON_THREADS;
+    }
     if (code !== 0) throw new Error(`agon train failed:\n${lines.join('\n')}`);
+    nodeBackend = lines.find((l) => l.startsWith('agon train: backend')) ?? '';
     const io = nodeRunIO(out);
     node = {
       config: JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>,
@@ -63,10 +72,12 @@ browserSuite('train() in a Web Worker in headless Chromium', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('on wasm with memory run IO: the same metrics, samples, accuracies and weights as agon train in Node', async () => {
-    const web = await trainInTab({ config: node.config, backend: 'wasm', io: 'memory' });
+  it('on wasm with 2 kernel threads and memory run IO: the same metrics, samples, accuracies and weights as agon train in Node on 2 threads', async () => {
+    const web = await trainInTab({ config: node.config, backend: 'wasm', threads: 2, io: 'memory' });
     console.log(`browser wasm: ${web.seconds.toFixed(1)} s for 3 steps and 2 evaluations (${web.reason})`);
     expect(web.backend).toBe('wasm');
+    expect(nodeBackend).toContain('2 threads for matMul products of ≥ 4 MFLOP (AGON_THREADS=2)');
+    expect(web.reason).toContain('2 threads for matMul products of ≥ 4 MFLOP (threads: 2 asked for)');
     expect(node.metrics).toHaveLength(3);
     expect(numbers(web.metrics)).toEqual(numbers(node.metrics));
     expect(web.samples).toEqual(node.samples);

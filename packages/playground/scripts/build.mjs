@@ -49,8 +49,11 @@ export async function buildPlayground(opts = {}) {
   for (const f of ['index.html', 'style.css']) copyFileSync(join(pkg, 'src', f), join(out, f));
   copyFileSync(join(root, 'node_modules/uplot/dist/uPlot.min.css'), join(out, 'uPlot.min.css'));
   mkdirSync(join(out, 'wasm'));
-  const wasmDirs = [join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist'), join(root, 'packages/tensor/wasm')];
-  for (const d of wasmDirs) for (const f of readdirSync(d).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(d, f), join(out, 'wasm', f));
+  // tfjs' binaries, and @agon/tensor's wasm/ folder whole: its kernels and their thread script.
+  for (const f of readdirSync(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')).filter((n) => n.endsWith('.wasm'))) {
+    copyFileSync(join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f), join(out, 'wasm', f));
+  }
+  for (const f of readdirSync(join(root, 'packages/tensor/wasm'))) copyFileSync(join(root, 'packages/tensor/wasm', f), join(out, 'wasm', f));
   // The worker reads the default model from here (DEFAULT_MODEL_DIR in src/model-files.ts).
   mkdirSync(join(out, 'model/default'), { recursive: true });
   for (const f of DEFAULT_MODEL_FILES) copyFileSync(join(DEFAULT_MODEL, f), join(out, 'model/default', f));

@@ -21,15 +21,17 @@ const TYPES = {
 };
 
 /**
- * Serves `dir` on 127.0.0.1:`port` (0: any free port) with COOP/COEP on every response.
+ * Serves `dir` on 127.0.0.1:`port` (0: any free port) with COOP/COEP on every response (unless
+ * `isolated` is false: a host without them, where wasm runs one thread).
  * @param {string} dir
  * @param {number} [port]
+ * @param {{ isolated?: boolean }} [opts]
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export async function servePlayground(dir, port = 0) {
+export async function servePlayground(dir, port = 0, opts = {}) {
   const base = resolve(dir);
   const server = http.createServer((req, res) => {
-    for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
+    if (opts.isolated !== false) for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = join(base, path.endsWith('/') ? `${path}index.html` : path);
     if (!(file === base || file.startsWith(base + sep)) || !existsSync(file) || !statSync(file).isFile()) {

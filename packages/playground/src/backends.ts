@@ -43,12 +43,18 @@ function webgl(): BackendOption {
 
 function wasm(): BackendOption {
   const isolated = globalThis.crossOriginIsolated === true;
-  // agon's SIMD kernels work on tfjs' wasm heap as a plain WebAssembly.Memory; tfjs' threaded build
-  // would make it shared, so @agon/tensor starts the single-threaded build everywhere.
+  const cores = Math.max(1, Math.floor(navigator.hardwareConcurrency || 1));
+  // tfjs' single-threaded SIMD build runs every kernel but matMul; agon's GEMM (every matMul form,
+  // attention's batched products included) splits large products across threads of its own,
+  // which share memory with the training worker and so need a cross-origin-isolated page.
+  if (!isolated) {
+    return { name: 'wasm', available: true, note: 'SIMD, one thread: the page is not cross-origin isolated (threads need SharedArrayBuffer, which needs the COOP/COEP headers)' };
+  }
+  if (cores === 1) return { name: 'wasm', available: true, note: 'SIMD, one thread: this browser reports one core' };
   return {
     name: 'wasm',
     available: true,
-    note: `SIMD, one thread: agon's kernels need tfjs' single-threaded build (the page is ${isolated ? '' : 'not '}cross-origin isolated)`,
+    note: `SIMD, ${cores} threads: agon's matMul splits large products across ${cores} threads, one per core this browser reports (the page is cross-origin isolated)`,
   };
 }
 

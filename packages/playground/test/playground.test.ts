@@ -90,7 +90,24 @@ browserSuite('the playground in headless Chromium', () => {
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     const options = await page.locator('.backend-option').allTextContents();
     expect(options.join('\n')).toMatch(/webgpu — software adapter/);
-    expect(options.join('\n')).toMatch(/wasm — SIMD, one thread.*\(the page is cross-origin isolated\)/);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(cores).toBeGreaterThanOrEqual(2);
+    expect(options.join('\n')).toContain(`wasm — SIMD, ${cores} threads: agon's matMul splits large products across ${cores} threads, one per core this browser reports (the page is cross-origin isolated)`);
+  });
+
+  it('served without COOP/COEP, says wasm runs one thread because the page is not cross-origin isolated', async () => {
+    const plain = await servePlayground(path.join(root, 'tmp/playground/site'), 0, { isolated: false });
+    const other = await browser.newPage();
+    try {
+      await other.goto(plain.url);
+      await other.waitForFunction(() => (globalThis as unknown as Hooks).agonPlayground?.state() === 'idle', undefined, { timeout: 60_000 });
+      expect(await other.evaluate(() => crossOriginIsolated)).toBe(false);
+      const options = await other.locator('.backend-option').allTextContents();
+      expect(options.join('\n')).toContain('wasm — SIMD, one thread: the page is not cross-origin isolated (threads need SharedArrayBuffer, which needs the COOP/COEP headers)');
+    } finally {
+      await other.close();
+      await plain.close();
+    }
   });
 
   it('shows a broken recipe’s errors at their fields and does not start', async () => {
@@ -119,6 +136,9 @@ browserSuite('the playground in headless Chromium', () => {
     await page.locator('#resume').click();
     await waitState('finished', 180_000);
     expect(await page.locator('#backend').getAttribute('data-backend')).toBe('wasm');
+    // The worker's own start: agon's kernel threads ran, one per core.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.locator('#backend').textContent()).toContain(`${cores} threads for matMul products of ≥ 4 MFLOP (${cores} cores present)`);
     const c = await counts();
     // two roles × 3 steps; accuracy before and after
     expect(c).toMatchObject({ reward: 6, kl: 6, entropy: 6, challenger: 6, speed: 6, accuracy: 2 });

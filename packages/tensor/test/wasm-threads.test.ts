@@ -161,6 +161,26 @@ describe('splitProduct', () => {
   });
 });
 
+describe('the thread count', () => {
+  // Runs before any call here passes `threads` (a count asked for is kept by later calls).
+  it('comes from AGON_THREADS when no call asked for one, and a bad value is an error naming it', async () => {
+    try {
+      process.env.AGON_THREADS = 'two';
+      await expect(initBackend({ backend: 'wasm' })).rejects.toThrow("AGON_THREADS must be a whole number ≥ 1 (found 'two')");
+      process.env.AGON_THREADS = '3';
+      const info = await initBackend({ backend: 'wasm' });
+      expect(info.reason).toContain('3 threads for matMul products of ≥ 4 MFLOP (AGON_THREADS=3)');
+      expect(kernelPool()?.threads).toBe(3);
+    } finally {
+      delete process.env.AGON_THREADS;
+    }
+    // Asked for once, kept by a later call that does not say.
+    expect((await initBackend({ backend: 'wasm', threads: 2 })).reason).toContain('(threads: 2 asked for)');
+    expect((await initBackend({ backend: 'wasm' })).reason).toContain('2 threads');
+    expect(kernelPool()?.threads).toBe(2);
+  });
+});
+
 describe('wasm GEMM on kernel threads', () => {
   const single = new Map<string, Float32Array>();
 

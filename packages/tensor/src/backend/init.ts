@@ -43,12 +43,13 @@ export interface InitBackendOptions {
   /**
    * wasm: how many threads agon's GEMM splits a product across (every form of `matMul` and
    * `fusedMatMul`, batched attention products included; tfjs' other kernels run on one). Default:
-   * the cores present (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in a
-   * browser). Threads need a shared `WebAssembly.Memory` and a thread that may block: Node, or a
-   * Web Worker of a cross-origin-isolated page; elsewhere (a browser's main thread, a page without
-   * COOP/COEP) one thread runs and `reason` says why. Results are the same bits for every thread
-   * count. Products under a size threshold stay on the calling thread. Workers are unref'd in Node
-   * and leave after 10 s without work; `threads: 1` stops them at once.
+   * what an earlier call asked for, else `AGON_THREADS` (Node), else the cores present
+   * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in a browser). Threads
+   * need a shared `WebAssembly.Memory` and a thread that may block: Node, or a Web Worker of a
+   * cross-origin-isolated page; elsewhere (a browser's main thread, a page without COOP/COEP) one
+   * thread runs and `reason` says why. Results are the same bits for every thread count. Products
+   * under a size threshold stay on the calling thread. Workers are unref'd in Node and leave after
+   * 10 s without work; `threads: 1` stops them at once.
    */
   threads?: number;
 }

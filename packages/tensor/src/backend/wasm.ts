@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { isNode } from './gradients.js';
 import { compileKernels } from '../kernels/wasm/module.js';
 import { registerWasmMatMul, THREAD_MIN_FLOPS } from '../kernels/wasm/matmul.js';
 import { coresPresent, setKernelThreads, threadSupport } from '../kernels/wasm/threads.js';
@@ -63,20 +64,34 @@ export function registerWasmKernels(): void {
 }
 
 let wasmPathsUsed: string | undefined;
+let threadsAsked: number | undefined;
+
+/** `AGON_THREADS` in Node's environment, if set (a whole number ≥ 1). */
+function envThreads(): number | undefined {
+  const v = isNode() ? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AGON_THREADS : undefined;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`initBackend: environment variable AGON_THREADS must be a whole number ≥ 1 (found '${v}')`);
+  return n;
+}
 
 /**
- * Starts (or stops) agon's kernel threads for `ctx.threads` (default: the cores present) where
- * threads can run, and says what runs and why.
+ * Starts (or stops) agon's kernel threads where threads can run, and says what runs and why.
+ * The count: `ctx.threads`, else what an earlier call asked for, else `AGON_THREADS`, else the
+ * cores present.
  */
 async function configureThreads(ctx: ProviderContext): Promise<string> {
   wasmPathsUsed = ctx.wasmPaths ?? wasmPathsUsed;
-  const wanted = ctx.threads ?? (await coresPresent());
+  threadsAsked = ctx.threads ?? threadsAsked;
+  const fromEnv = envThreads();
+  const wanted = threadsAsked ?? fromEnv ?? (await coresPresent());
+  const why = threadsAsked !== undefined ? `threads: ${wanted} asked for` : fromEnv !== undefined ? `AGON_THREADS=${wanted}` : `${wanted} core${wanted === 1 ? '' : 's'} present`;
   const support = wanted > 1 ? threadSupport() : true;
   const threads = support === true ? wanted : 1;
   await setKernelThreads(threads, wasmPathsUsed);
   if (support !== true) return `one thread: ${support}`;
-  if (threads === 1) return `one thread (${ctx.threads === undefined ? 'one core present' : 'threads: 1 asked for'})`;
-  return `${threads} threads for matMul products of ≥ ${THREAD_MIN_FLOPS / 1e6} MFLOP (${ctx.threads === undefined ? `${threads} cores present` : `threads: ${threads} asked for`})`;
+  if (threads === 1) return `one thread (${why})`;
+  return `${threads} threads for matMul products of ≥ ${THREAD_MIN_FLOPS / 1e6} MFLOP (${why})`;
 }
 
 async function started(ctx: ProviderContext): Promise<ProviderStarted> {
