@@ -2,8 +2,8 @@
 // agon's wasm GEMM on 1 vs N kernel threads, per product shape: the products of a stories260K
 // training step (8×256 tokens: dim 64, hidden 172, 8 heads of 8, 4 KV heads, vocabulary 512, the
 // backward's transposed forms included) and a sweep of small products around the threshold under
-// which products stay on one thread. Medians of BENCH_RUNS (default 15) timed calls, each one
-// product with its output read back.
+// which products stay on one thread. Each timed call is one product with its output read back;
+// medians over BENCH_ROUNDS × BENCH_CALLS calls (default 7 × 5).
 //
 //   node packages/tensor/bench/threads.mjs [threads, default 1,2]   (after building @agon/tensor)
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,7 +11,6 @@ import { initBackend } from '../dist/index.js';
 import { kernelThreads } from '../dist/testing/index.js';
 
 const counts = (process.argv[2] ?? '1,2').split(',').map(Number);
-const runs = Number(process.env.BENCH_RUNS ?? 15);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // [label, aShape, bShape, transposeA, transposeB]
@@ -40,28 +39,36 @@ const flopsOf = ([, a, b, ta, tb]) => {
   return 2 * batch * M * N * K;
 };
 
+// Thread counts alternate in rounds (a round: each count's BENCH_CALLS calls), so a shared
+// machine's changing load falls on every column alike; the median is over all calls of a count.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const calls = Number(process.env.BENCH_CALLS ?? 5);
+console.log((await initBackend({ backend: 'wasm', threads: Math.max(...counts) })).reason);
 const table = new Map();
-for (const threads of counts) {
-  const info = await initBackend({ backend: 'wasm', threads });
-  console.log(`threads ${threads}: ${info.reason}`);
-  for (const s of shapes) {
-    const [label, aShape, bShape, ta, tb] = s;
-    const a = tf.randomUniform(aShape, -1, 1);
-    const b = tf.randomUniform(bShape, -1, 1);
-    const once = () => {
-      const t0 = performance.now();
-      const y = tf.matMul(a, b, ta, tb);
-      y.dataSync();
-      y.dispose();
-      return performance.now() - t0;
-    };
-    for (let i = 0; i < 3; i++) once();
-    const before = kernelThreads().products;
-    const ms = median(Array.from({ length: runs }, once));
-    const threaded = kernelThreads().products > before;
-    tf.dispose([a, b]);
-    table.set(`${label}|${threads}`, { ms, threaded });
+for (const s of shapes) {
+  const [label, aShape, bShape, ta, tb] = s;
+  const a = tf.randomUniform(aShape, -1, 1);
+  const b = tf.randomUniform(bShape, -1, 1);
+  const once = () => {
+    const t0 = performance.now();
+    const y = tf.matMul(a, b, ta, tb);
+    y.dataSync();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  const times = new Map(counts.map((t) => [t, []]));
+  const threaded = new Map();
+  for (let r = 0; r < rounds; r++) {
+    for (const threads of counts) {
+      await initBackend({ backend: 'wasm', threads });
+      once(); // warm: the threads' memory grown, the workers awake
+      const before = kernelThreads().products;
+      for (let i = 0; i < calls; i++) times.get(threads).push(once());
+      threaded.set(threads, kernelThreads().products > before);
+    }
   }
+  tf.dispose([a, b]);
+  for (const t of counts) table.set(`${label}|${t}`, { ms: median(times.get(t)), threaded: threaded.get(t) });
 }
 console.log(`\n| product | MFLOP | ${counts.map((t) => `${t} thread${t > 1 ? 's' : ''} ms`).join(' | ')} | speed-up |`);
 console.log(`|---|---:|${counts.map(() => '---:').join('|')}|---:|`);
