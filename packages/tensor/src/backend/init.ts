@@ -20,6 +20,7 @@ import { webgpuProvider } from './webgpu.js';
  * @example
  * ```ts
  * const opts: InitBackendOptions = { backend: 'auto', allowSoftwareGpu: false };
+ * const twoThreads: InitBackendOptions = { backend: 'wasm', threads: 2 }; // agon's GEMM on 2 threads
  * ```
  */
 export interface InitBackendOptions {
@@ -50,6 +51,12 @@ export interface InitBackendOptions {
    * thread runs and `reason` says why. Results are the same bits for every thread count. Products
    * under a size threshold stay on the calling thread. Workers are unref'd in Node and leave after
    * 10 s without work; `threads: 1` stops them at once.
+   *
+   * @example
+   * ```ts
+   * const { reason } = await initBackend({ backend: 'wasm', threads: 2 });
+   * // reason ends: 'matMul: agon SIMD GEMM, 2 threads for matMul products of ≥ 4 MFLOP (threads: 2 asked for)'
+   * ```
    */
   threads?: number;
 }
