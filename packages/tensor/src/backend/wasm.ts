@@ -88,7 +88,12 @@ async function configureThreads(ctx: ProviderContext): Promise<string> {
   const why = threadsAsked !== undefined ? `threads: ${wanted} asked for` : fromEnv !== undefined ? `AGON_THREADS=${wanted}` : `${wanted} core${wanted === 1 ? '' : 's'} present`;
   const support = wanted > 1 ? threadSupport() : true;
   const threads = support === true ? wanted : 1;
-  await setKernelThreads(threads, wasmPathsUsed);
+  try {
+    await setKernelThreads(threads, wasmPathsUsed);
+  } catch (err) {
+    await setKernelThreads(1);
+    return `one thread: the kernel threads failed to start (${err instanceof Error ? err.message : String(err)})`;
+  }
   if (support !== true) return `one thread: ${support}`;
   if (threads === 1) return `one thread (${why})`;
   return `${threads} threads for matMul products of ≥ ${THREAD_MIN_FLOPS / 1e6} MFLOP (${why})`;

@@ -116,13 +116,15 @@ function product(kernel: string, backendArg: unknown, p: Product): tf.TensorInfo
     bias, prelu, act, alpha: p.alpha,
   };
   const operands = [a, b, p.bias, p.prelu, out];
-  const pool = kernelPool();
-  if (pool && 2 * batch * M * N * K >= THREAD_MIN_FLOPS && threaded(pool, backend, geometry, batch, operands)) return out;
   const k = kernelsFor(backend);
-  const [pa, pb, pbias, pprelu, pc] = operands.map((t) => (t ? heapOffset(backend, t) : 0));
-  for (const call of gemmCalls(geometry, splitProduct(batch, M, N, 1)[0], pa, pb, pbias, pprelu, pc)) {
-    (k.fns.gemm_f32 as (...args: number[]) => void)(...call, k.gemmScratch);
-  }
+  const heapPtrs = operands.map((t) => (t ? heapOffset(backend, t) : 0));
+  const inPlace = (pieces: Piece[]) => {
+    const [pa, pb, pbias, pprelu, pc] = heapPtrs;
+    for (const call of gemmCalls(geometry, pieces, pa, pb, pbias, pprelu, pc)) (k.fns.gemm_f32 as (...args: number[]) => void)(...call, k.gemmScratch);
+  };
+  const pool = kernelPool();
+  if (pool && 2 * batch * M * N * K >= THREAD_MIN_FLOPS && threaded(pool, backend, geometry, batch, operands, heapPtrs, inPlace)) return out;
+  inPlace(splitProduct(batch, M, N, 1)[0]);
   return out;
 }
 
@@ -169,12 +171,24 @@ function gemmCalls(g: Geometry, pieces: Piece[], pa: number, pb: number, pbias: 
 }
 
 /**
- * Runs the product on the kernel threads: operands copied from tfjs' heap into the threads'
- * shared memory, the pieces of {@link splitProduct} run there, the output copied back. False
- * (nothing done) when that memory cannot hold the operands.
+ * Runs the product on the kernel threads. The calling thread computes its pieces in place on
+ * tfjs' heap (`inPlace`); for the workers' pieces, the parts of the operands they read are copied
+ * into the threads' shared memory (laid out as the tensors are, so the same offsets hold) and the
+ * parts of the output they wrote are copied back. False (nothing done) when the workers have no
+ * piece or that memory cannot hold the operands.
  */
-function threaded(pool: KernelPool, backend: WasmBackendHeap, g: Geometry, batch: number, operands: (tf.TensorInfo | undefined)[]): boolean {
+function threaded(
+  pool: KernelPool,
+  backend: WasmBackendHeap,
+  g: Geometry,
+  batch: number,
+  operands: (tf.TensorInfo | undefined)[],
+  heapPtrs: number[],
+  inPlace: (pieces: Piece[]) => void,
+): boolean {
   const pieces = splitProduct(batch, g.M, g.N, pool.threads);
+  const theirs = pieces.slice(1).flat();
+  if (!theirs.length) return false;
   const sizes = operands.map((t) => (t ? 4 * t.shape.reduce((x, y) => x * y, 1) : 0));
   const offsets: number[] = [];
   let total = 0;
@@ -185,17 +199,33 @@ function threaded(pool: KernelPool, backend: WasmBackendHeap, g: Geometry, batch
   const base = pool.reserve(total, Math.max(...pieces.map((p) => p.length)));
   if (base === undefined) return false;
   const at = offsets.map((o) => base + o);
+  const { M, N, K } = g;
+  // Element ranges [from, to) of operand `i` to copy; a range already copied is skipped.
   const heap = new Uint8Array(backend.wasm.asm.memory.buffer);
   const shared = pool.bytes();
-  operands.forEach((t, i) => {
-    if (!t || i === operands.length - 1) return;
-    const src = heapOffset(backend, t);
-    shared.set(heap.subarray(src, src + sizes[i]), at[i]);
-  });
+  const done = new Set<string>();
+  const copyIn = (i: number, from: number, to: number) => {
+    const key = `${i}:${from}:${to}`;
+    if (done.has(key)) return;
+    done.add(key);
+    shared.set(heap.subarray(heapPtrs[i] + 4 * from, heapPtrs[i] + 4 * to), at[i] + 4 * from);
+  };
+  for (const { batch: b, i0, i1 } of theirs) {
+    // Untransposed A: the piece's rows only; transposed, its rows are spread over the whole matrix.
+    if (g.rsa === K && g.csa === 1) copyIn(0, g.offA[b] + i0 * K, g.offA[b] + i1 * K);
+    else copyIn(0, g.offA[b], g.offA[b] + M * K);
+    copyIn(1, g.offB[b], g.offB[b] + K * N);
+  }
+  for (const i of [2, 3]) if (operands[i]) copyIn(i, 0, sizes[i] / 4);
   const [pa, pb, pbias, pprelu, pc] = at;
-  pool.run(pieces.map((share) => gemmCalls(g, share, pa, pb, pbias, pprelu, pc)));
-  const out = operands[operands.length - 1] as tf.TensorInfo;
-  new Uint8Array(backend.wasm.asm.memory.buffer).set(pool.bytes().subarray(pc, pc + sizes[sizes.length - 1]), heapOffset(backend, out));
+  pool.run([[], ...pieces.slice(1).map((share) => gemmCalls(g, share, pa, pb, pbias, pprelu, pc))], () => inPlace(pieces[0]));
+  const back = new Uint8Array(backend.wasm.asm.memory.buffer);
+  const from = pool.bytes();
+  const copyOut = (start: number, end: number) => back.set(from.subarray(pc + 4 * start, pc + 4 * end), heapPtrs[4] + 4 * start);
+  for (const { batch: b, i0, i1, j0, j1 } of theirs) {
+    if (j0 === 0 && j1 === N) copyOut(b * M * N + i0 * N, b * M * N + i1 * N);
+    else for (let i = i0; i < i1; i++) copyOut(b * M * N + i * N + j0, b * M * N + i * N + j1);
+  }
   return true;
 }
 

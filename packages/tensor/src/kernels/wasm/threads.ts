@@ -185,11 +185,12 @@ export class KernelPool {
   }
 
   /**
-   * Runs `shares[t]` on thread t (thread 0 is the caller) and returns when all are done. The
-   * share of a worker that is gone or still starting runs here, on the caller; it is started again
-   * for next time. Call {@link reserve} first with at least the largest share's length.
+   * Runs `shares[t]` on thread t (thread 0 is the caller) and `local` on the caller meanwhile
+   * (work of its own outside this memory), and returns when all are done. The share of a worker
+   * that is gone or still starting runs here, on the caller; it is started again for next time.
+   * Call {@link reserve} first with at least the largest share's length.
    */
-  run(shares: GemmCall[][]): void {
+  run(shares: GemmCall[][], local?: () => void): void {
     if (this.stopped) throw new Error('agon wasm threads: the kernel threads were stopped');
     this.runs++;
     const w = this.words();
@@ -223,6 +224,7 @@ export class KernelPool {
       Atomics.notify(w, this.gen);
     }
     try {
+      local?.();
       for (const call of mine) (this.main.gemm_f32 as (...a: number[]) => void)(...call, this.scratch[0]);
     } finally {
       for (let p; claimed && (p = Atomics.load(w, this.gen + 1)) !== 0; ) Atomics.wait(w, this.gen + 1, p);
@@ -264,7 +266,9 @@ async function workerFactory(wasmPaths?: string): Promise<SpawnWorker> {
     const { Worker } = await importNodeBuiltin<typeof import('node:worker_threads')>('node:worker_threads');
     const file = await nodeFilePath(url, THREAD_SCRIPT);
     return (onMessage, onExit) => {
-      const worker = new Worker(file);
+      // No execArgv: the parent's flags (--input-type, --experimental-vm-modules, loaders) are
+      // not for this plain script, and some refuse a file entry.
+      const worker = new Worker(file, { execArgv: [] });
       worker.unref();
       // A worker sends one message ('ready' or 'error'); a listener left on would keep the process alive.
       worker.once('message', onMessage);
