@@ -9,8 +9,9 @@ import type { SampleRow } from '@agon/core';
 export interface TrainRequest {
   config: Record<string, unknown>;
   backend: 'wasm' | 'webgpu';
-  /** wasm: agon's kernel threads (initBackend's `threads`). */
+  /** wasm: agon's kernel threads and their size threshold (initBackend's `threads`, `threadMinFlops`). */
   threads?: number;
+  threadMinFlops?: number;
   io: 'memory' | 'opfs';
   wasmUrl: string;
   modelUrl: string;

@@ -42,7 +42,7 @@ async function load(req: LoadRequest): Promise<LoadReply> {
 }
 
 async function run(req: TrainRequest): Promise<TrainReply> {
-  const started = await initBackend({ backend: req.backend, wasmPaths: req.wasmUrl, threads: req.threads });
+  const started = await initBackend({ backend: req.backend, wasmPaths: req.wasmUrl, threads: req.threads, threadMinFlops: req.threadMinFlops });
   const io = req.io === 'opfs' ? await opfsRunIO(`determinism/${req.backend}`) : memoryRunIO();
   const log: string[] = [];
   const t0 = performance.now();

@@ -2,7 +2,8 @@
 // agon's wasm GEMM on 1 vs N kernel threads, per product shape: the products of a stories260K
 // training step (8×256 tokens: dim 64, hidden 172, 8 heads of 8, 4 KV heads, vocabulary 512, the
 // backward's transposed forms included) and a sweep of small products around the threshold under
-// which products stay on one thread. Each timed call is one product with its output read back;
+// which products stay on one thread. Each timed call is one product (wasm kernels run when called,
+// so no read-back is needed; reading 16 MB back would cost more than some products);
 // medians over BENCH_ROUNDS × BENCH_CALLS calls (default 7 × 5).
 //
 //   node packages/tensor/bench/threads.mjs [threads, default 1,2]   (after building @agon/tensor)
@@ -52,7 +53,6 @@ for (const s of shapes) {
   const once = () => {
     const t0 = performance.now();
     const y = tf.matMul(a, b, ta, tb);
-    y.dataSync();
     y.dispose();
     return performance.now() - t0;
   };

@@ -2,8 +2,9 @@
 // broadcast batch dims, either side transposed, few rows, bias and every activation epilogue — on
 // 2 and 3 threads gives the same bits as on one thread (the in-place path on tfjs' heap), agrees
 // with a float64 loop within 1e-5 of Σ|a·b| per entry, and is bit-identical when run twice. The
-// shapes are odd (no size a multiple of the micro-tile) and above the threshold, and each case
-// checks that the product went through the threads. Also: the split covers every output entry
+// shapes are odd (no size a multiple of the micro-tile), run with the size threshold lowered to
+// 0, and each case checks that the product went through the threads; the real threshold is
+// checked on its own. Also: the split covers every output entry
 // once, workers that left for idleness are replaced while the caller does their share, and
 // threads: 1 stops them. (tools/test/pack.test.ts runs threads from the installed package in a
 // process that exits by itself.)
@@ -11,9 +12,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { initBackend } from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
-import { THREAD_MIN_FLOPS } from '../src/kernels/wasm/matmul.js';
 import { splitProduct } from '../src/kernels/wasm/split.js';
-import { kernelPool, setKernelThreads } from '../src/kernels/wasm/threads.js';
+import { IDLE_MS, kernelPool, setKernelThreads, THREAD_MIN_FLOPS } from '../src/kernels/wasm/threads.js';
 import { randn } from './reference.js';
 
 interface Case {
@@ -169,7 +169,7 @@ describe('the thread count', () => {
       await expect(initBackend({ backend: 'wasm' })).rejects.toThrow("AGON_THREADS must be a whole number ≥ 1 (found 'two')");
       process.env.AGON_THREADS = '3';
       const info = await initBackend({ backend: 'wasm' });
-      expect(info.reason).toContain('3 threads for matMul products of ≥ 4 MFLOP (AGON_THREADS=3)');
+      expect(info.reason).toContain('3 threads for matMul products of ≥ 50 MFLOP (AGON_THREADS=3)');
       expect(kernelPool()?.threads).toBe(3);
     } finally {
       delete process.env.AGON_THREADS;
@@ -178,6 +178,10 @@ describe('the thread count', () => {
     expect((await initBackend({ backend: 'wasm', threads: 2 })).reason).toContain('(threads: 2 asked for)');
     expect((await initBackend({ backend: 'wasm' })).reason).toContain('2 threads');
     expect(kernelPool()?.threads).toBe(2);
+    // The size threshold: asked for (and kept), or rejected naming the option.
+    expect((await initBackend({ backend: 'wasm', threadMinFlops: 0 })).reason).toContain('2 threads for matMul products of ≥ 0 MFLOP');
+    expect(kernelPool()?.minFlops).toBe(0);
+    await expect(initBackend({ backend: 'wasm', threadMinFlops: -1 })).rejects.toThrow("initBackend: option 'threadMinFlops' must be a number ≥ 0 (found -1)");
   });
 });
 
@@ -194,21 +198,28 @@ describe('wasm GEMM on kernel threads', () => {
     await initBackend({ backend: 'wasm', threads: 1 });
   });
 
-  it('every case is above the threshold (so threads run it)', () => {
-    for (const c of CASES) {
-      const M = c.ta ? c.aShape.at(-1)! : c.aShape.at(-2)!;
-      const K = c.ta ? c.aShape.at(-2)! : c.aShape.at(-1)!;
-      const N = c.tb ? c.bShape.at(-2)! : c.bShape.at(-1)!;
-      const batch = Math.max(size(c.aShape.slice(0, -2)), size(c.bShape.slice(0, -2))) * (c.name.includes('[2,1]') ? 3 : 1);
-      expect(2 * batch * M * N * K).toBeGreaterThanOrEqual(THREAD_MIN_FLOPS);
-    }
-  });
+  it('splits products of at least THREAD_MIN_FLOPS (50 MFLOP) across the threads and keeps smaller ones on the caller', () =>
+    expectNoLeaks(async () => {
+      await initBackend({ backend: 'wasm', threads: 2, threadMinFlops: THREAD_MIN_FLOPS });
+      const pool = kernelPool()!;
+      expect(pool.minFlops).toBe(50e6);
+      const product = (M: number) => tf.tidy(() => tf.matMul(tf.ones([M, 64]), tf.ones([64, 512]), false, false).dispose());
+      const runs = pool.runs;
+      product(Math.floor(THREAD_MIN_FLOPS / (2 * 64 * 512)) - 1);
+      expect(pool.runs).toBe(runs);
+      product(Math.ceil(THREAD_MIN_FLOPS / (2 * 64 * 512)));
+      expect(pool.runs).toBe(runs + 1);
+      await initBackend({ backend: 'wasm', threads: 1 });
+    }),
+  );
 
   for (const threads of [2, 3]) {
     describe(`threads: ${threads}`, () => {
+      // Every product on the threads (threshold 0), so small odd shapes exercise every split.
       beforeAll(async () => {
         const info = await initBackend({ backend: 'wasm', threads });
         expect(info.reason).toContain(`${threads} threads for matMul products`);
+        await setKernelThreads(threads, undefined, IDLE_MS, 0);
         expect(kernelPool()?.threads).toBe(threads);
         expect(kernelPool()?.liveWorkers()).toBe(threads - 1);
       });
@@ -241,7 +252,7 @@ describe('wasm GEMM on kernel threads', () => {
   it('a worker that left for idleness has its share done by the caller and is started again', () =>
     expectNoLeaks(async () => {
       await initBackend({ backend: 'wasm', threads: 1 });
-      await setKernelThreads(2, undefined, 300);
+      await setKernelThreads(2, undefined, 300, 0);
       const pool = kernelPool()!;
       expect(pool.liveWorkers()).toBe(1);
       const deadline = Date.now() + 10_000;

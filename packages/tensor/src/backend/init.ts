@@ -55,10 +55,21 @@ export interface InitBackendOptions {
    * @example
    * ```ts
    * const { reason } = await initBackend({ backend: 'wasm', threads: 2 });
-   * // reason ends: 'matMul: agon SIMD GEMM, 2 threads for matMul products of ≥ 4 MFLOP (threads: 2 asked for)'
+   * // reason ends: 'matMul: agon SIMD GEMM, 2 threads for matMul products of ≥ 50 MFLOP (threads: 2 asked for)'
    * ```
    */
   threads?: number;
+  /**
+   * wasm: products of fewer flops (2·batch·M·N·K) than this stay on the calling thread. Default:
+   * what an earlier call asked for, else `AGON_THREAD_MIN_FLOPS` (Node), else 50e6 (measured on a
+   * loaded 2-core machine; an idle one gains from smaller products too). 0 splits every product.
+   *
+   * @example
+   * ```ts
+   * await initBackend({ backend: 'wasm', threads: 4, threadMinFlops: 8e6 });
+   * ```
+   */
+  threadMinFlops?: number;
 }
 
 /**
@@ -129,6 +140,9 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
   if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
     throw new Error(`initBackend: option 'threads' must be a whole number ≥ 1 (found ${String(opts.threads)})`);
   }
+  if (opts.threadMinFlops !== undefined && !(Number.isFinite(opts.threadMinFlops) && opts.threadMinFlops >= 0)) {
+    throw new Error(`initBackend: option 'threadMinFlops' must be a number ≥ 0 (found ${String(opts.threadMinFlops)})`);
+  }
   registerBuiltinProviders();
   // Loading the gradients (a large import) overlaps the providers' probes; it is awaited before a backend starts.
   const gradients = registerGradients();
@@ -139,6 +153,7 @@ async function initBackendNow(opts: InitBackendOptions): Promise<BackendInfo> {
     isNode: isNode(),
     wasmPaths: opts.wasmPaths,
     threads: opts.threads,
+    threadMinFlops: opts.threadMinFlops,
   };
 
   if (requested !== 'auto') {

@@ -37,6 +37,8 @@ export interface ProviderContext {
   wasmPaths?: string;
   /** Threads the caller asked for; see {@link InitBackendOptions.threads}. Undefined: the provider's default. */
   threads?: number;
+  /** See {@link InitBackendOptions.threadMinFlops}. */
+  threadMinFlops?: number;
 }
 
 /**

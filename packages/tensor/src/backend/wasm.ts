@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isNode } from './gradients.js';
 import { compileKernels } from '../kernels/wasm/module.js';
-import { registerWasmMatMul, THREAD_MIN_FLOPS } from '../kernels/wasm/matmul.js';
-import { coresPresent, setKernelThreads, threadSupport } from '../kernels/wasm/threads.js';
+import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
+import { coresPresent, IDLE_MS, setKernelThreads, THREAD_MIN_FLOPS, threadSupport } from '../kernels/wasm/threads.js';
 import type { BackendProvider, ProviderContext, ProviderStarted } from './provider.js';
 
 /** The slice of the wasm backend that a JS-side kernel needs. */
@@ -65,38 +65,41 @@ export function registerWasmKernels(): void {
 
 let wasmPathsUsed: string | undefined;
 let threadsAsked: number | undefined;
+let minFlopsAsked: number | undefined;
 
-/** `AGON_THREADS` in Node's environment, if set (a whole number ≥ 1). */
-function envThreads(): number | undefined {
-  const v = isNode() ? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AGON_THREADS : undefined;
+/** A variable of Node's environment, if set, as a number `valid` accepts. */
+function envNumber(name: string, what: string, valid: (n: number) => boolean): number | undefined {
+  const v = isNode() ? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] : undefined;
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`initBackend: environment variable AGON_THREADS must be a whole number ≥ 1 (found '${v}')`);
+  if (!valid(n)) throw new Error(`initBackend: environment variable ${name} must be ${what} (found '${v}')`);
   return n;
 }
 
 /**
  * Starts (or stops) agon's kernel threads where threads can run, and says what runs and why.
  * The count: `ctx.threads`, else what an earlier call asked for, else `AGON_THREADS`, else the
- * cores present.
+ * cores present; the size threshold likewise from `threadMinFlops` / `AGON_THREAD_MIN_FLOPS`.
  */
 async function configureThreads(ctx: ProviderContext): Promise<string> {
   wasmPathsUsed = ctx.wasmPaths ?? wasmPathsUsed;
   threadsAsked = ctx.threads ?? threadsAsked;
-  const fromEnv = envThreads();
+  minFlopsAsked = ctx.threadMinFlops ?? minFlopsAsked;
+  const fromEnv = envNumber('AGON_THREADS', 'a whole number ≥ 1', (n) => Number.isInteger(n) && n >= 1);
+  const minFlops = minFlopsAsked ?? envNumber('AGON_THREAD_MIN_FLOPS', 'a number ≥ 0', (n) => Number.isFinite(n) && n >= 0) ?? THREAD_MIN_FLOPS;
   const wanted = threadsAsked ?? fromEnv ?? (await coresPresent());
   const why = threadsAsked !== undefined ? `threads: ${wanted} asked for` : fromEnv !== undefined ? `AGON_THREADS=${wanted}` : `${wanted} core${wanted === 1 ? '' : 's'} present`;
   const support = wanted > 1 ? threadSupport() : true;
   const threads = support === true ? wanted : 1;
   try {
-    await setKernelThreads(threads, wasmPathsUsed);
+    await setKernelThreads(threads, wasmPathsUsed, IDLE_MS, minFlops);
   } catch (err) {
     await setKernelThreads(1);
     return `one thread: the kernel threads failed to start (${err instanceof Error ? err.message : String(err)})`;
   }
   if (support !== true) return `one thread: ${support}`;
   if (threads === 1) return `one thread (${why})`;
-  return `${threads} threads for matMul products of ≥ ${THREAD_MIN_FLOPS / 1e6} MFLOP (${why})`;
+  return `${threads} threads for matMul products of ≥ ${minFlops / 1e6} MFLOP (${why})`;
 }
 
 async function started(ctx: ProviderContext): Promise<ProviderStarted> {

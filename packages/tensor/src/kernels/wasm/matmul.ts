@@ -123,17 +123,10 @@ function product(kernel: string, backendArg: unknown, p: Product): tf.TensorInfo
     for (const call of gemmCalls(geometry, pieces, pa, pb, pbias, pprelu, pc)) (k.fns.gemm_f32 as (...args: number[]) => void)(...call, k.gemmScratch);
   };
   const pool = kernelPool();
-  if (pool && 2 * batch * M * N * K >= THREAD_MIN_FLOPS && threaded(pool, backend, geometry, batch, operands, heapPtrs, inPlace)) return out;
+  if (pool && 2 * batch * M * N * K >= pool.minFlops && threaded(pool, backend, geometry, batch, operands, heapPtrs, inPlace)) return out;
   inPlace(splitProduct(batch, M, N, 1)[0]);
   return out;
 }
-
-/**
- * Products of fewer flops (2·batch·M·N·K) than this run on the calling thread, in place on tfjs'
- * heap: below it, copying the operands into the threads' memory and waking them costs more than
- * the split saves (measured in docs/benchmarks.md, "Threads").
- */
-export const THREAD_MIN_FLOPS = 4e6;
 
 /** A product's shape, strides and epilogue, as gemm_f32 takes them. */
 interface Geometry {

@@ -20,6 +20,14 @@ export const THREAD_SCRIPT = 'agon-kernels-thread.js';
 /** How long a worker without work waits before it leaves (restarted on the next product). */
 export const IDLE_MS = 10_000;
 
+/**
+ * Products of fewer flops (2·batch·M·N·K) than this run on the calling thread, in place on tfjs'
+ * heap: below it, copying operands into the threads' memory and waking them cost more than the
+ * split saves. Measured on a 2-core machine under other jobs' load (docs/benchmarks.md,
+ * "Threads"): 45 MFLOP products ran 0.6–0.9× on 2 threads, 67 and 134 MFLOP ones 1.4–1.7×.
+ */
+export const THREAD_MIN_FLOPS = 50e6;
+
 /** Worker states (one word per worker; agon-kernels-thread.js uses the same values). */
 const GONE = 0;
 const IDLE = 1;
@@ -59,6 +67,8 @@ export class KernelPool {
   private stopped = false;
   /** Products run so far (for tests: a product above the threshold went through the threads). */
   runs = 0;
+  /** Products of fewer flops run on the calling thread alone (see {@link THREAD_MIN_FLOPS}). */
+  minFlops = 0;
   /** Byte offset where per-product data (task tables, operands) starts. */
   private readonly dyn: number;
   private readonly ctrl: number;
@@ -328,14 +338,17 @@ export function kernelPool(): KernelPool | undefined {
 /**
  * Runs agon's GEMM on `threads` threads from now on (1: stops the workers; the kernels then run
  * in place on tfjs' heap, on the calling thread). Resolves when the workers serve. `idleMs`: how
- * long a worker without work waits before it leaves.
+ * long a worker without work waits before it leaves. `minFlops`: products of fewer flops stay on
+ * the calling thread (default {@link THREAD_MIN_FLOPS}; tests lower it to split small shapes).
  */
-export function setKernelThreads(threads: number, wasmPaths?: string, idleMs = IDLE_MS): Promise<void> {
+export function setKernelThreads(threads: number, wasmPaths?: string, idleMs = IDLE_MS, minFlops?: number): Promise<void> {
   const next = starting.then(async () => {
-    if ((pool?.threads ?? 1) === threads) return;
-    pool?.stop();
-    pool = undefined;
-    if (threads > 1) pool = await KernelPool.start(threads, wasmPaths, idleMs);
+    if ((pool?.threads ?? 1) !== threads) {
+      pool?.stop();
+      pool = undefined;
+      if (threads > 1) pool = await KernelPool.start(threads, wasmPaths, idleMs);
+    }
+    if (pool) pool.minFlops = minFlops ?? THREAD_MIN_FLOPS;
   });
   starting = next.catch(() => undefined);
   return next;
