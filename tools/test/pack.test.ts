@@ -86,7 +86,7 @@ describe('@agon/tensor wasm kernels', () => {
     const script = `
       import * as tf from '@tensorflow/tfjs-core';
       import { initBackend } from '@agon/tensor';
-      const info = await initBackend({ backend: 'wasm', threads: 2 });
+      const info = await initBackend({ backend: 'wasm', threads: 2, threadMinFlops: 0 }); // every product split
       const a = tf.range(0, 300 * 200).reshape([300, 200]).mod(7);
       const y = tf.matMul(a, tf.ones([200, 100])).dataSync();
       // Row r of y: Σ over columns c of (r·200 + c) mod 7, in every one of its 100 entries.
