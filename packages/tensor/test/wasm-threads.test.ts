@@ -14,6 +14,7 @@ import { initBackend } from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 import { splitProduct } from '../src/kernels/wasm/split.js';
 import { IDLE_MS, kernelPool, setKernelThreads, THREAD_MIN_FLOPS } from '../src/kernels/wasm/threads.js';
+import { batchOffset } from './conformance/reference-ops.js';
 import { randn } from './reference.js';
 
 interface Case {
@@ -86,25 +87,13 @@ function reference(c: Case, x: Inputs, outShape: number[]): { y: Float64Array; m
   const [M, N] = outShape.slice(-2);
   const K = c.ta ? c.aShape.at(-2)! : c.aShape.at(-1)!;
   const outBatch = outShape.slice(0, -2);
-  const offset = (idx: number, dims: number[], mat: number) => {
-    const pad = [...new Array<number>(outBatch.length - dims.length).fill(1), ...dims];
-    let off = 0;
-    let stride = mat;
-    for (let i = outBatch.length - 1; i >= 0; i--) {
-      const coord = idx % outBatch[i];
-      idx = Math.floor(idx / outBatch[i]);
-      if (pad[i] !== 1) off += coord * stride;
-      stride *= pad[i];
-    }
-    return off;
-  };
   const nb = size(outBatch);
   const y = new Float64Array(nb * M * N);
   const mag = new Float64Array(nb * M * N);
   const biasFull = c.bias ? [...new Array<number>(3 - c.bias.length).fill(1), ...c.bias] : undefined;
   for (let t = 0; t < nb; t++) {
-    const oa = offset(t, c.aShape.slice(0, -2), M * K);
-    const ob = offset(t, c.bShape.slice(0, -2), K * N);
+    const oa = batchOffset(t, outBatch, c.aShape.slice(0, -2), M * K);
+    const ob = batchOffset(t, outBatch, c.bShape.slice(0, -2), K * N);
     for (let i = 0; i < M; i++)
       for (let j = 0; j < N; j++) {
         let s = 0;

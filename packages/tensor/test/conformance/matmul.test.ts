@@ -7,6 +7,7 @@ import { expect, it } from '@jest/globals';
 import { describeEachBackend } from '../../src/testing/index.js';
 import { randn } from '../reference.js';
 import { checkCase, tol } from './check.js';
+import { batchOffset } from './reference-ops.js';
 
 interface Form {
   aShape: number[];
@@ -25,20 +26,6 @@ function outShapeOf({ aShape, bShape, ta, tb }: Form): number[] {
   const pa = [...new Array<number>(r - ba.length).fill(1), ...ba];
   const pb = [...new Array<number>(r - bb.length).fill(1), ...bb];
   return [...pa.map((d, i) => Math.max(d, pb[i])), M, N];
-}
-
-/** Element offset of batch `idx` of the output in an operand with batch dims `dims`, broadcast. */
-function batchOffset(idx: number, outBatch: number[], dims: number[], mat: number): number {
-  const pad = [...new Array<number>(outBatch.length - dims.length).fill(1), ...dims];
-  let off = 0;
-  let stride = mat;
-  for (let i = outBatch.length - 1; i >= 0; i--) {
-    const coord = idx % outBatch[i];
-    idx = Math.floor(idx / outBatch[i]);
-    if (pad[i] !== 1) off += coord * stride;
-    stride *= pad[i];
-  }
-  return off;
 }
 
 /** float64 op(a)·op(b). */

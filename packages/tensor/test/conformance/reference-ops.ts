@@ -92,3 +92,17 @@ export function embed(E: ArrayLike<number>, ids: ArrayLike<number>, C: number): 
   for (let i = 0; i < ids.length; i++) for (let c = 0; c < C; c++) out[i * C + c] = E[ids[i] * C + c];
   return out;
 }
+
+/** Element offset of batch `idx` of the output in an operand with batch dims `dims`, broadcast. */
+export function batchOffset(idx: number, outBatch: number[], dims: number[], mat: number): number {
+  const pad = [...new Array<number>(outBatch.length - dims.length).fill(1), ...dims];
+  let off = 0;
+  let stride = mat;
+  for (let i = outBatch.length - 1; i >= 0; i--) {
+    const coord = idx % outBatch[i];
+    idx = Math.floor(idx / outBatch[i]);
+    if (pad[i] !== 1) off += coord * stride;
+    stride *= pad[i];
+  }
+  return off;
+}
