@@ -130,7 +130,10 @@ await describeEachBackend('LoRA adapters', (backend) => {
       step.dispose();
       for (let b = 0; b < 2; b++) {
         const want = full.subarray((b * T + T - 1) * V, (b * T + T) * V);
-        expect(worstRelativeError(got.subarray(b * V, (b + 1) * V), want)).toBeLessThan(1e-5);
+        // float32 through 5 layers by two routes (a 1-row and a T-row product, cached keys): on wasm
+        // the logits differ by ~1e-5 of their size; the bound is the one cached sampling keeps against
+        // a full forward pass (1e-4)
+        expect(worstRelativeError(got.subarray(b * V, (b + 1) * V), want)).toBeLessThan(1e-4);
       }
       lora.dispose();
     }));

@@ -1,6 +1,5 @@
 // Conformance of rmsNorm(x, w, ε): forward against the float64 loop, gradients of x and w against
-// finite differences, on every backend (the fused kernel on cpu and on wasm for small inputs,
-// composed ops elsewhere),
+// finite differences, on every backend (the fused kernel on cpu and wasm, composed ops elsewhere),
 // and the fused kernel against the composed ops on the same backend.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from '@jest/globals';
@@ -15,7 +14,6 @@ await describeEachBackend('rmsNorm', (backend) => {
     [[3, 8], 1e-5],
     [[2, 5, 16], 1e-6],
     [[1, 1, 64], 1e-5],
-    // above the size from which wasm composes tfjs ops instead of the fused kernel
     [[4, 33, 64], 1e-5],
   ];
   for (const [shape, eps] of cases) {

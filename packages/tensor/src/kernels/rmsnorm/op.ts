@@ -1,16 +1,14 @@
 /**
- * `rmsNorm(x, w, eps)`: x / √(mean(x²) + ε) · w over the last axis (Llama's RMSNorm). On cpu, and
- * on wasm for small inputs (a decoding step), one fused kernel with a hand-written gradient
- * registered for it (it saves x, w and each row's reciprocal RMS); on GPU backends, and on wasm
- * for large inputs, the composed tfjs ops. Measured on wasm (one thread, CPU µs a call): at
- * [1, 1, 64] the kernel takes 6.6 against 31.9 forward; at [8, 256, 64] its scalar loop takes 725
- * against tfjs' SIMD ops' 245 forward (5.3 against 8.2 ms with the backward).
+ * `rmsNorm(x, w, eps)`: x / √(mean(x²) + ε) · w over the last axis (Llama's RMSNorm). On cpu and
+ * wasm one fused kernel with a hand-written gradient registered for it (it saves x, w and each
+ * row's reciprocal RMS); on GPU backends the composed tfjs ops. Measured on wasm (one thread, CPU
+ * µs a call): at [1, 1, 64] (a decoding step) 6.6 against the composed ops' 31.9; at [8, 256, 64]
+ * 725 against 245 forward (a scalar loop against SIMD ops) but 5.3 against 8.2 ms with the
+ * backward. One implementation at every size keeps a cached decoding step equal to a full forward
+ * pass: mixing the two by size moved logits by 1.3e-5 relative.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { registerRmsNormKernels, RMSNORM_BACKENDS, RMSNORM_GRAD_KERNEL, RMSNORM_KERNEL } from './kernels.js';
-
-/** Elements of x up to which wasm uses the fused kernel: dispatch costs more than the maths below it. */
-const FUSE_MAX_ELEMENTS_WASM = 8192;
 
 /**
  * The gradient, registered with tfjs for the forward kernel (so a call outside a gradient tape
@@ -48,8 +46,7 @@ export function rmsNorm<T extends tf.Tensor>(x: T, w: tf.Tensor, eps: number): T
     throw new Error(`rmsNorm: w must be [D] for x [..., D]; got x [${x.shape.join(', ')}], w [${w.shape.join(', ')}]`);
   }
   if (x.dtype !== 'float32' || w.dtype !== 'float32') throw new Error(`rmsNorm: x and w must be float32; got ${x.dtype} and ${w.dtype}`);
-  const backend = tf.getBackend();
-  if (!(RMSNORM_BACKENDS as readonly string[]).includes(backend) || (backend === 'wasm' && x.size > FUSE_MAX_ELEMENTS_WASM)) {
+  if (!(RMSNORM_BACKENDS as readonly string[]).includes(tf.getBackend())) {
     return tf.tidy(() => tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w)) as T;
   }
   registerRmsNormKernels();
