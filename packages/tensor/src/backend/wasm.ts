@@ -8,6 +8,7 @@ import type { BackendProvider, ProviderContext, ProviderStarted } from './provid
 /** The slice of the wasm backend that a JS-side kernel needs. */
 interface WasmBackendLike {
   readSync(dataId: tf.DataId): ArrayLike<number>;
+  incRef(dataId: tf.DataId): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
 }
@@ -44,8 +45,22 @@ export function unsortedSegmentSumWasm(args: {
 }
 
 /**
+ * `Identity` for the wasm backend without a copy: the output shares the input's heap block and
+ * the backend's reference count keeps the block until both are disposed, as tfjs' `Reshape` on
+ * wasm and `Identity` on cpu do. tfjs-backend-wasm 4.22 copies the block instead; the engine runs
+ * `Identity` for every tensor a gradient tape saves (`clone`), so a training step copied each
+ * saved activation once, and held both copies. No wasm kernel writes into its inputs, so sharing
+ * is safe.
+ */
+export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  (args.backend as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
  * Registers the kernels agon adds to the wasm backend, and agon's SIMD GEMM in place of tfjs'
- * `BatchMatMul` and `_FusedMatMul` (idempotent). `initBackend({ backend:
+ * `BatchMatMul` and `_FusedMatMul` and a copy-free `Identity` (idempotent). `initBackend({ backend:
  * 'wasm' })` does it; call it yourself only when you set the wasm backend up without initBackend.
  *
  * @example
@@ -59,6 +74,11 @@ export function unsortedSegmentSumWasm(args: {
 export function registerWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
+  }
+  const identity = tf.getKernel(tf.Identity, 'wasm');
+  if (identity?.kernelFunc !== (identityWasm as unknown as tf.KernelFunc)) {
+    if (identity) tf.unregisterKernel(tf.Identity, 'wasm');
+    tf.registerKernel({ kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc });
   }
   registerWasmMatMul();
 }

@@ -1,6 +1,6 @@
 // Conformance: core ops and their gradients on every backend under test.
 import * as tf from '@tensorflow/tfjs-core';
-import { it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { describeEachBackend } from '../../src/testing/index.js';
 import { randInt, randn } from '../reference.js';
 import { checkCase, tol } from './check.js';
@@ -76,4 +76,35 @@ await describeEachBackend('ops', (backend) => {
       outShape: [4, 3],
       forward: tol(backend, 1e-6, 1e-6),
     }));
+});
+
+await describeEachBackend('identity', (backend) => {
+  // The engine clones (Identity) every tensor a gradient tape saves; on cpu and wasm the clone
+  // shares the input's memory, so saving an activation costs no bytes and no copy.
+  it('a clone keeps its values after the original is disposed, and frees with the last owner', () => {
+    const before = tf.memory();
+    const x = tf.tensor2d([1, -2, 3.5, 4, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    // tfjs counts numBytes per tensor, shared or not; numDataBuffers counts the memory blocks.
+    if (backend === 'cpu' || backend === 'wasm') expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, -2, 3.5, 4, 5, 6]);
+    const z = tf.add(y, 1); // the shared block is still a valid input
+    expect(Array.from(z.dataSync())).toEqual([2, -1, 4.5, 5, 6, 7]);
+    y.dispose();
+    z.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
+
+  it('a gradient through saved (cloned) activations equals the float64 result', () => {
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([0.5, -1.25, 2]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.exp(v), v)))(x); // d/dv v·eᵛ = eᵛ(1 + v)
+    const want = [0.5, -1.25, 2].map((v) => Math.exp(v) * (1 + v));
+    g.dataSync().forEach((got, i) => expect(Math.abs(got - want[i])).toBeLessThan(1e-5 * Math.abs(want[i]) + 1e-6));
+    x.dispose();
+    g.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
