@@ -7,6 +7,8 @@ export type { BackendProvider, GpuAdapterSummary, ProviderContext, ProviderStart
 export { isSoftwareAdapter } from './backend/webgpu.js';
 export { watchPeakTensorBytes } from './backend/peak-bytes.js';
 export type { PeakWatch } from './backend/peak-bytes.js';
+export { watchDispatches } from './backend/dispatch-count.js';
+export type { DispatchCounts, DispatchWatch } from './backend/dispatch-count.js';
 export { registerGradients, isNode } from './backend/gradients.js';
 export { importNodeBuiltin, nextMacrotask } from './node-builtin.js';
 export { registerWasmKernels } from './backend/wasm.js';
@@ -24,5 +26,18 @@ export type { AttentionOptions } from './kernels/attention/index.js';
 export { linear } from './kernels/linear/op.js';
 export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';
 export type { AttentionMaskOptions } from './numerics/attention-mask.js';
+export {
+  sampleTokens,
+  sampleTokensOnHost,
+  drawWords,
+  hasSampleKernel,
+  registerSampleKernels,
+  SAMPLE_KERNEL,
+  argMax,
+  checkDistributionOptions,
+  logProbOf,
+  samplingProbs,
+} from './kernels/sample/index.js';
+export type { DistributionOptions } from './kernels/sample/index.js';
 export { createRng, sampleCategorical, sampleLogits } from './rng.js';
 export type { Rng, RngSeed } from './rng.js';

@@ -1,3 +1,5 @@
+import { drawIndex, weightTotal } from './kernels/sample/math.js';
+
 /**
  * A seeded random stream for sampling. Pure JS (xoshiro128**, seeded by splitmix32), so the same
  * seed gives the same numbers on every backend and in every JS engine.
@@ -107,25 +109,13 @@ function rotl(x: number, k: number): number {
  * ```
  */
 export function sampleCategorical(weights: ArrayLike<number>, rng: Rng): number {
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) {
-    const w = weights[i];
-    if (!(w >= 0) || w === Infinity) {
-      throw new Error(`sampleCategorical: weights[${i}] must be finite and >= 0, got ${w}`);
-    }
-    total += w;
+  const total = weightTotal(weights);
+  if (Number.isNaN(total)) {
+    const i = Array.prototype.findIndex.call(weights, (w: number) => !(w >= 0) || w === Infinity);
+    throw new Error(`sampleCategorical: weights[${i}] must be finite and >= 0, got ${weights[i]}`);
   }
   if (!(total > 0)) throw new Error('sampleCategorical: weights must have a positive sum');
-  const u = rng.next() * total;
-  let acc = 0;
-  let last = -1;
-  for (let i = 0; i < weights.length; i++) {
-    if (weights[i] === 0) continue;
-    last = i;
-    acc += weights[i];
-    if (u < acc) return i;
-  }
-  return last; // rounding left u at the very top: the last index with weight.
+  return drawIndex(weights, total, rng.next());
 }
 
 /**

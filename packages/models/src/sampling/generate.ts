@@ -5,9 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, Completion, KVCache, Sampler, SamplingOptions, Tokenizer } from '@agon/core';
-import { createRng, nextMacrotask, sampleCategorical, type Rng } from '@agon/tensor';
+import { createRng, drawWords, hasSampleKernel, nextMacrotask, sampleTokens, sampleTokensOnHost, type Rng } from '@agon/tensor';
 import { emptyKVCache } from '../kv-cache.js';
-import { checkDistributionOptions, logProbOf, samplingProbs } from './distribution.js';
+import { checkDistributionOptions } from './distribution.js';
 import { checkStop } from './stopping.js';
 
 /**
@@ -23,6 +23,12 @@ export interface GenerateOptions extends SamplingOptions {
   microBatchSize?: number;
   /** Id written in left padding (never attended to). Default: the tokenizer's EOS id. */
   padId?: number;
+  /**
+   * Sample in the backend's `AgonSampleTokens` kernel, reading back 3 numbers a row per token
+   * (default: wherever the backend has it); false reads the [B, V] logits and samples them on the
+   * host with the same math — the same tokens and log-probs, more transfer.
+   */
+  samplingKernel?: boolean;
 }
 
 /** One row being decoded. */
@@ -114,31 +120,29 @@ async function generateBatch(
   const L = Math.max(...prompts.map((p) => p.length));
   const idsHost: number[] = [];
   const posHost: number[] = [];
-  const maskHost: number[] = [];
   for (const p of prompts) {
     const pad = L - p.length;
     for (let t = 0; t < L; t++) {
       idsHost.push(t < pad ? padId : p[t - pad]);
       posHost.push(Math.max(0, t - pad));
-      maskHost.push(t < pad ? 0 : 1);
     }
   }
   let active = rows; // rows still decoding, in cache order
-  let mask = tf.tensor2d(maskHost, [prompts.length, L], 'float32'); // [B, Tk]
+  let pads = prompts.map((p) => L - p.length); // left padding per active row
   let nextPos = prompts.map((p) => p.length); // per active row
   let cache: KVCache = emptyKVCache();
   let yielded = performance.now();
+  const greedy = (opts.temperature ?? 1) === 0;
+  const inKernel = (opts.samplingKernel ?? true) && hasSampleKernel();
   try {
-    let last = step(model, tf.tensor2d(idsHost, [prompts.length, L], 'int32'), tf.tensor2d(posHost, [prompts.length, L], 'int32'), mask, cache);
+    let last = step(model, tf.tensor2d(idsHost, [prompts.length, L], 'int32'), tf.tensor2d(posHost, [prompts.length, L], 'int32'), maskOf(pads, L), cache);
     cache = last.cache;
-    for (;;) {
-      const logits = await last.logits.data(); // [B, V] for the active rows
-      last.logits.dispose();
+    for (let keyLength = L + 1; ; keyLength++) {
+      const sampled = await sampleStep(last.logits, active, greedy, inKernel, opts); // [B, 3] for the active rows
       if (performance.now() - yielded >= YIELD_MS) {
         await nextMacrotask(); // timers, IO and signal handlers run; the tokens do not depend on it
         yielded = performance.now();
       }
-      const V = logits.length / active.length;
       let chosen: number[] = [];
       for (let r = 0; r < active.length; r++) {
         const row = active[r];
@@ -147,12 +151,11 @@ async function generateBatch(
           chosen.push(padId);
           continue;
         }
-        const l = logits.subarray(r * V, (r + 1) * V);
-        const probs = samplingProbs(l, opts);
-        const id = probs ? sampleCategorical(probs, row.rng) : argMax(l);
+        const id = sampled[3 * r];
+        if (id < 0) throw new Error(`generate: prompt ${offset + row.index} has no distribution to sample its token ${row.ids.length} from (NaN or infinite logits)`);
         row.ids.push(id);
-        row.logprobs.push(logProbOf(l, id));
-        row.samplingLogprobs.push(probs ? Math.log(probs[id]) : 0);
+        row.logprobs.push(sampled[3 * r + 1]);
+        row.samplingLogprobs.push(sampled[3 * r + 2]);
         const d = checkStop({ lastId: id, count: row.ids.length, text: tokenizer.decode(row.ids), stopIds, stopStrings, maxNewTokens: opts.maxNewTokens });
         row.text = d.text;
         row.finish = d.finish;
@@ -161,31 +164,25 @@ async function generateBatch(
       const keep = active.map((row, r) => (row.finish === null ? r : -1)).filter((r) => r >= 0);
       if (keep.length === 0) break;
       if (keep.length < active.length && cache.selectRows) {
-        // Finished rows leave the batch: their cache rows, mask rows, positions and tokens go.
+        // Finished rows leave the batch: their cache rows, padding, positions and tokens go.
         const smaller = cache.selectRows(keep);
         cache.dispose();
         cache = smaller;
-        const m = tf.gather(mask, keep, 0) as tf.Tensor2D;
-        mask.dispose();
-        mask = m;
         active = keep.map((r) => active[r]);
+        pads = keep.map((r) => pads[r]);
         nextPos = keep.map((r) => nextPos[r]);
         chosen = keep.map((r) => chosen[r]);
       }
       const B = active.length;
-      const grown = tf.tidy(() => tf.concat([mask, tf.ones([B, 1])], 1) as tf.Tensor2D);
-      mask.dispose();
-      mask = grown;
       const ids = tf.tensor2d(chosen, [B, 1], 'int32');
       const pos = tf.tensor2d(nextPos, [B, 1], 'int32');
       nextPos = nextPos.map((p) => p + 1);
-      last = step(model, ids, pos, mask, cache);
+      last = step(model, ids, pos, maskOf(pads, keyLength), cache);
       cache.dispose();
       cache = last.cache;
     }
   } finally {
     cache.dispose();
-    mask.dispose();
   }
   return rows.map((r) => ({
     ids: r.ids,
@@ -196,25 +193,59 @@ async function generateBatch(
   }));
 }
 
-/** One forward pass; returns the last position's logits [B, V] and the grown cache. Frees ids/positions. */
+/** The attention mask [B, Tk] of rows with `pads` left-padding slots: 0 there, 1 after. */
+function maskOf(pads: readonly number[], keyLength: number): tf.Tensor2D {
+  const m = new Float32Array(pads.length * keyLength).fill(1);
+  pads.forEach((pad, r) => m.fill(0, r * keyLength, r * keyLength + pad));
+  return tf.tensor2d(m, [pads.length, keyLength]);
+}
+
+/**
+ * Samples the next token of every active row from `logits` [B, V] (which it frees) and returns
+ * [B, 3]: id, model log-prob, sampling log-prob. Each unfinished row's stream gives one draw unless
+ * greedy, as `sampleCategorical` took it; finished rows riding along get a zero draw, ignored.
+ * With the kernel, one read of B·3 numbers; otherwise the logits are read and sampled on the host
+ * by the same math.
+ */
+async function sampleStep(logits: tf.Tensor2D, active: readonly Row[], greedy: boolean, inKernel: boolean, opts: GenerateOptions): Promise<Float32Array> {
+  const [B, V] = logits.shape;
+  const draws = new Int32Array(2 * B);
+  if (!greedy) {
+    active.forEach((row, r) => {
+      if (row.finish === null) draws.set(drawWords(row.rng), 2 * r);
+    });
+  }
+  if (!inKernel) {
+    const host = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return sampleTokensOnHost(host, draws, V, opts);
+  }
+  const d = tf.tensor2d(draws, [B, 2], 'int32');
+  const out = sampleTokens(logits, d, opts);
+  tf.dispose([logits, d]);
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
+}
+
+/**
+ * One forward pass; returns the last position's logits [B, V] and the grown cache. Frees ids,
+ * positions and mask.
+ */
 function step(model: CausalLM, ids: tf.Tensor2D, positions: tf.Tensor2D, mask: tf.Tensor2D, cache: KVCache): { logits: tf.Tensor2D; cache: KVCache } {
   try {
     const out = model.forward(ids, { cache, positions, mask, lastOnly: true });
     if (!out.cache) throw new Error(`${model.config.architecture}: forward returned no cache although one was passed`);
     const [B, T, V] = out.logits.shape;
-    const lastLogits = tf.tidy(() => tf.reshape(tf.slice(out.logits, [0, T - 1, 0], [B, 1, V]), [B, V]) as tf.Tensor2D);
+    // lastOnly gives [B, 1, V]: a reshape (no copy); a model that ignores it gets the last position sliced.
+    const lastLogits = tf.tidy(() => tf.reshape(T === 1 ? out.logits : tf.slice(out.logits, [0, T - 1, 0], [B, 1, V]), [B, V]) as tf.Tensor2D);
     out.logits.dispose();
     return { logits: lastLogits, cache: out.cache };
   } finally {
-    ids.dispose();
-    positions.dispose();
+    tf.dispose([ids, positions, mask]);
   }
-}
-
-function argMax(l: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
-  return best;
 }
 
 /**

@@ -106,3 +106,74 @@ export function batchOffset(idx: number, outBatch: number[], dims: number[], mat
   }
   return off;
 }
+
+/** One sampled row as the float64 reference gives it: id, model log-prob, sampling log-prob. */
+export interface SampledRef {
+  id: number;
+  logprob: number;
+  samplingLogprob: number;
+}
+
+/**
+ * Sampling one row in float64, written out plainly: softmax(l / T), top-k and top-p over a sorted
+ * copy (ties: lower index first), min-p, renormalise, then the first index whose running sum
+ * passes u·Σp (zero weights skipped). Greedy (T = 0) is the first arg-max. Null when the
+ * distribution is not a valid one (NaN anywhere).
+ */
+export function sampleRef(l: ArrayLike<number>, o: { temperature: number; topK: number; topP: number; minP: number }, u: number): SampledRef | null {
+  const n = l.length;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (l[i] > max) max = l[i];
+  let z = 0;
+  for (let i = 0; i < n; i++) z += Math.exp(l[i] - max);
+  const logprobOf = (id: number) => l[id] - max - Math.log(z);
+  if (o.temperature === 0) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (l[i] > l[best]) best = i;
+    return { id: best, logprob: logprobOf(best), samplingLogprob: 0 };
+  }
+  const p: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    p.push(Math.exp((l[i] - max) / o.temperature));
+    sum += p[i];
+  }
+  for (let i = 0; i < n; i++) p[i] /= sum;
+  if ((o.topK > 0 && o.topK < n) || o.topP < 1) {
+    const order = p.map((_, i) => i).sort((a, b) => (p[a] === p[b] ? a - b : p[b] - p[a]));
+    let keep = o.topK > 0 ? Math.min(o.topK, n) : n;
+    if (o.topP < 1) {
+      let kept = 0;
+      for (let r = 0; r < keep; r++) kept += p[order[r]];
+      let acc = 0;
+      for (let r = 0; r < keep; r++) {
+        acc += p[order[r]] / kept;
+        if (acc >= o.topP) {
+          keep = r + 1;
+          break;
+        }
+      }
+    }
+    for (let r = keep; r < n; r++) p[order[r]] = 0;
+  }
+  if (o.minP > 0) {
+    const top = Math.max(...p);
+    for (let i = 0; i < n; i++) if (p[i] < o.minP * top) p[i] = 0;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) total += p[i];
+  for (let i = 0; i < n; i++) p[i] /= total;
+  if (p.some((x) => Number.isNaN(x))) return null;
+  let t = 0;
+  for (let i = 0; i < n; i++) t += p[i];
+  const target = u * t;
+  let acc = 0;
+  let id = -1;
+  for (let i = 0; i < n; i++) {
+    if (p[i] === 0) continue;
+    id = i;
+    acc += p[i];
+    if (target < acc) break;
+  }
+  return { id, logprob: logprobOf(id), samplingLogprob: Math.log(p[id]) };
+}

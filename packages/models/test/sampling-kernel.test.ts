@@ -1,0 +1,65 @@
+// generate on the real stories260K model samples in the AgonSampleTokens kernel on cpu and wasm:
+// the same completions (ids, text, finish reasons, both log-probs, bit for bit) as the host path
+// that reads the [B, V] logits back, for the same seeds and every filter, with rows of different
+// prompt lengths that stop at different times (so finished rows leave the batch) — and one read
+// of the backend per decoding step instead of the logits.
+import { initBackend, watchDispatches } from '@agon/tensor';
+import { backendsUnderTest, expectNoLeaks } from '@agon/tensor/testing';
+import { generate, loadModel, STORIES_260K, type GenerateOptions, type LoadedModel } from '@agon/models';
+
+const SHAPES: Partial<GenerateOptions>[] = [
+  { temperature: 0 },
+  { temperature: 1 },
+  { temperature: 0.8, topK: 20 },
+  { temperature: 1, topP: 0.9 },
+  { temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05 },
+];
+
+/** Runs `f` under a dispatch watch; returns its result and the counts. */
+async function counted<T>(f: () => Promise<T>): Promise<{ result: T; reads: number; valuesRead: number }> {
+  const w = watchDispatches();
+  try {
+    const result = await f();
+    return { result, ...w.counts() };
+  } finally {
+    w.stop();
+  }
+}
+
+for (const backend of backendsUnderTest().filter((b) => b === 'cpu' || b === 'wasm')) {
+  describe(`generate with the sampling kernel on stories260K [${backend}]`, () => {
+    let m: LoadedModel;
+    let prompts: number[][];
+    beforeAll(async () => {
+      await initBackend({ backend });
+      m = await loadModel(STORIES_260K);
+      prompts = ['Once upon a time', 'The cat', 'Lily and Ben went to the park. They', 'A'].map((t) => m.tokenizer.encode(t, { bos: true }));
+    });
+    afterAll(() => m.model.dispose());
+
+    for (const shape of SHAPES) {
+      it(`${JSON.stringify(shape)}: the kernel path gives the host path's completions, seeds 0 and 5`, () =>
+        expectNoLeaks(async () => {
+          for (const seed of [0, 5]) {
+            const opts: GenerateOptions = { ...shape, maxNewTokens: 40, seed, stopIds: m.eosIds, stopStrings: ['.'], microBatchSize: 3 };
+            const viaKernel = await generate(m.model, m.tokenizer, prompts, opts);
+            const onHost = await generate(m.model, m.tokenizer, prompts, { ...opts, samplingKernel: false });
+            expect(viaKernel).toEqual(onHost);
+            expect(new Set(viaKernel.map((c) => c.ids.length)).size).toBeGreaterThan(1); // rows left the batch at different steps
+          }
+        }));
+    }
+
+    it('reads the backend once per decoding step through the kernel, and the logits every step without it', () =>
+      expectNoLeaks(async () => {
+        const opts: GenerateOptions = { maxNewTokens: 12, temperature: 0.9, seed: 2, stopIds: [], microBatchSize: 4 };
+        const k = await counted(() => generate(m.model, m.tokenizer, prompts, opts));
+        const h = await counted(() => generate(m.model, m.tokenizer, prompts, { ...opts, samplingKernel: false }));
+        expect(k.result).toEqual(h.result);
+        expect(k.result.every((c) => c.ids.length === 12)).toBe(true);
+        // 12 steps of 4 rows: 3 numbers a row through the kernel, the 512 logits a row without it.
+        expect([k.reads, k.valuesRead]).toEqual([12, 12 * 4 * 3]);
+        expect([h.reads, h.valuesRead]).toEqual([12, 12 * 4 * 512]);
+      }));
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * The `AgonSampleTokens` kernel on the CPU-side backends: every row of the logits sampled by
+ * math.ts in float64, reading the logits and draws in place on the wasm heap (on cpu, the
+ * backend's arrays) and writing the [B, 3] result there. Decoding then reads back 3 numbers a row
+ * instead of the whole vocabulary.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { sampleRows, type SampleAttrs } from './math.js';
+
+/**
+ * Name of the kernel: inputs logits [B, V] float32, draws [B, 2] int32; attrs temperature, topK,
+ * topP, minP; output [B, 3] float32 (id, model log-prob, sampling log-prob).
+ */
+export const SAMPLE_KERNEL = 'AgonSampleTokens';
+/** The CPU-side backends registered here. */
+export const SAMPLE_HOST_BACKENDS = ['cpu', 'wasm'] as const;
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+
+function sampleKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const { logits, draws } = inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!logits || !draws) throw new Error(`${SAMPLE_KERNEL}: needs inputs 'logits' and 'draws'`);
+  const [B, V] = logits.shape;
+  const io = hostArrays(backend as HostBackend, [logits, draws], [[B, 3]], SAMPLE_KERNEL);
+  const [l, d] = [io.ins[0], io.ints[1]];
+  if (!l || !d) throw new Error(`${SAMPLE_KERNEL}: logits must be float32 and draws int32; got ${logits.dtype} and ${draws.dtype}`);
+  sampleRows(l, d, V, attrs as unknown as SampleAttrs, io.outArrays[0]);
+  return io.finish()[0];
+}
+
+/**
+ * Registers `AgonSampleTokens` on cpu and wasm (idempotent).
+ *
+ * @example
+ * ```ts
+ * registerSampleKernels();
+ * tf.getKernel('AgonSampleTokens', 'wasm'); // defined
+ * ```
+ */
+export function registerSampleKernels(): void {
+  for (const backendName of SAMPLE_HOST_BACKENDS) {
+    if (!tf.getKernel(SAMPLE_KERNEL, backendName)) tf.registerKernel({ kernelName: SAMPLE_KERNEL, backendName, kernelFunc: sampleKernel as unknown as tf.KernelFunc });
+  }
+}
