@@ -4,11 +4,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { main, type CliIO } from '@agon/cli';
 import { initBackend } from '@agon/tensor';
+import { generate } from '@agon/models';
 import { findTorchPeer } from '../src/bench/torch.js';
 import { syntheticTokenizer } from '../src/bench/synthetic-tokenizer.js';
 import { planRows, planScaling } from '../src/bench/plan.js';
 import type { BenchReport } from '../src/bench/run.js';
-import { measureLsp } from '../src/bench/measure.js';
+import { measureDecode, measureLsp } from '../src/bench/measure.js';
 import { loadBenchModel } from '../src/bench/models.js';
 import { formatReport } from '../src/bench/table.js';
 
@@ -49,6 +50,11 @@ describe('agon bench', () => {
       expect(a.backendDetail).toMatch(/simd/);
       expect(a.kernelMsTotal).toBeGreaterThan(0);
       expect(Object.keys(a.kernels)).toContain('BatchMatMul');
+    }
+    for (const row of report.rows.slice(0, 2)) {
+      // Sampling in the kernel: one read of 3 numbers a row per decoding step.
+      expect(row.agon!.extra).toMatchObject({ readsPerTokenStep: 1, valuesReadPerTokenStep: 3 * row.row.decode!.batch });
+      expect(row.agon!.extra.opsPerTokenStep).toBeGreaterThan(10);
     }
     const train = report.rows[2].agon!;
     // Random tokens over 512 ids: the loss of a trained model on them is near or above ln 512.
@@ -140,6 +146,28 @@ describe('bench pieces', () => {
     expect(m.extra.skippedSteps).toBe(0);
     expect(Number.isFinite(m.extra.loss)).toBe(true);
     expect(m.peakTensorBytes).toBeGreaterThan(1e6); // the 1 MB model is held throughout
+  }, 120_000);
+
+  it('decode counters: one backend read of B·3 numbers a step, and the kernels tf.profile records for a step', async () => {
+    await initBackend({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    const loaded = await loadBenchModel('stories260K');
+    const shape = { batch: 3, promptLen: 4, newTokens: 5 };
+    const m = await measureDecode(loaded, shape);
+    // Independently: tf.profile's kernel records of a call making n + 1 tokens minus one making 1.
+    const t = loaded.tokenizer;
+    const tokenizer = { encode: t.encode.bind(t), decode: t.decode.bind(t), bosId: t.bosId, eosId: -1, vocabSize: t.vocabSize };
+    const prompts = [[1, 5, 9, 3], [1, 7, 2, 8], [1, 4, 4, 4]];
+    const kernelsFor = async (n: number) =>
+      (await tf.profile(async () => {
+        await generate(loaded.model, tokenizer, prompts, { maxNewTokens: n, temperature: 0 });
+        return [];
+      })).kernels.length;
+    const perStep = ((await kernelsFor(shape.newTokens + 1)) - (await kernelsFor(1))) / shape.newTokens;
+    loaded.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.extra).toMatchObject({ readsPerTokenStep: 1, valuesReadPerTokenStep: 9, opsPerTokenStep: perStep });
+    expect(Number.isInteger(perStep) && perStep > 10).toBe(true);
   }, 120_000);
 
   it('the table has a prefill line for decode rows with long prompts, with the PyTorch rate beside', () => {

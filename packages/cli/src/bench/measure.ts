@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { CausalLM, Tokenizer } from '@agon/core';
 import { attachLora, generate, type LoadedModel } from '@agon/models';
 import { scorerReward } from '@agon/objectives';
-import { createRng, tokenLogprobs, watchPeakTensorBytes, type Rng } from '@agon/tensor';
+import { createRng, tokenLogprobs, watchDispatches, watchPeakTensorBytes, type DispatchCounts, type Rng } from '@agon/tensor';
 import { AdamW, likelihoodScorer, train } from '@agon/trainer';
 
 /**
@@ -100,11 +100,14 @@ export interface DecodeShape {
 /**
  * Greedy batched decoding with `generate` (KV cache, no stopping). As in torch_ref.py the token
  * made by the prefill is not counted: tokens/s = batch·newTokens / (t(newTokens + 1) − t(1)),
- * where t(n) is the wall time of a `generate` call making n tokens.
+ * where t(n) is the wall time of a `generate` call making n tokens. The same difference of the
+ * two timed calls gives the dispatch counts of one decoding step (one token for every row):
+ * kernels dispatched, reads of the backend (host round trips) and the numbers they brought back.
  *
  * @example
  * ```ts
  * const m = await measureDecode(await loadBenchModel('stories260K'), { batch: 1, promptLen: 16, newTokens: 128 });
+ * m.extra.readsPerTokenStep; // 1
  * ```
  */
 export async function measureDecode(loaded: LoadedModel, shape: DecodeShape, seed = 0): Promise<Measured> {
@@ -114,18 +117,34 @@ export async function measureDecode(loaded: LoadedModel, shape: DecodeShape, see
   const prompts = randomIds(rng, shape.batch, shape.promptLen, model.config.vocabSize);
   const run = (n: number) => generate(model, tokenizer, prompts, { maxNewTokens: n, temperature: 0, microBatchSize: shape.batch });
   const warm = await profiled(() => run(shape.newTokens + 1));
-  const t0 = performance.now();
-  await run(1);
-  const t1 = performance.now();
-  await run(shape.newTokens + 1);
-  const t2 = performance.now();
-  const steps = t2 - t1 - (t1 - t0);
+  const watch = watchDispatches();
+  const marks: { t: number; c: DispatchCounts }[] = [];
+  const mark = () => marks.push({ c: watch.counts(), t: performance.now() });
+  try {
+    mark();
+    await run(1);
+    mark();
+    await run(shape.newTokens + 1);
+    mark();
+  } finally {
+    watch.stop();
+  }
+  const [m0, m1, m2] = marks;
+  const steps = m2.t - m1.t - (m1.t - m0.t);
+  const perStep = (k: keyof DispatchCounts) => (m2.c[k] - m1.c[k] - (m1.c[k] - m0.c[k])) / shape.newTokens;
   return {
     value: (shape.batch * shape.newTokens) / (steps / 1000),
     unit: 'tokens/s',
     peakTensorBytes: warm.peakBytes,
     kernels: warm.kernels,
-    extra: { msPerTokenStep: steps / shape.newTokens, prefillMs: t1 - t0, prefillTokensPerS: (shape.batch * shape.promptLen) / ((t1 - t0) / 1000) },
+    extra: {
+      msPerTokenStep: steps / shape.newTokens,
+      prefillMs: m1.t - m0.t,
+      prefillTokensPerS: (shape.batch * shape.promptLen) / ((m1.t - m0.t) / 1000),
+      opsPerTokenStep: perStep('kernels'),
+      readsPerTokenStep: perStep('reads'),
+      valuesReadPerTokenStep: perStep('valuesRead'),
+    },
   };
 }
 

@@ -19,7 +19,8 @@ function agonCell(r: RowReport): string {
 }
 
 /**
- * Lines of the report: the table, then the machine, the peer and notes.
+ * Lines of the report: the table, then the machine, the peer and notes. Decode rows carry the
+ * backend reads (host round trips) and kernels dispatched per decoding step (one token a row).
  *
  * @example
  * ```ts
@@ -28,13 +29,13 @@ function agonCell(r: RowReport): string {
  */
 export function formatReport(report: BenchReport): string[] {
   const lines = [
-    '| model | backend | workload | agon | PyTorch | agon / PyTorch | jax-js | agon / jax-js | agon peak RSS MB | PyTorch peak RSS MB | agon peak tensor MB |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | backend | workload | agon | PyTorch | agon / PyTorch | jax-js | agon / jax-js | agon peak RSS MB | PyTorch peak RSS MB | agon peak tensor MB | host reads / step | ops / step |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of report.rows) {
     const unit = r.row.kind === 'lsp' ? '' : ' tok/s';
     lines.push(
-      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? rate(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${r.jax ? rate(Number(r.jax['tokens_per_s'])) : '–'} | ${r.jaxRatio !== undefined ? `${r.jaxRatio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} |`,
+      `| ${r.row.model} | ${r.row.backend} | ${r.row.label}${unit} | ${agonCell(r)} | ${r.torch ? rate(Number(r.torch.tokens_per_s)) : '–'} | ${r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '–'} | ${r.jax ? rate(Number(r.jax['tokens_per_s'])) : '–'} | ${r.jaxRatio !== undefined ? `${r.jaxRatio.toFixed(2)}×` : '–'} | ${fmt(r.agon?.peakRssMb)} | ${r.torch ? fmt(Number(r.torch.peak_rss_mb)) : '–'} | ${fmt(r.agon?.peakTensorMb, 1)} | ${fmt(r.agon?.extra.readsPerTokenStep)} | ${fmt(r.agon?.extra.opsPerTokenStep)} |`,
     );
   }
   const m = report.machine;
