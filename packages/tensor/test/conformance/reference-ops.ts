@@ -177,3 +177,29 @@ export function sampleRef(l: ArrayLike<number>, o: { temperature: number; topK: 
   }
   return { id, logprob: logprobOf(id), samplingLogprob: Math.log(p[id]) };
 }
+
+/** silu(g)·u elementwise. */
+export function swiglu(g: ArrayLike<number>, u: ArrayLike<number>): Float64Array {
+  return Float64Array.from(g, (v, i) => silu(v) * u[i]);
+}
+
+/**
+ * RoPE of x [rows, H, D] by cos, sin [rows, D] (sin signed per pair member): each pair (a, b) —
+ * (i, i + D/2) for 'halves', (2i, 2i + 1) for 'interleaved' — maps to
+ * (x_a·cos_a + x_b·sin_a, x_b·cos_b + x_a·sin_b).
+ */
+export function rope(x: ArrayLike<number>, cos: ArrayLike<number>, sin: ArrayLike<number>, H: number, D: number, layout: 'halves' | 'interleaved'): Float64Array {
+  const out = new Float64Array(x.length);
+  const rows = cos.length / D;
+  for (let r = 0; r < rows; r++) {
+    for (let h = 0; h < H; h++) {
+      const o = (r * H + h) * D;
+      for (let i = 0; i < D / 2; i++) {
+        const [a, b] = layout === 'halves' ? [i, i + D / 2] : [2 * i, 2 * i + 1];
+        out[o + a] = x[o + a] * cos[r * D + a] + x[o + b] * sin[r * D + a];
+        out[o + b] = x[o + b] * cos[r * D + b] + x[o + a] * sin[r * D + b];
+      }
+    }
+  }
+  return out;
+}

@@ -37,6 +37,12 @@ export interface KernelExports {
     prelu: number, preluRs: number, preluCs: number,
     j0: number, j1: number, scratch: number,
   ): void;
+  /** y = g·σ(g)·u over n floats (swiglu.c). */
+  swiglu_f32(n: number, g: number, u: number, y: number): void;
+  /** dg, du of y = g·σ(g)·u given dy, over n floats (swiglu.c). */
+  swiglu_grad_f32(n: number, dy: number, g: number, u: number, dg: number, du: number): void;
+  /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
+  rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
 }
 
 /** The module instantiated over one backend's heap, with its scratch. */
@@ -150,4 +156,26 @@ export function kernelsFor(backend: WasmBackendHeap): KernelInstance {
 /** Byte offset of a tensor's data on the heap. */
 export function heapOffset(backend: WasmBackendHeap, t: tf.TensorInfo): number {
   return backend.dataIdMap.get(t.dataId).memoryOffset;
+}
+
+/**
+ * Runs one of the module's kernels in place on `backend`'s heap: allocates float32 outputs of
+ * `outShapes`, then calls `call` with the kernels and the byte offsets of `inputs` and of the
+ * outputs; returns the outputs.
+ *
+ * @example
+ * ```ts
+ * const [y] = onHeap(backend, [g, u], [g.shape], (fns, [pg, pu], [py]) => fns.swiglu_f32(n, pg, pu, py));
+ * ```
+ */
+export function onHeap(
+  backend: WasmBackendHeap,
+  inputs: tf.TensorInfo[],
+  outShapes: number[][],
+  call: (fns: KernelExports, ins: number[], outs: number[]) => void,
+): tf.TensorInfo[] {
+  const { fns } = kernelsFor(backend);
+  const outs = outShapes.map((s) => backend.makeOutput(s, 'float32'));
+  call(fns, inputs.map((t) => heapOffset(backend, t)), outs.map((t) => heapOffset(backend, t)));
+  return outs;
 }

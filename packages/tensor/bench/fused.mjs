@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// The fused elementwise kernels against the tfjs ops they replace, per backend (cpu, wasm):
+// swiGlu(g, u) vs g·σ(g)·u, and rope(x, cos, sin) vs x·cos + (x·P)·sin with P the [D, D] partner
+// permutation (the models' composed form before the kernel), forward alone and forward + backward
+// (for a fixed dy, the gradients of what the models differentiate: gate and up; x but not the angles), at the stories260K training shapes (8×256 tokens:
+// MLP width 172, 8 query heads and 4 KV heads of 8) and a decoding step's. CPU µs of the process
+// per call (other jobs' load counts less than in wall time), composed and fused alternating in one
+// process, the median over BENCH_ROUNDS rounds (default 7) of BENCH_CALLS calls (default: enough
+// for ~20 ms a round).
+//
+//   node packages/tensor/bench/fused.mjs [backends, default wasm,cpu]   (after building @agon/tensor)
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, rope, swiGlu } from '../dist/index.js';
+
+const backends = (process.argv[2] ?? 'wasm,cpu').split(',');
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** [label, make inputs, composed, fused, how many leading inputs the backward differentiates]. */
+function cases() {
+  const swiglu = (shape) => [
+    `swiGlu [${shape}]`,
+    () => [tf.randomNormal(shape), tf.randomNormal(shape)],
+    (g, u) => tf.mul(tf.mul(g, tf.sigmoid(g)), u),
+    (g, u) => swiGlu(g, u),
+    2,
+  ];
+  const ropeCase = (shape) => {
+    const D = shape[3];
+    const perm = new Float32Array(D * D);
+    for (let i = 0; i < D / 2; i++) perm[(i + D / 2) * D + i] = perm[i * D + i + D / 2] = 1;
+    const P = tf.tensor2d(perm, [D, D]);
+    const angles = [shape[0], shape[1], 1, D];
+    return [
+      `rope [${shape}]`,
+      () => [tf.randomNormal(shape), tf.randomNormal(angles), tf.randomNormal(angles)],
+      (x, c, s) => tf.add(tf.mul(x, c), tf.mul(tf.reshape(tf.matMul(tf.reshape(x, [-1, D]), P), x.shape), s)),
+      (x, c, s) => rope(x, c, s, 'halves'),
+      1, // the models' angles are constants: only x gets a gradient
+    ];
+  };
+  return [swiglu([2048, 172]), swiglu([1, 172]), ropeCase([8, 256, 8, 8]), ropeCase([8, 256, 4, 8]), ropeCase([1, 1, 8, 8])];
+}
+
+/** CPU µs per call of `fn`, the median over rounds, a and b alternating. */
+function race(a, b) {
+  let calls = 1;
+  const t0 = cpuUs();
+  while (cpuUs() - t0 < 20_000 && calls < 4096) {
+    a();
+    b();
+    calls++;
+  }
+  const ta = [];
+  const tb = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const [f, out] of [[a, ta], [b, tb]]) {
+      const s = cpuUs();
+      for (let i = 0; i < calls; i++) f();
+      out.push((cpuUs() - s) / calls);
+    }
+  }
+  return [median(ta), median(tb)];
+}
+
+for (const backend of backends) {
+  await initBackend({ backend, threads: 1 });
+  for (const [label, make, composed, fused, nGrad] of cases()) {
+    const xs = make();
+    const dy = tf.tidy(() => tf.randomNormal(fused(...xs).shape));
+    const fwd = (f) => () => tf.tidy(() => void f(...xs));
+    const both = (f) => () => tf.tidy(() => void tf.grads((...a) => f(...a, ...xs.slice(nGrad)))(xs.slice(0, nGrad), dy));
+    const before = tf.memory().numTensors;
+    const [fc, ff] = race(fwd(composed), fwd(fused));
+    const [bc, bf] = race(both(composed), both(fused));
+    if (tf.memory().numTensors !== before) throw new Error(`${label}: tensors leaked`);
+    console.log(`${backend}\t${label}\tforward ${fc.toFixed(1)} → ${ff.toFixed(1)} µs\twith backward ${bc.toFixed(1)} → ${bf.toFixed(1)} µs`);
+    tf.dispose([...xs, dy]);
+  }
+}

@@ -1,0 +1,3 @@
+export { rope } from './op.js';
+export type { RopeLayout } from './math.js';
+export { registerRopeKernels, ROPE_KERNEL, ROPE_GRAD_KERNEL } from './kernels.js';
