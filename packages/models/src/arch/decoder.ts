@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
-import { fusedAttention, linear, rmsNorm } from '@agon/tensor';
+import { fusedAttention, linear, rmsNorm, swiGlu } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -197,7 +197,7 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
     const p = `model.layers.${l}.mlp.`;
     const h = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
     const gate = this.linear(h, `${p}gate_proj`, false);
-    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), this.linear(h, `${p}up_proj`, false)) as tf.Tensor2D;
+    const act = swiGlu(gate, this.linear(h, `${p}up_proj`, false));
     return tf.reshape(this.linear(act, `${p}down_proj`, false), [B, T, C]);
   }
 
@@ -216,7 +216,7 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
   private recomputedLayer(l: number, x: tf.Tensor3D, angles: RopeAngles, mask: tf.Tensor | undefined): tf.Tensor3D {
     const consts = mask ? [angles.cos, angles.sin, mask] : [angles.cos, angles.sin];
     const block = (xi: tf.Tensor, cs: readonly tf.Tensor[]) =>
-      this.layer(l, xi as tf.Tensor3D, { cos: cs[0] as tf.Tensor4D, sin: cs[1] as tf.Tensor4D, swap: angles.swap }, cs[2]).x;
+      this.layer(l, xi as tf.Tensor3D, { cos: cs[0] as tf.Tensor4D, sin: cs[1] as tf.Tensor4D, layout: angles.layout }, cs[2]).x;
     return this.adapters.recomputed(`model.layers.${l}.`, this.weights, block, x, consts) as tf.Tensor3D;
   }
 
@@ -337,6 +337,6 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
     this.disposed = true;
     for (const v of this.weights.values()) v.dispose();
     const r = this.rope;
-    tf.dispose([r.cosLo, r.sinLo, r.cosHi, r.sinHi, r.sign, r.swap]);
+    tf.dispose([r.cosLo, r.sinLo, r.cosHi, r.sinHi, r.sign]);
   }
 }

@@ -5,6 +5,7 @@
  * logits by 1e-3, and the tables stay small for any context length (K + max/K rows).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { rope, type RopeLayout } from '@agon/tensor';
 import type { DecoderConfig } from '../config/types.js';
 
 /**
@@ -38,17 +39,16 @@ export function ropeInverseFrequencies(cfg: Pick<DecoderConfig, 'headDim' | 'rop
 
 /**
  * Host-side constants of one RoPE layout. With them RoPE is one formula for both layouts:
- * `rope(x) = x·cos(p·freq) + swap(x)·sign·sin(p·freq)` over the last axis (D). `perm` pairs
- * each dimension with its rotation partner and `sign` is −1 on the first member of each pair:
- * interleaved pairs (2i, 2i+1) as llama2.c, or halves (i, i+D/2) as Hugging Face `rotate_half`.
+ * `rope(x) = x·cos(p·freq) + partner(x)·sign·sin(p·freq)` over the last axis (D), where each
+ * dimension's partner is the other member of its pair — interleaved pairs (2i, 2i+1) as llama2.c,
+ * or halves (i, i+D/2) as Hugging Face `rotate_half` — and `sign` is −1 on the first member.
  */
 export interface RopeConstants {
   /** [D] frequency of each dimension (float64). */
   freq: Float64Array;
-  /** [D] index of each dimension's partner. */
-  perm: Int32Array;
   /** [D] −1 or +1. */
   sign: Float32Array;
+  layout: RopeLayout;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface RopeConstants {
  *
  * @example
  * ```ts
- * const { perm } = ropeConstants({ headDim: 4, ropeTheta: 10000, ropeLayout: 'interleaved' }); // [1, 0, 3, 2]
+ * const { sign } = ropeConstants({ headDim: 4, ropeTheta: 10000, ropeLayout: 'interleaved' }); // [-1, 1, -1, 1]
  * ```
  */
 export function ropeConstants(
@@ -66,17 +66,14 @@ export function ropeConstants(
   const half = D / 2;
   const inv = ropeInverseFrequencies(cfg);
   const freq = new Float64Array(D);
-  const perm = new Int32Array(D);
   const sign = new Float32Array(D);
   for (let i = 0; i < half; i++) {
     const [a, b] = cfg.ropeLayout === 'interleaved' ? [2 * i, 2 * i + 1] : [i, i + half];
     freq[a] = freq[b] = inv[i];
-    perm[a] = b;
-    perm[b] = a;
     sign[a] = -1;
     sign[b] = 1;
   }
-  return { freq, perm, sign };
+  return { freq, sign, layout: cfg.ropeLayout };
 }
 
 /** Rows of the low table: positions are split as hi·ROPE_BLOCK + lo. */
@@ -93,18 +90,9 @@ export interface RopeTables {
   sinHi: tf.Tensor2D;
   /** [D] ±1 of the layout. */
   sign: tf.Tensor1D;
-  /** [D, D] 0/1 matrix moving each dimension to its partner's place. */
-  swap: tf.Tensor2D;
+  layout: RopeLayout;
   /** Positions must be below this. */
   limit: number;
-}
-
-/** The [D, D] matrix M with M[perm[j], j] = 1, so (x·M)[j] = x[perm[j]]. */
-function swapMatrix(perm: Int32Array): Float32Array {
-  const D = perm.length;
-  const m = new Float32Array(D * D);
-  perm.forEach((p, j) => (m[p * D + j] = 1));
-  return m;
 }
 
 /**
@@ -129,7 +117,7 @@ export function ropeTables(rc: RopeConstants, maxPositions: number): RopeTables 
     cosHi: table(hiRows, ROPE_BLOCK, Math.cos),
     sinHi: table(hiRows, ROPE_BLOCK, Math.sin),
     sign: tf.tensor1d(rc.sign),
-    swap: tf.tensor2d(swapMatrix(rc.perm), [D, D]),
+    layout: rc.layout,
     limit: hiRows * ROPE_BLOCK,
   };
 }
@@ -140,8 +128,7 @@ export interface RopeAngles {
   cos: tf.Tensor4D;
   /** [B, T, 1, D], already multiplied by `sign`. */
   sin: tf.Tensor4D;
-  /** [D, D] permutation matrix: (x·swap)[j] = x[perm[j]]. Owned by the tables, not by the angles. */
-  swap: tf.Tensor2D;
+  layout: RopeLayout;
 }
 
 /**
@@ -164,16 +151,13 @@ export function ropeAngles(positions: tf.Tensor2D, t: RopeTables): RopeAngles {
     const [cl, sl, ch, sh] = [tf.gather(t.cosLo, lo), tf.gather(t.sinLo, lo), tf.gather(t.cosHi, hi), tf.gather(t.sinHi, hi)]; // [B,T,D]
     const cos = tf.sub(tf.mul(cl, ch), tf.mul(sl, sh));
     const sin = tf.mul(tf.add(tf.mul(sl, ch), tf.mul(cl, sh)), t.sign);
-    return { cos: tf.reshape(cos, [B, T, 1, D]) as tf.Tensor4D, sin: tf.reshape(sin, [B, T, 1, D]) as tf.Tensor4D, swap: t.swap };
+    return { cos: tf.reshape(cos, [B, T, 1, D]) as tf.Tensor4D, sin: tf.reshape(sin, [B, T, 1, D]) as tf.Tensor4D, layout: t.layout };
   });
 }
 
 /**
- * Rotates x [B, T, H, D] by the angles of its positions: x·cos + swap(x)·sin, where swap exchanges
- * each dimension with its RoPE partner as one matMul with the 0/1 permutation matrix
- * `angles.swap`. Measured on this repo's 2-core machine, that matMul beats split + concat by
- * 4–10× and a gather along D by 2–6× on wasm and cpu, forward and backward (a gather's gradient
- * needs UnsortedSegmentSum, slow on cpu); 0/1 weights keep it exact.
+ * Rotates x [B, T, H, D] by the angles of its positions: x·cos + partner(x)·sin (`rope` of
+ * @agon/tensor: one fused kernel on cpu and wasm, forward and backward; composed ops on GPUs).
  *
  * @example
  * ```ts
@@ -181,9 +165,5 @@ export function ropeAngles(positions: tf.Tensor2D, t: RopeTables): RopeAngles {
  * ```
  */
 export function applyRope(x: tf.Tensor4D, angles: RopeAngles): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [B, T, H, D] = x.shape;
-    const swapped = tf.reshape(tf.matMul(tf.reshape(x, [B * T * H, D]), angles.swap), [B, T, H, D]);
-    return tf.add(tf.mul(x, angles.cos), tf.mul(swapped, angles.sin)) as tf.Tensor4D;
-  });
+  return rope(x, angles.cos, angles.sin, angles.layout);
 }
