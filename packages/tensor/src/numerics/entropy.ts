@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { unaryCustomGrad } from './custom-grad.js';
-import { logSumExpRows } from './token-logprobs.js';
+import { logSumExpRows, MIN_LOGP } from '../kernels/token-logprobs/op.js';
 
-// Stand-in for -Infinity in p·log p: 0 · (−FLT_MAX) is 0, where 0 · (−Infinity) would be NaN.
-const MIN_LOGP = -3.4e38;
 
 /**
  * Shannon entropy (nats) of `softmax(logits)` over the last axis, computed stably from logits.

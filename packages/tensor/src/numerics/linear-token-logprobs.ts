@@ -5,7 +5,7 @@
  * log-sum-exp (the idea of Liger's fused linear cross-entropy). Shapes: N rows, C width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { logSumExpRows } from './token-logprobs.js';
+import { logitsGrad, logprobsEntropyLse } from '../kernels/token-logprobs/op.js';
 
 /** Default budget of one chunk's logits: 16 MB (e.g. 85 rows at vocab 49152). */
 export const LOGIT_CHUNK_BYTES = 16 * 2 ** 20;
@@ -91,13 +91,7 @@ export function linearTokenLogprobs(
       for (const [s, n] of parts) {
         const [lp, ent, logZ] = tf.tidy(() => {
           const z = tf.matMul(tf.slice(h, [s, 0], [n, -1]) as tf.Tensor2D, w, false, true) as tf.Tensor2D; // [n, V]
-          const logZ = logSumExpRows(z); // [n, 1]
-          const logp = tf.sub(z, logZ);
-          const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), 1));
-          // Flat index i·V + id picks row i's target from the [n·V] view.
-          const idx = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(V, 'int32')), tf.slice(targets, [s], [n]));
-          const lp = tf.gather(tf.reshape(logp, [n * V]), idx);
-          return [lp, ent, tf.reshape(logZ, [n])];
+          return logprobsEntropyLse(z, tf.slice(targets, [s], [n]));
         });
         lps.push(lp);
         ents.push(ent);
@@ -120,14 +114,9 @@ export function linearTokenLogprobs(
           const [dh, dwChunk] = tf.tidy(() => {
             const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
             const z = tf.matMul(hc, ws, false, true) as tf.Tensor2D;
-            const logp = tf.sub(z, tf.reshape(tf.slice(logZ, [s], [n]), [n, 1]));
-            const p = tf.exp(logp);
-            const dLp = tf.reshape(tf.slice(dy, [0, s], [1, n]), [n, 1]);
-            const dEnt = tf.reshape(tf.slice(dy, [1, s], [1, n]), [n, 1]);
-            // d lp / dz = onehot(target) − p; d H / dz = −p·(log p + H).
-            const hot = tf.cast(tf.equal(tf.reshape(tf.slice(ids, [s], [n]), [n, 1]), tf.range(0, V, 1, 'int32')), 'float32');
-            const hEnt = tf.reshape(tf.slice(ent, [s], [n]), [n, 1]);
-            const g = tf.sub(tf.mul(tf.sub(hot, p), dLp), tf.mul(tf.mul(p, tf.add(logp, hEnt)), dEnt)) as tf.Tensor2D;
+            const part = (t: tf.Tensor) => tf.slice(t, [s], [n]) as tf.Tensor1D;
+            const row = (r: number) => tf.reshape(tf.slice(dy, [r, s], [1, n]), [n]) as tf.Tensor1D;
+            const g = logitsGrad(z, part(ids), part(logZ), part(ent), row(0), row(1));
             return wantDw ? [tf.matMul(g, ws), tf.matMul(g, hc, true, false)] : [tf.matMul(g, ws)]; // dh [n, C], dW [V, C]
           });
           dhs.push(dh);

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { unaryCustomGrad } from './custom-grad.js';
+import { logitsGrad, logprobsEntropyLse } from '../kernels/token-logprobs/op.js';
 
 /**
  * Log-probability of each target token under `softmax(logits)`, without building a one-hot over V.
  *
- * Forward: `logits[..., target] - logsumexp(logits)` where the target logit is read with one flat
- * `gather`, so memory stays at the size of the logits. The gradient is hand-written
- * (`dy · (onehot(target) − softmax(logits))`) because autodiff through `gather` would need the
- * `UnsortedSegmentSum` kernel and a second softmax; the backward pass builds one dense [..., V]
- * tensor, which is the size of the gradient anyway.
+ * Forward: `logits[..., target] - logsumexp(logits)`, one fused kernel on cpu and wasm (composed
+ * ops with a flat `gather` elsewhere), so memory stays at the size of the logits. The gradient is
+ * hand-written (`dy · (onehot(target) − softmax(logits))`) because autodiff through `gather` would
+ * need the `UnsortedSegmentSum` kernel and a second softmax; the backward pass builds one dense
+ * [..., V] tensor, which is the size of the gradient anyway.
  *
  * Logits of `-Infinity` (masked vocabulary) are allowed, except for the target itself, which
  * yields `-Infinity`.
@@ -44,35 +45,17 @@ export function tokenLogprobs(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor 
   // Targets are closed over (saved for backward), not a differentiable input.
   const op = unaryCustomGrad((x, save) => {
     const flat = tf.reshape(x, [N, V]) as tf.Tensor2D;
-    const flatIds = tf.reshape(targets, [N]);
-    const logZ = logSumExpRows(flat); // [N, 1]
-    // Flat index n·V + id picks the target logit of row n from the [N·V] view.
-    const idx = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), flatIds);
-    const picked = tf.gather(tf.reshape(flat, [N * V]), idx);
-    const value = tf.reshape(tf.sub(picked, tf.reshape(logZ, [N])), lead);
-    save([flat, logZ, flatIds]);
+    const flatIds = tf.reshape(targets, [N]) as tf.Tensor1D;
+    const [lp, ent, logZ] = logprobsEntropyLse(flat, flatIds);
+    save([flat, flatIds, logZ, ent]);
     return {
-      value,
+      value: tf.reshape(lp, lead),
       gradFunc: (dy, saved) => {
-        const [sx, sLogZ, sIds] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const p = tf.exp(tf.sub(sx, sLogZ)); // softmax, [N, V]
-        // One-hot of the targets from a comparison: tf.oneHot(…, 'float32') on wasm 4.22 writes
-        // int bits into the float buffer (1 reads as 1.4e-45).
-        const hot = tf.cast(tf.equal(tf.reshape(sIds, [N, 1]), tf.range(0, V, 1, 'int32')), 'float32');
-        const g = tf.mul(tf.sub(hot, p), tf.reshape(dy, [N, 1]));
-        return tf.reshape(g, x.shape);
+        const [sx, sIds, sLogZ, sEnt] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const dLp = tf.reshape(dy, [N]) as tf.Tensor1D;
+        return tf.reshape(logitsGrad(sx, sIds, sLogZ, sEnt, dLp, tf.zerosLike(dLp)), x.shape);
       },
     };
   });
   return op(logits);
-}
-
-/** Row-wise log Σ exp over the last axis of [N, V], shifted by the row max for stability → [N, 1]. */
-export function logSumExpRows(x: tf.Tensor2D): tf.Tensor2D {
-  // The max is a constant shift (it cancels), so no gradient needs to flow through it; a row that is
-  // all -Infinity would make the shift NaN, so it is replaced by 0 there.
-  const m = tf.max(x, 1, true);
-  const safeM = tf.where(tf.isFinite(m), m, tf.zerosLike(m));
-  const s = tf.sum(tf.exp(tf.sub(x, safeM)), 1, true);
-  return tf.add(tf.log(s), safeM) as tf.Tensor2D;
 }
