@@ -112,6 +112,24 @@ for (const backend of backendsUnderTest().filter((b) => b === 'cpu' || b === 'wa
       expect([k[0], k[3]]).toEqual([2, 0]); // the top-3 of a flat row are ids 0, 1, 2
     });
 
+    it('300 random cases with many ties: every filter setting gives the ids and log-probs of the reference', async () => {
+      const rng = createRng(2024);
+      for (let c = 0; c < 300; c++) {
+        const V = 2 + (rng.nextUint32() % 30);
+        const B = 1 + (rng.nextUint32() % 3);
+        const levels = 1 + (rng.nextUint32() % 5); // few distinct values: ties at every cut
+        const logits = Float32Array.from({ length: B * V }, () => (rng.nextUint32() % levels) * 0.75 - (rng.next() < 0.1 ? Infinity : 0));
+        const o: DistributionOptions = {
+          temperature: [0, 0.5, 1, 1.7][rng.nextUint32() % 4],
+          topK: rng.nextUint32() % (V + 2),
+          topP: rng.next() < 0.5 ? 1 : 0.05 + 0.95 * rng.next(),
+          minP: rng.next() < 0.6 ? 0 : rng.next(),
+        };
+        if (Array.from({ length: B }, (_, r) => logits.subarray(r * V, (r + 1) * V).every((x) => x === -Infinity)).some(Boolean)) continue;
+        await expectReference(logits, drawsFor(B, 100 + c), V, o);
+      }
+    });
+
     it('-Infinity logits are never drawn and the others keep their log-probs', async () => {
       const V = 16;
       const logits = Float32Array.from(randn(5 * V, 7, 2), (x, i) => (i % 3 === 0 || i % V === V - 1 ? -Infinity : x));

@@ -73,8 +73,8 @@ export function argMax(l: ArrayLike<number>): number {
   return best;
 }
 
-/** Reused scratch of the filters' index order (grown as needed; sampling runs on one thread). */
-let orderScratch = new Int32Array(0);
+/** Reused scratch of the filters' sorted probabilities (grown as needed; sampling runs on one thread). */
+let sortScratch = new Float64Array(0);
 
 /**
  * Writes the normalised sampling distribution of one row into `p` (length of the row) and returns
@@ -92,27 +92,38 @@ function fillSamplingProbs(logits: ArrayLike<number>, o: DistributionOptions, p:
   const topK = o.topK ?? 0;
   const topP = o.topP ?? 1;
   if ((topK > 0 && topK < n) || topP < 1) {
-    // Indices by descending probability; ties keep the lower index first. The comparison is a
-    // strict total order, so every sort gives this one order.
-    if (orderScratch.length < n) orderScratch = new Int32Array(n);
-    const order = orderScratch.subarray(0, n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => p[b] - p[a] || a - b);
+    // The filters need the probabilities in descending order, ties by lower index first. Top-k
+    // and top-p only read values along that order, so a native sort of the values serves (read
+    // from the end); which indices survive follows from the cut value, ties taken lowest index first.
+    if (sortScratch.length < n) sortScratch = new Float64Array(n);
+    const sorted = sortScratch.subarray(0, n);
+    sorted.set(p);
+    sorted.sort();
+    const ranked = (r: number) => sorted[n - 1 - r]; // the r-th largest
     let keep = topK > 0 ? Math.min(topK, n) : n;
     if (topP < 1) {
       // Smallest prefix whose mass (renormalised over the top-k survivors) reaches p.
       let kept = 0;
-      for (let r = 0; r < keep; r++) kept += p[order[r]];
+      for (let r = 0; r < keep; r++) kept += ranked(r);
       let acc = 0;
       for (let r = 0; r < keep; r++) {
-        acc += p[order[r]] / kept;
+        acc += ranked(r) / kept;
         if (acc >= topP) {
           keep = r + 1;
           break;
         }
       }
     }
-    for (let r = keep; r < n; r++) p[order[r]] = 0;
+    if (keep < n) {
+      const cut = ranked(keep - 1);
+      let ties = 1; // survivors equal to the cut: those of rank < keep
+      for (let r = keep - 2; r >= 0 && ranked(r) === cut; r--) ties++;
+      for (let i = 0; i < n; i++) {
+        if (p[i] > cut) continue;
+        if (p[i] === cut && ties > 0) ties--;
+        else p[i] = 0;
+      }
+    }
   }
   if (o.minP) {
     let top = 0;
