@@ -16,8 +16,9 @@ init, N(0, 0.02) as in llama2.c model.py), or --hf FOLDER: a Hugging Face folder
 transformers (AutoModelForCausalLM, float32, SDPA attention) — agon's bench writes its real-shape
 folders (SmolLM2-135M, Qwen2.5-0.5B, random weights) and passes them here. --lora R (train, --hf
 only) trains PEFT LoRA adapters of rank R (alpha 2R, q/k/v/o/gate/up/down, no dropout) instead of
-every weight. This copy extends ../shared/bench/torch_ref.py with --hf, --lora and the prefill
-rate. Usage:
+every weight. --device cuda runs on the GPU (float32, timings synchronised with the device after
+each step); the default is cpu. This copy extends ../shared/bench/torch_ref.py with --hf, --lora,
+--device and the prefill rate. Usage:
   /usr/bin/python3 torch_ref.py --config stories15M --mode train --batch 8 --seq 256 --steps 10
   /usr/bin/python3 torch_ref.py --config stories15M --mode decode --batch 16 --new 128
   /usr/bin/python3 torch_ref.py --checkpoint stories260K.bin --tokenizer tok512.bin --check
@@ -39,6 +40,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 SDPA = hasattr(F, "scaled_dot_product_attention")
+DEVICE = torch.device("cpu")
+
+
+def sync():
+    """Waits for the device's queued work, so a wall-clock time covers it (no-op on the CPU)."""
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
 
 
 @dataclass
@@ -119,18 +127,22 @@ class Llama(nn.Module):
         hd = cfg.dim // cfg.n_heads
         freqs = 1.0 / 10000.0 ** (torch.arange(0, hd, 2).float() / hd)
         ang = torch.outer(torch.arange(cfg.seq_len).float(), freqs)         # (seq_len, D/2)
-        self.cos, self.sin = ang.cos(), ang.sin()   # plain tensors: CPU only, never saved
+        self.cos, self.sin = ang.cos(), ang.sin()   # plain tensors, never saved (moved by to())
         for name, p in self.named_parameters():     # llama2.c model.py init
             if p.dim() == 2:
                 scaled = name.endswith(("w3.weight", "wo.weight"))
                 nn.init.normal_(p, 0.0, 0.02 / (2 * cfg.n_layers) ** 0.5 if scaled else 0.02)
+
+    def to(self, device):
+        self.cos, self.sin = self.cos.to(device), self.sin.to(device)
+        return super().to(device)
 
     def forward(self, tokens, caches=None, pos=0):
         """tokens (B,T) -> logits (B,T,V). With caches, the tokens sit at positions pos..pos+T-1."""
         B, T = tokens.shape
         cos, sin = self.cos[pos:pos + T], self.sin[pos:pos + T]
         # (T, pos+T), True = hidden: query i (at absolute position pos+i) sees keys 0..pos+i
-        mask = torch.ones(T, pos + T, dtype=torch.bool).triu(pos + 1) if T > 1 else None
+        mask = torch.ones(T, pos + T, dtype=torch.bool, device=tokens.device).triu(pos + 1) if T > 1 else None
         x = self.tok_embeddings(tokens)
         for i, layer in enumerate(self.layers):
             x = layer(x, cos, sin, mask, None if caches is None else caches[i], pos)
@@ -138,7 +150,8 @@ class Llama(nn.Module):
 
     def new_caches(self, batch, max_len):
         shape = (batch, max_len, self.cfg.n_kv_heads, self.cfg.dim // self.cfg.n_heads)
-        return [(torch.zeros(shape), torch.zeros(shape)) for _ in range(self.cfg.n_layers)]
+        return [(torch.zeros(shape, device=self.cos.device), torch.zeros(shape, device=self.cos.device))
+                for _ in range(self.cfg.n_layers)]
 
 
 def load_checkpoint(path):
@@ -193,7 +206,7 @@ def check(model, args):
     caches, ids, out = model.new_caches(1, steps), [1], b""
     with torch.no_grad():
         for pos in range(steps):
-            logits = model(torch.tensor([ids[-1:]]), caches, pos)[0, -1]
+            logits = model(torch.tensor([ids[-1:]], device=DEVICE), caches, pos)[0, -1]
             if pos == 0:
                 top = logits.topk(5)
                 top5 = [(int(i), pieces[i].decode("utf-8", "replace"), round(float(v), 4))
@@ -202,7 +215,7 @@ def check(model, args):
             if nxt == 1: break
             out += decode_piece(pieces, ids[-1], nxt)
             ids.append(nxt)
-        full = model(torch.tensor([ids]))[0].argmax(-1).tolist()   # no-cache path, one pass
+        full = model(torch.tensor([ids], device=DEVICE))[0].argmax(-1).tolist()   # no-cache path, one pass
     print(out.decode("utf-8", "replace"))
     print(json.dumps({"top5_after_bos": top5, "generated": len(ids) - 1,
                       "full_forward_agrees": full[:-1] == ids[1:]}), file=sys.stderr)
@@ -214,13 +227,15 @@ def train(model, args):
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4, weight_decay=0.1)
     times = []
     for step in range(3 + args.steps):
-        batch = torch.randint(cfg.vocab_size, (B, T + 1))
+        batch = torch.randint(cfg.vocab_size, (B, T + 1), device=DEVICE)
+        sync()
         t0 = time.perf_counter()
         logits = model(batch[:, :-1])
         loss = F.cross_entropy(logits.view(-1, cfg.vocab_size), batch[:, 1:].reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        sync()
         if step >= 3:
             times.append(time.perf_counter() - t0)
     return {"mode": "train", "batch": B, "seq": T, "steps": args.steps,
@@ -236,14 +251,17 @@ def decode(model, args):
 
     def run(n_new):
         caches = model.new_caches(B, P + n_new)
-        prompt = torch.randint(cfg.vocab_size, (B, P))
+        prompt = torch.randint(cfg.vocab_size, (B, P), device=DEVICE)
+        sync()
         t0 = time.perf_counter()
         nxt = model(prompt, caches, 0)[:, -1].argmax(-1, keepdim=True)   # (B,1)
+        sync()
         prefill = time.perf_counter() - t0
         steps = []
         for i in range(n_new):
             t0 = time.perf_counter()
             nxt = model(nxt, caches, P + i)[:, -1].argmax(-1, keepdim=True)
+            sync()
             steps.append(time.perf_counter() - t0)
         return prefill, steps
 
@@ -272,6 +290,10 @@ class HfModel:
 
     def parameters(self):
         return self.net.parameters()
+
+    def to(self, device):
+        self.net.to(device)
+        return self
 
     def __call__(self, tokens, cache=None, pos=0):
         out = self.net(input_ids=tokens, past_key_values=cache, use_cache=cache is not None)
@@ -305,13 +327,17 @@ def main():
     ap.add_argument("--new", type=int, default=128, help="decode: generated tokens per row")
     ap.add_argument("--prompt-len", type=int, default=16, help="decode: random prompt tokens")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     ap.add_argument("--attention", choices=["sdpa", "explicit"], help="default: sdpa if available")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--check", action="store_true", help="greedy text from BOS (needs --tokenizer)")
     ap.add_argument("--tokenizer", help="llama2.c tokenizer.bin, e.g. tok512.bin")
     args = ap.parse_args()
-    global SDPA
+    global SDPA, DEVICE
     SDPA = SDPA and args.attention != "explicit"
+    DEVICE = torch.device(args.device)
+    if DEVICE.type == "cuda" and not torch.cuda.is_available():
+        ap.error(f"--device {args.device}: torch {torch.__version__} sees no CUDA device")
 
     torch.set_num_threads(args.threads)
     if "libopenblas" in open("/proc/self/maps").read():   # Debian torch: set_num_threads misses it
@@ -323,9 +349,11 @@ def main():
         model = HfModel(args.hf, args.lora if args.mode == "train" else None)
     else:
         model = load_checkpoint(args.checkpoint) if args.checkpoint else Llama(PRESETS[args.config])
+    model = model.to(DEVICE)
     if args.check:
         return check(model, args) if args.tokenizer else ap.error("--check needs --tokenizer")
-    warn_if_slow_blas()
+    if DEVICE.type == "cpu":
+        warn_if_slow_blas()
     result = (train if args.mode == "train" else decode)(model, args)
     name = args.config or (args.hf or args.checkpoint).rstrip("/").rsplit("/", 1)[-1].removesuffix(".bin")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024          # Linux: KiB
@@ -333,7 +361,8 @@ def main():
     lora = {"lora": args.lora} if args.lora else {}
     print(json.dumps({"mode": result.pop("mode"), "config": name, **result, **lora, "threads": args.threads,
                       "peak_rss_mb": round(rss_mb, 1), "params": n_params, "torch": torch.__version__,
-                      "attention": "sdpa" if SDPA else "explicit"}))
+                      "attention": "sdpa" if SDPA else "explicit", "device": str(DEVICE),
+                      **({"gpu": torch.cuda.get_device_name(DEVICE)} if DEVICE.type == "cuda" else {})}))
 
 
 if __name__ == "__main__":
