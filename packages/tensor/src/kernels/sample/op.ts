@@ -8,9 +8,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../rng.js';
 import { registerSampleKernels, SAMPLE_KERNEL } from './kernels.js';
 import { checkDistributionOptions, sampleAttrs, sampleRows, wordsOfDraw, type DistributionOptions } from './math.js';
+import { registerSampleWebgpuKernel } from './webgpu.js';
 
-/** Backends that have the `AgonSampleTokens` kernel. */
-const SAMPLE_BACKENDS: readonly string[] = ['cpu', 'wasm'];
+/** Backends that have the `AgonSampleTokens` kernel (webgpu's in WGSL, float32). */
+const SAMPLE_BACKENDS: readonly string[] = ['cpu', 'wasm', 'webgpu'];
 
 /**
  * Whether `backend` (default: the active one) samples in a kernel; elsewhere sample on the host
@@ -55,8 +56,9 @@ function checkShapes(logits: tf.Tensor, draws: tf.Tensor): void {
  * min-p). Returns [B, 3] float32: the token id, its log-prob under the model's own distribution
  * (log softmax of the raw logits) and under the distribution sampled from (0 for greedy). On cpu
  * and wasm the math runs in float64, giving the ids of {@link sampleTokensOnHost} and its
- * log-probs rounded to float32. A row with no distribution to sample (NaN or infinite logits)
- * gets id −1.
+ * log-probs rounded to float32; on webgpu a WGSL kernel computes in float32 (the same ids but
+ * where a draw or a top-k/top-p/min-p cut-off is a near-tie float32 cannot resolve, log-probs
+ * within 1e-4). A row with no distribution to sample (NaN or infinite logits) gets id −1.
  *
  * @throws naming the shapes when logits are not [B, V] float32 or draws not [B, 2] int32, or when
  *   the active backend has no kernel ({@link hasSampleKernel}).
@@ -77,6 +79,7 @@ export function sampleTokens(logits: tf.Tensor2D, draws: tf.Tensor2D, opts: Dist
   const backend = tf.getBackend();
   if (!hasSampleKernel(backend)) throw new Error(`sampleTokens: backend '${backend}' has no ${SAMPLE_KERNEL} kernel; read the logits and use sampleTokensOnHost`);
   registerSampleKernels();
+  registerSampleWebgpuKernel();
   return tf.engine().runKernel(SAMPLE_KERNEL, { logits, draws }, { ...sampleAttrs(opts) }) as tf.Tensor2D;
 }
 

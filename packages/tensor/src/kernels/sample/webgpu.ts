@@ -9,9 +9,7 @@
  * the owning thread's walk through its chunk. Only the [B, 3] result leaves the GPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
-/** Name of the sampling kernel (shared with the cpu and wasm registrations). */
-export const SAMPLE_KERNEL = 'AgonSampleTokens';
+import { SAMPLE_KERNEL } from './kernels.js';
 
 /** Threads per workgroup (one workgroup samples one row). */
 const WG = 256;
@@ -368,7 +366,7 @@ function sampleKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   if (draws.shape.length !== 2 || draws.shape[0] !== B || draws.shape[1] !== 2 || draws.dtype !== 'int32') {
     throw new Error(`${SAMPLE_KERNEL}: draws must be int32 [${B}, 2]; got ${draws.dtype} [${draws.shape.join(', ')}]`);
   }
-  if (V >= 2 ** 24) throw new Error(`${SAMPLE_KERNEL}: V must be below 2^24 (ids are float32); got ${V}`);
+  if (V > 2 ** 24) throw new Error(`${SAMPLE_KERNEL}: V must be at most 2^24 (ids travel as float32); got ${V}`);
   const a = (attrs ?? {}) as SampleAttrs;
   const uniforms = [
     { type: 'float32', data: [a.temperature ?? 1] },
