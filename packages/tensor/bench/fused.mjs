@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // The fused elementwise kernels against the tfjs ops they replace, per backend (cpu, wasm):
-// swiGlu(g, u) vs g·σ(g)·u, and rope(x, cos, sin) vs x·cos + (x·P)·sin with P the [D, D] partner
-// permutation (the models' composed form before the kernel), forward alone and forward + backward
-// (for a fixed dy, the gradients of what the models differentiate: gate and up; x but not the angles), at the stories260K training shapes (8×256 tokens:
-// MLP width 172, 8 query heads and 4 KV heads of 8) and a decoding step's. CPU µs of the process
-// per call (other jobs' load counts less than in wall time), composed and fused alternating in one
-// process, the median over BENCH_ROUNDS rounds (default 7) of BENCH_CALLS calls (default: enough
-// for ~20 ms a round).
+// swiGlu(g, u) vs g·σ(g)·u, rope(x, cos, sin) vs x·cos + (x·P)·sin with P the [D, D] partner
+// permutation, and gelu(x) vs its tanh / erf formula (the models' composed forms before the
+// kernels), forward alone and forward + backward (for a fixed dy, the gradients of what the
+// models differentiate: gate and up; x but not the angles), at the stories260K training shapes
+// (8×256 tokens: MLP width 172, 8 query heads and 4 KV heads of 8; GELU at 2048 × 256) and a
+// decoding step's. CPU µs of the process per call (other jobs' load counts less than in wall
+// time), composed and fused alternating in one process, the median over BENCH_ROUNDS rounds
+// (default 7) of as many calls as take ~20 ms.
 //
 //   node packages/tensor/bench/fused.mjs [backends, default wasm,cpu]   (after building @agon/tensor)
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, rope, swiGlu } from '../dist/index.js';
+import { gelu, initBackend, rope, swiGlu } from '../dist/index.js';
 
 const backends = (process.argv[2] ?? 'wasm,cpu').split(',');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -43,7 +44,20 @@ function cases() {
       1, // the models' angles are constants: only x gets a gradient
     ];
   };
-  return [swiglu([2048, 172]), swiglu([1, 172]), ropeCase([8, 256, 8, 8]), ropeCase([8, 256, 4, 8]), ropeCase([1, 1, 8, 8])];
+  const geluCase = (shape, form) => [
+    `gelu ${form} [${shape}]`,
+    () => [tf.randomNormal(shape)],
+    form === 'exact'
+      ? (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))))
+      : (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))))),
+    (x) => gelu(x, form),
+    1,
+  ];
+  return [
+    swiglu([2048, 172]), swiglu([1, 172]),
+    ropeCase([8, 256, 8, 8]), ropeCase([8, 256, 4, 8]), ropeCase([1, 1, 8, 8]),
+    geluCase([2048, 256], 'tanh'), geluCase([2048, 256], 'exact'), geluCase([1, 3072], 'tanh'),
+  ];
 }
 
 /** CPU µs per call of `fn`, the median over rounds, a and b alternating. */

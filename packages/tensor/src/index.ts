@@ -28,6 +28,8 @@ export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';
 export { swiGlu, registerSwiGluKernels } from './kernels/swiglu/index.js';
 export { rope, registerRopeKernels } from './kernels/rope/index.js';
 export type { RopeLayout } from './kernels/rope/index.js';
+export { gelu, registerGeluKernels } from './kernels/gelu/index.js';
+export type { GeluForm } from './kernels/gelu/index.js';
 export { logSoftmaxGather, registerTokenLogprobsKernels } from './kernels/token-logprobs/index.js';
 export type { AttentionMaskOptions } from './numerics/attention-mask.js';
 export {

@@ -203,3 +203,30 @@ export function rope(x: ArrayLike<number>, cos: ArrayLike<number>, sin: ArrayLik
   }
   return out;
 }
+
+/** erf(z) in float64: Taylor series below |z| = 2.5, the continued fraction of erfc above (~1e-15). */
+export function erf64(z: number): number {
+  const a = Math.abs(z);
+  let r: number;
+  if (a < 2.5) {
+    let term = a;
+    let sum = a;
+    for (let n = 1; Math.abs(term) > 1e-18 * Math.abs(sum); n++) {
+      term *= (-a * a) / n;
+      sum += term / (2 * n + 1);
+    }
+    r = (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    let k = a;
+    for (let n = 80; n >= 1; n--) k = a + n / 2 / k;
+    r = 1 - Math.exp(-a * a) / (Math.sqrt(Math.PI) * k);
+  }
+  return z < 0 ? -r : r;
+}
+
+/** GELU elementwise: 'tanh' ½x(1 + tanh(√(2/π)(x + 0.044715x³))), 'exact' ½x(1 + erf(x/√2)). */
+export function gelu(x: ArrayLike<number>, form: 'tanh' | 'exact'): Float64Array {
+  return Float64Array.from(x, (v) =>
+    0.5 * v * (1 + (form === 'exact' ? erf64(v / Math.SQRT2) : Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))),
+  );
+}

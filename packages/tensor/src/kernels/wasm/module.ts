@@ -41,6 +41,10 @@ export interface KernelExports {
   swiglu_f32(n: number, g: number, u: number, y: number): void;
   /** dg, du of y = g·σ(g)·u given dy, over n floats (swiglu.c). */
   swiglu_grad_f32(n: number, dy: number, g: number, u: number, dg: number, du: number): void;
+  /** y = GELU(x) over n floats, the erf form when exact is 1, else the tanh form (gelu.c). */
+  gelu_f32(n: number, exact: number, x: number, y: number): void;
+  /** dx = dy·GELU'(x) over n floats (gelu.c). */
+  gelu_grad_f32(n: number, exact: number, dy: number, x: number, dx: number): void;
   /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
   rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
 }

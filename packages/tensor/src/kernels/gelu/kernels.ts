@@ -1,0 +1,77 @@
+/**
+ * The GELU kernels for the CPU-side backends: `AgonGelu` (y = GELU(x), attr form 'tanh' or
+ * 'exact') and `AgonGeluGrad` (dx). On wasm, native/gelu.c (128-bit SIMD) in place on the
+ * backend's heap; on cpu, math.ts over its arrays. One pass replaces the composed form's five to
+ * six elementwise ops forward and their gradients backward.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { onHeap, type WasmBackendHeap } from '../wasm/module.js';
+import { geluBackward, geluForward, type GeluForm } from './math.js';
+
+/** Name of the forward kernel: input x; attr form; output y. */
+export const GELU_KERNEL = 'AgonGelu';
+/** Name of the backward kernel: inputs dy, x; attr form; output dx. */
+export const GELU_GRAD_KERNEL = 'AgonGeluGrad';
+/** Backends that have these kernels. */
+export const GELU_BACKENDS = ['cpu', 'wasm'] as const;
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+
+function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
+  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
+  if (!t) throw new Error(`${GELU_KERNEL}: missing input '${name}'`);
+  return t;
+}
+
+const formOf = (attrs: tf.NamedAttrMap | undefined) => (attrs as { form: GeluForm }).form;
+const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+
+function forwardCpu({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const x = input(inputs, 'x');
+  const io = hostArrays(backend as HostBackend, [x], [x.shape], GELU_KERNEL);
+  geluForward(io.ins[0] as Float32Array, formOf(attrs), io.outArrays[0]);
+  return io.finish()[0];
+}
+
+function gradCpu({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const [dy, x] = [input(inputs, 'dy'), input(inputs, 'x')];
+  const io = hostArrays(backend as HostBackend, [dy, x], [x.shape], GELU_GRAD_KERNEL);
+  const [dya, xa] = io.ins as Float32Array[];
+  geluBackward(dya, xa, formOf(attrs), io.outArrays[0]);
+  return io.finish()[0];
+}
+
+function forwardWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const x = input(inputs, 'x');
+  const exact = formOf(attrs) === 'exact' ? 1 : 0;
+  return onHeap(backend as WasmBackendHeap, [x], [x.shape], (fns, [px], [py]) => fns.gelu_f32(size(x), exact, px, py))[0];
+}
+
+function gradWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
+  const [dy, x] = [input(inputs, 'dy'), input(inputs, 'x')];
+  const exact = formOf(attrs) === 'exact' ? 1 : 0;
+  return onHeap(backend as WasmBackendHeap, [dy, x], [x.shape], (fns, [pdy, px], [pdx]) => fns.gelu_grad_f32(size(x), exact, pdy, px, pdx))[0];
+}
+
+const FUNCS: Record<(typeof GELU_BACKENDS)[number], [typeof forwardCpu, typeof gradCpu]> = {
+  cpu: [forwardCpu, gradCpu],
+  wasm: [forwardWasm, gradWasm],
+};
+
+/**
+ * Registers both kernels on cpu and wasm (idempotent).
+ *
+ * @example
+ * ```ts
+ * registerGeluKernels();
+ * tf.getKernel('AgonGelu', 'wasm'); // defined
+ * ```
+ */
+export function registerGeluKernels(): void {
+  for (const backendName of GELU_BACKENDS) {
+    const [fwd, grad] = FUNCS[backendName];
+    if (!tf.getKernel(GELU_KERNEL, backendName)) tf.registerKernel({ kernelName: GELU_KERNEL, backendName, kernelFunc: fwd as unknown as tf.KernelFunc });
+    if (!tf.getKernel(GELU_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName, kernelFunc: grad as unknown as tf.KernelFunc });
+  }
+}
