@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
-import { attentionMask } from '@agon/tensor';
+import { attentionMask, gelu } from '@agon/tensor';
 import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -144,18 +144,10 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
     return tf.add(tf.mul(normed, this.w(`${key}.weight`)), this.w(`${key}.bias`)) as T;
   }
 
+  /** relu, or GELU (`gelu` of @agon/tensor: exact x·Φ(x), or gelu_new's tanh form). */
   private activation(x: tf.Tensor2D): tf.Tensor2D {
-    switch (this.config.activation) {
-      case 'relu':
-        return tf.relu(x);
-      case 'gelu': // exact: x · Φ(x)
-        return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-      default: {
-        // gelu_new: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
-        const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-        return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
-      }
-    }
+    if (this.config.activation === 'relu') return tf.relu(x);
+    return gelu(x, this.config.activation === 'gelu' ? 'exact' : 'tanh');
   }
 
   private attention(l: number, x: tf.Tensor3D, mask: tf.Tensor | undefined, past?: LayerKV): { y: tf.Tensor3D; kv: LayerKV } {
