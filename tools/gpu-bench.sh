@@ -82,7 +82,10 @@ run() { # $1: tiny or full
 
   if [ "$mode" = full ]; then
     device=cuda
-    if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+    # Read ldconfig's list into a file first: with pipefail, grep -q closing the pipe early
+    # would make the pipeline fail even when the loader is there.
+    ldconfig -p > "$work/ldconfig.txt" 2>/dev/null || true
+    if ! grep -q 'libvulkan\.so\.1' "$work/ldconfig.txt"; then
       ls "$work"/debs/*.deb >/dev/null 2>&1 || die "no Vulkan loader on this machine and none in the payload"
       echo "gpu-bench: no Vulkan loader here; installing the carried one (${DEBS[*]})"
       for f in "$work"/debs/*.deb; do dpkg -x "$f" /; done
@@ -94,6 +97,9 @@ run() { # $1: tiny or full
     done
     [ -n "$icd" ] || die "no NVIDIA Vulkan ICD (nvidia_icd.json) found under /usr/local/nvidia, /usr/share/vulkan or /etc/vulkan"
     export VK_ICD_FILENAMES=$icd VK_DRIVER_FILES=$icd
+    for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+      [ -d "$d" ] && export LD_LIBRARY_PATH=$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    done
     export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
     { command -v nvidia-smi >/dev/null && nvidia-smi -L | tee "$out/gpu.txt"; } || true
   else
