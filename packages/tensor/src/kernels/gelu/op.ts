@@ -1,7 +1,7 @@
 /**
  * `gelu(x, form)`: GPT-2's MLP activation. On cpu and wasm one fused kernel with its gradient
  * registered for it (it saves x); on GPU backends the composed tfjs ops. Measured CPU time a
- * call: docs/benchmarks.md, "Fused SwiGLU and RoPE".
+ * call: docs/benchmarks.md, "Fused SwiGLU, RoPE and GELU".
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GELU_BACKENDS, GELU_GRAD_KERNEL, GELU_KERNEL, registerGeluKernels } from './kernels.js';
