@@ -1,13 +1,15 @@
 /**
  * The token log-prob kernels for the CPU-side backends: `AgonTokenLogprobs` (logits [N, V] and
  * int32 targets [N] → log-prob, entropy and log-sum-exp, each [N]) and `AgonTokenLogprobsGrad`
- * (→ d logits [N, V]), run on host memory by math.ts, in place on the wasm heap. They replace
+ * (→ d logits [N, V]): on wasm native/logprobs.c (128-bit SIMD, float64 row sums) in place on
+ * the backend's heap, on cpu math.ts over its arrays. They replace
  * tfjs' max/sub/exp/sum/log, the flat-index gather, and in the backward pass the one-hot built
  * by broadcasting `equal` (≈ 30% of a stories260K training step on wasm before them).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
-import { tokenLogprobsBackward, tokenLogprobsForward } from './math.js';
+import { heapOffset, onHeap, type WasmBackendHeap } from '../wasm/module.js';
+import { checkTargets, tokenLogprobsBackward, tokenLogprobsForward } from './math.js';
 
 /** Name of the forward kernel: inputs logits [N, V], targets [N] int32; outputs lp, entropy, logZ [N]. */
 export const TOKEN_LOGPROBS_KERNEL = 'AgonTokenLogprobs';
@@ -24,26 +26,58 @@ function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
   return t;
 }
 
-function forwardKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+function forwardCpu({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const [logits, targets] = [input(inputs, 'logits'), input(inputs, 'targets')];
   const [N, V] = logits.shape;
   const io = hostArrays(backend as HostBackend, [logits, targets], [[N], [N], [N]], TOKEN_LOGPROBS_KERNEL);
   const z = io.ins[0] as Float32Array;
   const ids = io.ints[1] as Int32Array;
+  checkTargets(ids, V);
   tokenLogprobsForward(z, ids, V, io.outArrays[0], io.outArrays[1], io.outArrays[2]);
   return io.finish();
 }
 
-function gradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+function gradCpu({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const names = ['logits', 'targets', 'logZ', 'entropy', 'dLp', 'dEnt'];
   const ts = names.map((n) => input(inputs, n));
   const dLogZ = (inputs as Record<string, tf.TensorInfo | undefined>).dLogZ;
   const io = hostArrays(backend as HostBackend, [...ts, dLogZ], [ts[0].shape], TOKEN_LOGPROBS_GRAD_KERNEL);
   const [z, , logZ, ent, dLp, dEnt, dZ] = io.ins as Float32Array[];
   const ids = io.ints[1] as Int32Array;
+  checkTargets(ids, ts[0].shape[1]);
   tokenLogprobsBackward(z, ids, logZ, ent, dLp, dEnt, dZ, ts[0].shape[1], io.outArrays[0]);
   return io.finish();
 }
+
+/** The targets on the wasm heap, checked to be ids in [0, V) before the C kernel indexes with them. */
+function checkedTargets(backend: WasmBackendHeap, targets: tf.TensorInfo, V: number): void {
+  const N = targets.shape[0];
+  checkTargets(new Int32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, targets), N), V);
+}
+
+function forwardWasm({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const [logits, targets] = [input(inputs, 'logits'), input(inputs, 'targets')];
+  const [N, V] = logits.shape;
+  const b = backend as WasmBackendHeap;
+  checkedTargets(b, targets, V);
+  return onHeap(b, [logits, targets], [[N], [N], [N]], (fns, [pz, pt], [plp, pent, plz]) => fns.token_logprobs_f32(N, V, pz, pt, plp, pent, plz));
+}
+
+function gradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
+  const ts = ['logits', 'targets', 'logZ', 'entropy', 'dLp', 'dEnt'].map((n) => input(inputs, n));
+  const dLogZ = (inputs as Record<string, tf.TensorInfo | undefined>).dLogZ;
+  const [N, V] = ts[0].shape;
+  const b = backend as WasmBackendHeap;
+  checkedTargets(b, ts[1], V);
+  return onHeap(b, dLogZ ? [...ts, dLogZ] : ts, [[N, V]], (fns, [pz, pt, plz, pent, pdlp, pdent, pdz], [pg]) =>
+    fns.token_logprobs_grad_f32(N, V, pz, pt, plz, pent, pdlp, pdent, pdz ?? 0, pg),
+  );
+}
+
+const FUNCS: Record<(typeof TOKEN_LOGPROBS_BACKENDS)[number], [typeof forwardCpu, typeof gradCpu]> = {
+  cpu: [forwardCpu, gradCpu],
+  wasm: [forwardWasm, gradWasm],
+};
 
 /**
  * Registers both kernels on cpu and wasm (idempotent).
@@ -56,7 +90,8 @@ function gradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
  */
 export function registerTokenLogprobsKernels(): void {
   for (const backendName of TOKEN_LOGPROBS_BACKENDS) {
-    if (!tf.getKernel(TOKEN_LOGPROBS_KERNEL, backendName)) tf.registerKernel({ kernelName: TOKEN_LOGPROBS_KERNEL, backendName, kernelFunc: forwardKernel as unknown as tf.KernelFunc });
-    if (!tf.getKernel(TOKEN_LOGPROBS_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: TOKEN_LOGPROBS_GRAD_KERNEL, backendName, kernelFunc: gradKernel as unknown as tf.KernelFunc });
+    const [fwd, grad] = FUNCS[backendName];
+    if (!tf.getKernel(TOKEN_LOGPROBS_KERNEL, backendName)) tf.registerKernel({ kernelName: TOKEN_LOGPROBS_KERNEL, backendName, kernelFunc: fwd as unknown as tf.KernelFunc });
+    if (!tf.getKernel(TOKEN_LOGPROBS_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: TOKEN_LOGPROBS_GRAD_KERNEL, backendName, kernelFunc: grad as unknown as tf.KernelFunc });
   }
 }

@@ -5,6 +5,21 @@
  */
 
 /**
+ * Throws naming the first row whose target is not an id in [0, V).
+ *
+ * @example
+ * ```ts
+ * checkTargets(new Int32Array([0, 4]), 4); // throws: target 4 of row 1 is not an id in [0, 4)
+ * ```
+ */
+export function checkTargets(targets: ArrayLike<number>, V: number): void {
+  for (let n = 0; n < targets.length; n++) {
+    const t = targets[n];
+    if (!(t >= 0 && t < V)) throw new Error(`token log-probs: target ${t} of row ${n} is not an id in [0, ${V})`);
+  }
+}
+
+/**
  * Per row n of z [N, V]: logZ = log Σ exp z, lp = z[target] − logZ, entropy = logZ − Σ p·z
  * (−Σ p·log p; a −∞ logit has p = 0 and adds nothing).
  *
@@ -39,7 +54,6 @@ export function tokenLogprobsForward(
     // Σ p·(z − max) = sz / sum; log Z − max = log sum.
     const ls = Math.log(sum);
     const t = targets[n];
-    if (!(t >= 0 && t < V)) throw new Error(`token log-probs: target ${t} of row ${n} is not an id in [0, ${V})`);
     logZ[n] = max + ls;
     lp[n] = z[o + t] - max - ls;
     ent[n] = ls - sz / sum;

@@ -45,6 +45,10 @@ export interface KernelExports {
   gelu_f32(n: number, exact: number, x: number, y: number): void;
   /** dx = dy·GELU'(x) over n floats (gelu.c). */
   gelu_grad_f32(n: number, exact: number, dy: number, x: number, dx: number): void;
+  /** lp, entropy and log-sum-exp of each of N rows of V logits z at int32 targets (logprobs.c). */
+  token_logprobs_f32(N: number, V: number, z: number, targets: number, lp: number, ent: number, logZ: number): void;
+  /** d logits of Σ dLp·lp + Σ dEnt·entropy + Σ dLogZ·logZ (dLogZ 0: none) (logprobs.c). */
+  token_logprobs_grad_f32(N: number, V: number, z: number, targets: number, logZ: number, ent: number, dLp: number, dEnt: number, dLogZ: number, g: number): void;
   /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
   rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
 }
