@@ -122,7 +122,8 @@ run() { # $1: tiny or full
   local tiny_flag=()
   [ "$mode" = tiny ] && tiny_flag=(--tiny)
   set +e
-  "$work/node" "$work/gpu-bench.mjs" --root "$ROOT" --out "$out" "${tiny_flag[@]}" "${torch_flags[@]}" | tee "$out/gpu-bench.txt"
+  # Progress (stderr) goes to the .txt too: a run cut short still leaves what it measured.
+  "$work/node" "$work/gpu-bench.mjs" --root "$ROOT" --out "$out" "${tiny_flag[@]}" "${torch_flags[@]}" 2>&1 | tee "$out/gpu-bench.txt"
   local rc=${PIPESTATUS[0]}
   set -e
   return "$rc"

@@ -102,7 +102,7 @@ function torchArgs(row: GpuBenchRow, model: string[], device: string): string[] 
 }
 
 /**
- * Runs the GPU benchmark: every row on agon's webgpu backend, then on torch_ref.py with
+ * Runs the GPU benchmark: each row on agon's webgpu backend, then on torch_ref.py with
  * `--device`. A side that cannot run leaves a note in its row (the other side still runs).
  *
  * @example
@@ -121,6 +121,14 @@ export async function runGpuBench(o: GpuBenchOptions): Promise<GpuBenchReport> {
   const folder = tiny ? stories : await benchShapeFolder('qwen2.5-0.5b');
   const rows = (tiny ? TINY_ROWS : FULL_ROWS).map((r) => ({ ...r }));
 
+  const stamp = (line: string) => progress(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${line}`);
+  let torch: GpuBenchReport['torch'] = { skipped: 'turned off (--no-torch)' };
+  if (o.torch ?? true) {
+    const peer = await findTorchPeer({ python: o.python, script: join(o.root, 'tools/torch_ref.py') });
+    torch = typeof peer === 'string' ? { skipped: peer } : { ...peer, device };
+  }
+  if (!('python' in torch)) stamp(`no torch side: ${torch.skipped}`);
+
   let webgpu: string;
   let adapter: GpuBenchReport['adapter'];
   let loaded: LoadedModel | undefined;
@@ -132,46 +140,40 @@ export async function runGpuBench(o: GpuBenchOptions): Promise<GpuBenchReport> {
   } catch (e) {
     webgpu = `webgpu did not start: ${(e as Error).message.split('\n')[0]}`;
   }
-  progress(webgpu);
-  for (const row of rows) {
-    if (!loaded) {
-      row.note = webgpu;
-      continue;
-    }
-    try {
-      let m: Measured;
-      if (row.decode) m = await measureDecode(loaded, row.decode);
-      else if (row.train) m = await measureTrain(loaded, row.train);
-      else throw new Error(`row '${row.label}' has neither a decode nor a train shape`);
-      row.agon = { tokensPerS: m.value, extra: m.extra };
-      progress(`agon webgpu ${row.label}: ${m.value.toFixed(1)} tokens/s`);
-    } catch (e) {
-      row.note = `agon: ${(e as Error).message.split('\n')[0]}`;
-      progress(row.note);
-    }
-  }
-  loaded?.model.dispose();
-  if (loaded) await releaseBackend('webgpu');
-
-  let torch: GpuBenchReport['torch'] = { skipped: 'turned off (--no-torch)' };
-  if (o.torch ?? true) {
-    const peer = await findTorchPeer({ python: o.python, script: join(o.root, 'tools/torch_ref.py') });
-    torch = typeof peer === 'string' ? { skipped: peer } : { ...peer, device };
-  }
-  if ('python' in torch) {
-    const model = tiny ? ['--checkpoint', stories] : ['--hf', folder];
+  stamp(webgpu);
+  // Row by row, agon then torch, so a run cut short still holds whole pairs.
+  const torchModel = tiny ? ['--checkpoint', stories] : ['--hf', folder];
+  try {
     for (const row of rows) {
+      if (!loaded) row.note = webgpu;
+      else {
+        try {
+          let m: Measured;
+          if (row.decode) m = await measureDecode(loaded, row.decode);
+          else if (row.train) m = await measureTrain(loaded, row.train);
+          else throw new Error(`row '${row.label}' has neither a decode nor a train shape`);
+          row.agon = { tokensPerS: m.value, extra: m.extra };
+          stamp(`agon webgpu ${row.label}: ${m.value.toFixed(1)} tokens/s`);
+        } catch (e) {
+          row.note = `agon: ${(e as Error).message.split('\n')[0]}`;
+          stamp(row.note);
+        }
+      }
+      if (!('python' in torch)) continue;
       try {
-        row.torch = await runTorchRef(torch, torchArgs(row, model, device));
+        row.torch = await runTorchRef(torch, torchArgs(row, torchModel, device));
         const tv = Number(row.torch.tokens_per_s);
         if (row.agon && tv > 0) row.ratio = row.agon.tokensPerS / tv;
-        progress(`torch ${device} ${row.label}: ${tv} tokens/s`);
+        stamp(`torch ${device} ${row.label}: ${tv} tokens/s`);
       } catch (e) {
         row.note = [row.note, `torch: ${(e as Error).message.split('\n')[0]}`].filter(Boolean).join('; ');
-        progress(`torch ${device} ${row.label}: failed`);
+        stamp(`torch ${device} ${row.label}: failed`);
       }
     }
-  } else progress(`no torch side: ${torch.skipped}`);
+  } finally {
+    loaded?.model.dispose();
+    if (loaded) await releaseBackend('webgpu');
+  }
 
   return {
     model: modelName,
