@@ -2,7 +2,7 @@
 // kernel's own implementation): ids equal, except where the float64 draw lands within 1e-5 of the
 // running-sum boundary between the two ids (a near-tie float32 cannot resolve); both log-probs
 // within 1e-4 absolute. Temperature 0 / 0.7 / 1, top-k, top-p, min-p and their combinations,
-// ties, -Infinity logits, B > 1 with a draw per row, V from 7 to 32000. webgpu runs on SwiftShader here.
+// ties, -Infinity logits, B > 1 with a draw per row, V from 7 to 151936. webgpu runs on SwiftShader here.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { initBackend, releaseBackend } from '../src/backend/init.js';
@@ -142,6 +142,15 @@ describeGpu('AgonSampleTokens [webgpu]', () => {
       let nearTies = 0;
       for (const [name, opts] of filters) nearTies += await checkCase({ name: `V 32000 ${name}`, logits, B, V, opts }, 2, 5);
       expect(nearTies).toBeLessThanOrEqual(2);
+    }), 300_000);
+
+  it("V 151936 (Qwen2.5's vocabulary, what tools/gpu-bench.sh decodes), B 1, all four filters and plain sampling", () =>
+    expectNoLeaks(async () => {
+      const V = 151936;
+      const logits = gaussianLogits(1, V, 12, 3);
+      let nearTies = 0;
+      for (const [name, opts] of [filters[1], filters[8]]) nearTies += await checkCase({ name: `V ${V} ${name}`, logits, B: 1, V, opts }, 2, 6);
+      expect(nearTies).toBeLessThanOrEqual(1);
     }), 300_000);
 
   it('ties: equal logits are kept and drawn lowest index first, cut-offs through a tie group', () =>
