@@ -2,10 +2,12 @@
 // the same completions (ids, text, finish reasons, both log-probs, bit for bit) as the host path
 // that reads the [B, V] logits back, for the same seeds and every filter, with rows of different
 // prompt lengths that stop at different times (so finished rows leave the batch) — and one read
-// of the backend per decoding step instead of the logits.
+// of the backend per decoding step instead of the logits. An all-ones mask and no mask give the
+// same logits, so generate passes none when no row is padded.
 import { initBackend, watchDispatches } from '@agon/tensor';
 import { backendsUnderTest, expectNoLeaks } from '@agon/tensor/testing';
-import { generate, loadModel, STORIES_260K, type GenerateOptions, type LoadedModel } from '@agon/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { emptyKVCache, generate, loadModel, STORIES_260K, type GenerateOptions, type LoadedModel } from '@agon/models';
 
 const SHAPES: Partial<GenerateOptions>[] = [
   { temperature: 0 },
@@ -49,6 +51,28 @@ for (const backend of backendsUnderTest().filter((b) => b === 'cpu' || b === 'wa
           }
         }));
     }
+
+    it('an all-ones mask and no mask give the same logits bit for bit (generate passes none when no row is padded)', () =>
+      expectNoLeaks(async () => {
+        const ids = prompts[2];
+        const run = async (withMask: boolean) => {
+          const T = ids.length;
+          const x = tf.tensor2d([ids], [1, T], 'int32');
+          const ones = (n: number) => tf.ones([1, n]) as tf.Tensor2D;
+          const m1 = withMask ? ones(T) : undefined;
+          const pre = m.model.forward(x, { cache: emptyKVCache(), ...(m1 ? { mask: m1 } : {}) });
+          const next = tf.tensor2d([[ids[1]]], [1, 1], 'int32');
+          const pos = tf.tensor2d([[T]], [1, 1], 'int32');
+          const m2 = withMask ? ones(T + 1) : undefined;
+          const step = m.model.forward(next, { cache: pre.cache, positions: pos, ...(m2 ? { mask: m2 } : {}), lastOnly: true });
+          const out = [Array.from(await pre.logits.data()), Array.from(await step.logits.data())];
+          pre.cache!.dispose();
+          step.cache!.dispose();
+          tf.dispose([x, next, pos, pre.logits, step.logits, ...(m1 ? [m1] : []), ...(m2 ? [m2] : [])]);
+          return out;
+        };
+        expect(await run(false)).toEqual(await run(true));
+      }));
 
     it('reads the backend once per decoding step through the kernel, and the logits every step without it', () =>
       expectNoLeaks(async () => {
