@@ -1,4 +1,4 @@
-import { drawIndex, weightTotal } from './kernels/sample/math.js';
+import { drawIndex, samplingProbs, weightTotal } from './kernels/sample/math.js';
 
 /**
  * A seeded random stream for sampling. Pure JS (xoshiro128**, seeded by splitmix32), so the same
@@ -119,7 +119,8 @@ export function sampleCategorical(weights: ArrayLike<number>, rng: Rng): number 
 }
 
 /**
- * Draws an index from `softmax(logits / temperature)`, computed in float64 on the host.
+ * Draws an index from `softmax(logits / temperature)`, computed in float64 on the host by the
+ * sampling math `sampleTokens` runs ({@link samplingProbs} without filters).
  * `-Infinity` logits are never drawn; temperature 0 returns the arg-max (first on ties) without
  * consuming randomness.
  *
@@ -142,7 +143,5 @@ export function sampleLogits(logits: ArrayLike<number>, rng: Rng, temperature = 
   }
   if (best < 0) throw new Error('sampleLogits: every logit is -Infinity');
   if (temperature === 0 || max === Infinity) return best;
-  const w = new Float64Array(logits.length);
-  for (let i = 0; i < logits.length; i++) w[i] = Math.exp((logits[i] - max) / temperature);
-  return sampleCategorical(w, rng);
+  return sampleCategorical(samplingProbs(logits, { temperature }) as Float64Array, rng);
 }
