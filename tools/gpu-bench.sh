@@ -6,7 +6,7 @@
 # The GPU machine has no network and no Node, so the work is split in two:
 #
 #   tools/gpu-bench.sh prepare     here, in a repository with `npm ci` done. Writes .gpu-bench/
-#                                  (git-ignored, about 32 MB) holding payload.tar.xz: this machine's
+#                                  (git-ignored, about 30 MB) holding payload.tar.xz: this machine's
 #                                  Node binary, the bench bundled into one file by esbuild from the
 #                                  sources (agon, tfjs), the `webgpu` package's dawn.node, and the
 #                                  Vulkan loader and GL dispatch .debs (libvulkan1, libglvnd …) from
@@ -17,8 +17,11 @@
 #                                  $TMPDIR/agon-gpu-bench, installs the Vulkan loader if none is
 #                                  there, points Vulkan at the NVIDIA driver's ICD, finds python3
 #                                  with torch (says so clearly when there is none or it sees no
-#                                  CUDA device; the agon side still runs), runs the bench. Takes a
-#                                  few minutes on an H200; give the device run timeout_s 540.
+#                                  CUDA device; the agon side still runs), runs the bench. Not yet
+#                                  timed on an H200 (expected: minutes); give the device run
+#                                  timeout_s 540.
+#   tools/gpu-bench.sh run --only decode   (or train) runs half the rows, to redo one within the
+#                                  device time left.
 #   tools/gpu-bench.sh tiny        both steps here on stories260K at toy sizes, on whatever adapter
 #                                  Dawn finds (SwiftShader without a GPU) and torch on the CPU: the
 #                                  harness check tools/test/gpu-bench.test.ts runs (no download).
@@ -70,8 +73,13 @@ find_python() {
   done
 }
 
-run() { # $1: tiny or full
+run() { # $1: tiny or full; the rest goes to the bench (--only decode|train)
   local mode=$1 work py out device
+  shift
+  case "$*" in
+    '' | '--only decode' | '--only train') ;;
+    *) die "run takes no options but --only decode or --only train; got: $*" ;;
+  esac
   [ -f "$PAYLOAD" ] || die "$PAYLOAD not found: run 'tools/gpu-bench.sh prepare' first and carry .gpu-bench"
   work=${TMPDIR:-/tmp}/agon-gpu-bench
   rm -rf "$work" && mkdir -p "$work"
@@ -123,7 +131,7 @@ run() { # $1: tiny or full
   [ "$mode" = tiny ] && tiny_flag=(--tiny)
   set +e
   # Progress (stderr) goes to the .txt too: a run cut short still leaves what it measured.
-  "$work/node" "$work/gpu-bench.mjs" --root "$ROOT" --out "$out" "${tiny_flag[@]}" "${torch_flags[@]}" 2>&1 | tee "$out/gpu-bench.txt"
+  "$work/node" "$work/gpu-bench.mjs" --root "$ROOT" --out "$out" "${tiny_flag[@]}" "${torch_flags[@]}" "$@" 2>&1 | tee "$out/gpu-bench.txt"
   local rc=${PIPESTATUS[0]}
   set -e
   return "$rc"
@@ -131,7 +139,7 @@ run() { # $1: tiny or full
 
 case "${1:-}" in
   prepare) prepare "${GPU_BENCH_XZ_LEVEL:-6}" ;;
-  run) run full ;;
+  run) shift; run full "$@" ;;
   tiny) prepare 0 && run tiny ;;
   *) die "usage: tools/gpu-bench.sh prepare | run | tiny (see the header of this file)" ;;
 esac

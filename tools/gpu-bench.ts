@@ -12,14 +12,19 @@ const { values } = parseArgs({
     python: { type: 'string' },
     device: { type: 'string' },
     'no-torch': { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
+if (values.only !== undefined && values.only !== 'decode' && values.only !== 'train') {
+  throw new Error(`gpu-bench: --only must be decode or train, got '${values.only}'`);
+}
 const report = await runGpuBench({
   root: values.root ?? process.cwd(),
   tiny: values.tiny === true,
   device: values.device ?? (values.tiny ? 'cpu' : 'cuda'),
   python: values.python,
   torch: values['no-torch'] !== true,
+  only: values.only,
   progress: (line) => process.stderr.write(`${line}\n`),
 });
 for (const line of formatGpuBench(report)) process.stdout.write(`${line}\n`);

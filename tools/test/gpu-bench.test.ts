@@ -31,6 +31,13 @@ suite('tools/gpu-bench.sh', () => {
     });
   });
 
+  it('run takes no option but --only decode|train', async () => {
+    const env = { ...process.env, GPU_BENCH_DIR: path.join(dir, 'none'), OUT: path.join(dir, 'none-out') };
+    await expect(run('bash', [script, 'run', '--only', 'sideways'], { env })).rejects.toMatchObject({
+      stderr: expect.stringContaining('run takes no options but --only decode or --only train; got: --only sideways'),
+    });
+  });
+
   it('tiny: packs, unpacks and runs agon webgpu against torch on stories260K, one table and the JSON report', async () => {
     const out = path.join(dir, 'out');
     const env = { ...process.env, GPU_BENCH_DIR: path.join(dir, 'gb'), OUT: out, PYTHON: '/opt/torch2/bin/python', VK_ICD_FILENAMES: SWIFTSHADER };

@@ -9,5 +9,5 @@ export { runTrain, TRAIN_HELP } from './commands/train.js';
 export { runEval, EVAL_HELP } from './commands/eval.js';
 export { runWorkerCommand, WORKER_HELP } from './commands/worker.js';
 export type { CliIO } from './io.js';
-export { runGpuBench, formatGpuBench, writeGpuBenchJson } from './bench/gpu.js';
+export { runGpuBench, formatGpuBench, writeGpuBenchJson, gpuBenchRows } from './bench/gpu.js';
 export type { GpuBenchOptions, GpuBenchReport, GpuBenchRow } from './bench/gpu.js';

@@ -34,6 +34,8 @@ export interface GpuBenchOptions {
   python?: string;
   /** Run the PyTorch side; default true. */
   torch?: boolean;
+  /** Only the rows of this kind (decode or train); default both. */
+  only?: 'decode' | 'train';
   /** Called with a line as each measurement finishes. */
   progress?: (line: string) => void;
 }
@@ -93,6 +95,19 @@ const TINY_ROWS: GpuBenchRow[] = [
   { label: 'train 2×4', kind: 'train', train: { batch: 2, seq: 4, steps: 1, warmup: 1 } },
 ];
 
+/**
+ * The rows a run measures: Qwen2.5-0.5B's, or stories260K's toy ones when `tiny`; only those of
+ * kind `only` when given.
+ *
+ * @example
+ * ```ts
+ * gpuBenchRows(false, 'train').map((r) => r.label); // ['train LoRA r16 4×256']
+ * ```
+ */
+export function gpuBenchRows(tiny: boolean, only?: 'decode' | 'train'): GpuBenchRow[] {
+  return (tiny ? TINY_ROWS : FULL_ROWS).filter((r) => !only || r.kind === only).map((r) => ({ ...r }));
+}
+
 function torchArgs(row: GpuBenchRow, model: string[], device: string): string[] {
   const common = [...model, '--device', device, '--threads', String(os.availableParallelism())];
   if (row.decode) return [...common, '--mode', 'decode', '--batch', String(row.decode.batch), '--new', String(row.decode.newTokens), '--prompt-len', String(row.decode.promptLen)];
@@ -119,7 +134,7 @@ export async function runGpuBench(o: GpuBenchOptions): Promise<GpuBenchReport> {
   const stories = join(o.root, 'packages/models/assets/stories260K/stories260K.bin');
   const modelName = tiny ? 'stories260K' : 'qwen2.5-0.5b';
   const folder = tiny ? stories : await benchShapeFolder('qwen2.5-0.5b');
-  const rows = (tiny ? TINY_ROWS : FULL_ROWS).map((r) => ({ ...r }));
+  const rows = gpuBenchRows(tiny, o.only);
 
   const stamp = (line: string) => progress(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${line}`);
   let torch: GpuBenchReport['torch'] = { skipped: 'turned off (--no-torch)' };
