@@ -31,6 +31,8 @@ export type { RopeLayout } from './kernels/rope/index.js';
 export { gelu, registerGeluKernels } from './kernels/gelu/index.js';
 export type { GeluForm } from './kernels/gelu/index.js';
 export { logSoftmaxGather, registerTokenLogprobsKernels } from './kernels/token-logprobs/index.js';
+export { adamwStep, registerAdamWKernels } from './kernels/adamw/index.js';
+export type { AdamWStepOptions } from './kernels/adamw/index.js';
 export type { AttentionMaskOptions } from './numerics/attention-mask.js';
 export {
   sampleTokens,

@@ -4,6 +4,7 @@
  * state (m, v, t) can be saved and restored exactly for resume.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamwStep } from '@agon/tensor';
 
 /**
  * Hyper-parameters of {@link AdamW}.
@@ -79,21 +80,15 @@ export class AdamW {
     for (const x of this.vars) if (!grads[x.name]) throw new Error(`AdamW: no gradient for variable ${x.name}`);
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.opts;
-    const c1 = 1 - beta1 ** this.t;
-    const c2 = 1 - beta2 ** this.t;
     for (const x of this.vars) {
       const g = grads[x.name];
       const m = this.moment(this.m, x.name);
       const v = this.moment(this.v, x.name);
-      tf.tidy(() => {
-        const m1 = tf.add(tf.mul(beta1, m), tf.mul(1 - beta1, g));
-        const v1 = tf.add(tf.mul(beta2, v), tf.mul(1 - beta2, tf.square(g)));
-        const step = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), eps));
-        const decayed = weightDecay > 0 ? tf.sub(x, tf.mul(lr * weightDecay, x)) : x;
-        m.assign(m1);
-        v.assign(v1);
-        x.assign(tf.sub(decayed, tf.mul(lr, step)));
-      });
+      const next = adamwStep(x, g, m, v, { lr, beta1, beta2, eps, weightDecay, step: this.t });
+      m.assign(next.m);
+      v.assign(next.v);
+      x.assign(next.x);
+      tf.dispose([next.m, next.v, next.x]);
     }
   }
 

@@ -1,7 +1,10 @@
+import { registerSoftmaxGradient } from '../kernels/softmax/grad.js';
+
 let loaded: Promise<void> | undefined;
 
 /**
- * Registers tfjs's gradient functions (Sum, BatchMatMul, Softmax, …), once per process.
+ * Registers tfjs's gradient functions (Sum, BatchMatMul, Softmax, …), once per process, then
+ * agon's gradient of Softmax in place of tfjs' (one kernel on cpu and wasm, tfjs' formula elsewhere).
  *
  * `@tensorflow/tfjs-core`'s Node bundle ships no gradients, and its `register_all_gradients`
  * module is extension-less ESM that Node cannot load; the `@tensorflow/tfjs` Node bundle carries
@@ -20,7 +23,10 @@ export function registerGradients(): Promise<void> {
   loaded ??= (isNode()
     ? import('@tensorflow/tfjs').then(() => undefined)
     : import('@tensorflow/tfjs-core/dist/register_all_gradients.js').then(() => undefined)
-  ).catch((err: unknown) => {
+  )
+    // agon's own gradient for Softmax (one kernel on cpu and wasm) replaces tfjs' once it is loaded.
+    .then(() => registerSoftmaxGradient())
+    .catch((err: unknown) => {
     loaded = undefined;
     throw new Error(`registerGradients: could not load tfjs gradients (${String(err)}); is @tensorflow/tfjs 4.22.0 installed?`);
   });

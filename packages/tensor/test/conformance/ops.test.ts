@@ -37,6 +37,28 @@ await describeEachBackend('ops', (backend) => {
       gradient: tol(backend, 1e-5, 1e-4),
     }));
 
+  it('softmax over a last axis of 37 (every SIMD path of its gradient kernel)', () =>
+    checkCase({
+      inputs: [{ shape: [2, 37], data: randn(74, 12, 3) }],
+      run: (x) => tf.softmax(x),
+      ref: (x) => softmaxRows(x, 37),
+      outShape: [2, 37],
+      forward: tol(backend, 1e-6, 1e-5),
+      gradient: tol(backend, 1e-5, 1e-4),
+    }));
+
+  it("softmax's gradient is agon's kernel on cpu and wasm, tfjs' ops elsewhere", async () => {
+    const x = tf.tensor2d([[0.5, -1, 2]]);
+    const w = tf.tensor2d([[1, 2, 3]]);
+    const info = await tf.profile(() => {
+      const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.softmax(v), w)))(x);
+      g.dispose();
+    });
+    const fused = info.kernels.some((k) => k.name === 'AgonSoftmaxGrad');
+    expect(fused).toBe(backend === 'cpu' || backend === 'wasm');
+    tf.dispose([x, w]);
+  });
+
   it('logSoftmax over the last axis', () =>
     checkCase({
       inputs: [{ shape: [4, 6], data: randn(24, 6, 4) }],

@@ -49,6 +49,14 @@ export interface KernelExports {
   token_logprobs_f32(N: number, V: number, z: number, targets: number, lp: number, ent: number, logZ: number): void;
   /** d logits of Σ dLp·lp + Σ dEnt·entropy + Σ dLogZ·logZ (dLogZ 0: none) (logprobs.c). */
   token_logprobs_grad_f32(N: number, V: number, z: number, targets: number, logZ: number, ent: number, dLp: number, dEnt: number, dLogZ: number, g: number): void;
+  /** dx = y·(dy − Σ dy·y) over `rows` rows of n floats (softmax.c). */
+  softmax_grad_f32(rows: number, n: number, dy: number, y: number, dx: number): void;
+  /** One AdamW step over n floats: x, g, m, v in; x', m', v' out; coefficients float32 (adamw.c). */
+  adamw_f32(
+    n: number, x: number, g: number, m: number, v: number,
+    b1: number, nb1: number, b2: number, nb2: number, c1: number, c2: number, eps: number, lrwd: number, lr: number, decay: number,
+    xo: number, mo: number, vo: number,
+  ): void;
   /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
   rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
 }
