@@ -4,9 +4,10 @@
 // prompt lengths that stop at different times (so finished rows leave the batch) — and one read
 // of the backend per decoding step instead of the logits. An all-ones mask and no mask give the
 // same logits, so generate passes none when no row is padded.
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM, ForwardOptions } from '@agon/core';
 import { initBackend, watchDispatches } from '@agon/tensor';
 import { backendsUnderTest, expectNoLeaks } from '@agon/tensor/testing';
-import * as tf from '@tensorflow/tfjs-core';
 import { emptyKVCache, generate, loadModel, STORIES_260K, type GenerateOptions, type LoadedModel } from '@agon/models';
 
 const SHAPES: Partial<GenerateOptions>[] = [
@@ -72,6 +73,29 @@ for (const backend of backendsUnderTest().filter((b) => b === 'cpu' || b === 'wa
           return out;
         };
         expect(await run(false)).toEqual(await run(true));
+      }));
+
+    it('a model whose logits turn NaN stops generate with the prompt and token named, through the kernel or not, leaving no tensor', () =>
+      expectNoLeaks(async () => {
+        let calls = 0;
+        const broken: CausalLM = {
+          config: m.model.config,
+          forward: (ids: tf.Tensor2D, o?: ForwardOptions) => {
+            const out = m.model.forward(ids, o);
+            if (++calls < 3) return out;
+            const logits = tf.mul(out.logits, Number.NaN) as tf.Tensor3D;
+            out.logits.dispose();
+            return { ...out, logits };
+          },
+          trainableVariables: () => m.model.trainableVariables(),
+          dispose: () => undefined,
+        };
+        for (const samplingKernel of [true, false]) {
+          calls = 0;
+          await expect(generate(broken, m.tokenizer, [prompts[1]], { maxNewTokens: 8, seed: 1, samplingKernel })).rejects.toThrow(
+            'generate: prompt 0 has no distribution to sample its token 2 from (NaN or infinite logits)',
+          );
+        }
       }));
 
     it('reads the backend once per decoding step through the kernel, and the logits every step without it', () =>
