@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { onHeap, type WasmBackendHeap } from '../wasm/module.js';
 
 /** Name of the kernel: inputs x, g, m, v; attrs {@link AdamWCoefficients}; outputs x', m', v'. */
@@ -37,14 +38,8 @@ export interface AdamWCoefficients {
   decay: number;
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
-
 function operands(inputs: tf.NamedTensorInfoMap): tf.TensorInfo[] {
-  return ['x', 'g', 'm', 'v'].map((n) => {
-    const t = (inputs as Record<string, tf.TensorInfo | undefined>)[n];
-    if (!t) throw new Error(`${ADAMW_KERNEL}: missing input '${n}'`);
-    return t;
-  });
+  return ['x', 'g', 'm', 'v'].map((n) => kernelInput(inputs, n, ADAMW_KERNEL));
 }
 
 const f = Math.fround;
@@ -100,8 +95,5 @@ function adamwWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
  * ```
  */
 export function registerAdamWKernels(): void {
-  const funcs = { cpu: adamwCpu, wasm: adamwWasm };
-  for (const backendName of ADAMW_BACKENDS) {
-    if (!tf.getKernel(ADAMW_KERNEL, backendName)) tf.registerKernel({ kernelName: ADAMW_KERNEL, backendName, kernelFunc: funcs[backendName] as unknown as tf.KernelFunc });
-  }
+  registerOnce(ADAMW_KERNEL, ADAMW_BACKENDS, { cpu: adamwCpu, wasm: adamwWasm });
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { attentionBackward, attentionForward, type AttentionDims } from './math.js';
 
 /** Name of the forward kernel: inputs q, k, v (, mask); attr scale; outputs o, lse. */
@@ -20,29 +21,29 @@ function dims(q: tf.TensorInfo, k: tf.TensorInfo, mask: tf.TensorInfo | undefine
   return { B, T, H, Hkv, Tk, D, Bm: mask ? mask.shape[0] : 0, Hm: mask ? mask.shape[1] : 0 };
 }
 
-/** Input `name` of a kernel call, which must be there. */
+const input = (inputs: tf.NamedTensorInfoMap, name: string) => kernelInput(inputs, name, ATTENTION_KERNEL);
+
+/** The float32 host view of an input (absent for an int32 one). */
 function need<T>(x: T | undefined, name: string): T {
-  if (x === undefined) throw new Error(`AgonAttention: missing input '${name}'`);
+  if (x === undefined) throw new Error(`${ATTENTION_KERNEL}: missing input '${name}'`);
   return x;
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
-
 function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
-  const ins = inputs as Record<string, tf.TensorInfo | undefined>;
-  const [q, k, v] = (['q', 'k', 'v'] as const).map((n) => need(ins[n], n));
-  const d = dims(q, k, ins.mask);
-  const io = hostArrays(backend as HostBackend, [q, k, v, ins.mask], [q.shape, [d.B, d.H, d.T]], ATTENTION_KERNEL);
+  const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
+  const [q, k, v] = ['q', 'k', 'v'].map((n) => input(inputs, n));
+  const d = dims(q, k, mask);
+  const io = hostArrays(backend as HostBackend, [q, k, v, mask], [q.shape, [d.B, d.H, d.T]], ATTENTION_KERNEL);
   const [qa, ka, va] = [0, 1, 2].map((i) => need(io.ins[i], 'q/k/v'));
   attentionForward(d, qa, ka, va, io.ins[3], (attrs as { scale: number }).scale, io.outArrays[0], io.outArrays[1]);
   return io.finish();
 }
 
 function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
-  const ins = inputs as Record<string, tf.TensorInfo | undefined>;
-  const [dy, q, k, v, o, lse] = (['dy', 'q', 'k', 'v', 'o', 'lse'] as const).map((n) => need(ins[n], n));
-  const d = dims(q, k, ins.mask);
-  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, ins.mask], [q.shape, k.shape, v.shape], ATTENTION_GRAD_KERNEL);
+  const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
+  const [dy, q, k, v, o, lse] = ['dy', 'q', 'k', 'v', 'o', 'lse'].map((n) => input(inputs, n));
+  const d = dims(q, k, mask);
+  const io = hostArrays(backend as HostBackend, [dy, q, k, v, o, lse, mask], [q.shape, k.shape, v.shape], ATTENTION_GRAD_KERNEL);
   const [dya, qa, ka, va, oa, la] = [0, 1, 2, 3, 4, 5].map((i) => need(io.ins[i], 'dy/q/k/v/o/lse'));
   const [dq, dk, dv] = io.outArrays;
   attentionBackward(d, qa, ka, va, io.ins[6], (attrs as { scale: number }).scale, oa, la, dya, dq, dk, dv);
@@ -60,8 +61,6 @@ function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
  * ```
  */
 export function registerAttentionKernels(): void {
-  for (const backendName of ATTENTION_BACKENDS) {
-    if (!tf.getKernel(ATTENTION_KERNEL, backendName)) tf.registerKernel({ kernelName: ATTENTION_KERNEL, backendName, kernelFunc: forwardKernel as unknown as tf.KernelFunc });
-    if (!tf.getKernel(ATTENTION_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: ATTENTION_GRAD_KERNEL, backendName, kernelFunc: gradKernel as unknown as tf.KernelFunc });
-  }
+  registerOnce(ATTENTION_KERNEL, ATTENTION_BACKENDS, forwardKernel);
+  registerOnce(ATTENTION_GRAD_KERNEL, ATTENTION_BACKENDS, gradKernel);
 }

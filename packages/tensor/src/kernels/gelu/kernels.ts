@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { onHeap, type WasmBackendHeap } from '../wasm/module.js';
 import { geluBackward, geluForward, type GeluForm } from './math.js';
 
@@ -16,14 +17,7 @@ export const GELU_GRAD_KERNEL = 'AgonGeluGrad';
 /** Backends that have these kernels. */
 export const GELU_BACKENDS = ['cpu', 'wasm'] as const;
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
-  if (!t) throw new Error(`${GELU_KERNEL}: missing input '${name}'`);
-  return t;
-}
-
+const input = (inputs: tf.NamedTensorInfoMap, name: string) => kernelInput(inputs, name, GELU_KERNEL);
 const formOf = (attrs: tf.NamedAttrMap | undefined) => (attrs as { form: GeluForm }).form;
 const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
@@ -54,11 +48,6 @@ function gradWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   return onHeap(backend as WasmBackendHeap, [dy, x], [x.shape], (fns, [pdy, px], [pdx]) => fns.gelu_grad_f32(size(x), exact, pdy, px, pdx))[0];
 }
 
-const FUNCS: Record<(typeof GELU_BACKENDS)[number], [typeof forwardCpu, typeof gradCpu]> = {
-  cpu: [forwardCpu, gradCpu],
-  wasm: [forwardWasm, gradWasm],
-};
-
 /**
  * Registers both kernels on cpu and wasm (idempotent).
  *
@@ -69,9 +58,6 @@ const FUNCS: Record<(typeof GELU_BACKENDS)[number], [typeof forwardCpu, typeof g
  * ```
  */
 export function registerGeluKernels(): void {
-  for (const backendName of GELU_BACKENDS) {
-    const [fwd, grad] = FUNCS[backendName];
-    if (!tf.getKernel(GELU_KERNEL, backendName)) tf.registerKernel({ kernelName: GELU_KERNEL, backendName, kernelFunc: fwd as unknown as tf.KernelFunc });
-    if (!tf.getKernel(GELU_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName, kernelFunc: grad as unknown as tf.KernelFunc });
-  }
+  registerOnce(GELU_KERNEL, GELU_BACKENDS, { cpu: forwardCpu, wasm: forwardWasm });
+  registerOnce(GELU_GRAD_KERNEL, GELU_BACKENDS, { cpu: gradCpu, wasm: gradWasm });
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { rmsNormBackward, rmsNormForward } from './math.js';
 
 /** Name of the forward kernel: inputs x [..., D], w [D]; attr eps; outputs y, rstd [rows]. */
@@ -15,13 +16,7 @@ export const RMSNORM_GRAD_KERNEL = 'AgonRmsNormGrad';
 /** Backends that have these kernels. */
 export const RMSNORM_BACKENDS = ['cpu', 'wasm'] as const;
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
-  if (!t) throw new Error(`${RMSNORM_KERNEL}: missing input '${name}'`);
-  return t;
-}
+const input = (inputs: tf.NamedTensorInfoMap, name: string) => kernelInput(inputs, name, RMSNORM_KERNEL);
 
 function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const [x, w] = [input(inputs, 'x'), input(inputs, 'w')];
@@ -51,8 +46,6 @@ function gradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
  * ```
  */
 export function registerRmsNormKernels(): void {
-  for (const backendName of RMSNORM_BACKENDS) {
-    if (!tf.getKernel(RMSNORM_KERNEL, backendName)) tf.registerKernel({ kernelName: RMSNORM_KERNEL, backendName, kernelFunc: forwardKernel as unknown as tf.KernelFunc });
-    if (!tf.getKernel(RMSNORM_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: RMSNORM_GRAD_KERNEL, backendName, kernelFunc: gradKernel as unknown as tf.KernelFunc });
-  }
+  registerOnce(RMSNORM_KERNEL, RMSNORM_BACKENDS, forwardKernel);
+  registerOnce(RMSNORM_GRAD_KERNEL, RMSNORM_BACKENDS, gradKernel);
 }

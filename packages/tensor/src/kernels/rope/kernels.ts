@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { onHeap, type WasmBackendHeap } from '../wasm/module.js';
 import { ropeApply, type RopeLayout } from './math.js';
 
@@ -17,13 +18,7 @@ export const ROPE_GRAD_KERNEL = 'AgonRopeGrad';
 /** Backends that have these kernels. */
 export const ROPE_BACKENDS = ['cpu', 'wasm'] as const;
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
-  if (!t) throw new Error(`${ROPE_KERNEL}: missing input '${name}'`);
-  return t;
-}
+const input = (inputs: tf.NamedTensorInfoMap, name: string) => kernelInput(inputs, name, ROPE_KERNEL);
 
 /** The call's tensors (x or dy first), its layout and its geometry. */
 function call(kernel: string, { inputs, attrs }: KernelArgs) {
@@ -64,10 +59,7 @@ function wasmKernel(kernel: string) {
  * ```
  */
 export function registerRopeKernels(): void {
-  for (const backendName of ROPE_BACKENDS) {
-    const make = backendName === 'wasm' ? wasmKernel : cpuKernel;
-    for (const kernelName of [ROPE_KERNEL, ROPE_GRAD_KERNEL]) {
-      if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc: make(kernelName) as unknown as tf.KernelFunc });
-    }
+  for (const kernelName of [ROPE_KERNEL, ROPE_GRAD_KERNEL]) {
+    registerOnce(kernelName, ROPE_BACKENDS, { cpu: cpuKernel(kernelName), wasm: wasmKernel(kernelName) });
   }
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { registerOnce, type KernelArgs } from '../registry.js';
 import { sampleRows, type SampleAttrs } from './math.js';
 
 /**
@@ -15,8 +16,6 @@ import { sampleRows, type SampleAttrs } from './math.js';
 export const SAMPLE_KERNEL = 'AgonSampleTokens';
 /** The CPU-side backends registered here. */
 export const SAMPLE_HOST_BACKENDS = ['cpu', 'wasm'] as const;
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
 function sampleKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { logits, draws } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -39,7 +38,5 @@ function sampleKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
  * ```
  */
 export function registerSampleKernels(): void {
-  for (const backendName of SAMPLE_HOST_BACKENDS) {
-    if (!tf.getKernel(SAMPLE_KERNEL, backendName)) tf.registerKernel({ kernelName: SAMPLE_KERNEL, backendName, kernelFunc: sampleKernel as unknown as tf.KernelFunc });
-  }
+  registerOnce(SAMPLE_KERNEL, SAMPLE_HOST_BACKENDS, sampleKernel);
 }

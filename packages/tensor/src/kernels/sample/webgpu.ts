@@ -9,6 +9,7 @@
  * the owning thread's walk through its chunk. Only the [B, 3] result leaves the GPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerOnce, type KernelArgs } from '../registry.js';
 import { SAMPLE_KERNEL } from './kernels.js';
 
 /** Threads per workgroup (one workgroup samples one row). */
@@ -354,8 +355,6 @@ interface SampleAttrs {
   minP?: number;
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
-
 function sampleKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
   const { logits, draws } = inputs as { logits?: tf.TensorInfo; draws?: tf.TensorInfo };
   if (!logits || !draws) throw new Error(`${SAMPLE_KERNEL}: inputs 'logits' and 'draws' are required`);
@@ -394,7 +393,5 @@ function sampleKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo {
  * ```
  */
 export function registerSampleWebgpuKernel(): void {
-  if (!tf.getKernel(SAMPLE_KERNEL, 'webgpu')) {
-    tf.registerKernel({ kernelName: SAMPLE_KERNEL, backendName: 'webgpu', kernelFunc: sampleKernel as unknown as tf.KernelFunc });
-  }
+  registerOnce(SAMPLE_KERNEL, ['webgpu'], sampleKernel);
 }

@@ -7,14 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { registerOnce, type KernelArgs } from '../registry.js';
 import { onHeap, type WasmBackendHeap } from '../wasm/module.js';
 
 /** Name of the kernel: inputs dy and y (same shape), softmax over the last axis; output dx. */
 export const SOFTMAX_GRAD_KERNEL = 'AgonSoftmaxGrad';
 /** Backends that have it. */
 export const SOFTMAX_GRAD_BACKENDS = ['cpu', 'wasm'] as const;
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
 
 function operands(inputs: tf.NamedTensorInfoMap): [tf.TensorInfo, tf.TensorInfo, number, number] {
   const { dy, y } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -65,10 +64,7 @@ function gradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo {
  * ```
  */
 export function registerSoftmaxGradient(): void {
-  const funcs = { cpu: gradCpu, wasm: gradWasm };
-  for (const backendName of SOFTMAX_GRAD_BACKENDS) {
-    if (!tf.getKernel(SOFTMAX_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: SOFTMAX_GRAD_KERNEL, backendName, kernelFunc: funcs[backendName] as unknown as tf.KernelFunc });
-  }
+  registerOnce(SOFTMAX_GRAD_KERNEL, SOFTMAX_GRAD_BACKENDS, { cpu: gradCpu, wasm: gradWasm });
   if (tf.getGradient(tf.Softmax)?.gradFunc === softmaxGrad) return;
   tf.registerGradient({ kernelName: tf.Softmax, outputsToSave: [true], gradFunc: softmaxGrad });
 }

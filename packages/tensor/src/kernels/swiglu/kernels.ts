@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { onHeap, type WasmBackendHeap } from '../wasm/module.js';
 import { swiGluBackward, swiGluForward } from './math.js';
 
@@ -16,14 +17,7 @@ export const SWIGLU_GRAD_KERNEL = 'AgonSwiGluGrad';
 /** Backends that have these kernels. */
 export const SWIGLU_BACKENDS = ['cpu', 'wasm'] as const;
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
-  if (!t) throw new Error(`${SWIGLU_KERNEL}: missing input '${name}'`);
-  return t;
-}
-
+const input = (inputs: tf.NamedTensorInfoMap, name: string) => kernelInput(inputs, name, SWIGLU_KERNEL);
 const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
 function forwardCpu({ inputs, backend }: KernelArgs): tf.TensorInfo {
@@ -54,11 +48,6 @@ function gradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   );
 }
 
-const FUNCS: Record<(typeof SWIGLU_BACKENDS)[number], [typeof forwardCpu, typeof gradCpu]> = {
-  cpu: [forwardCpu, gradCpu],
-  wasm: [forwardWasm, gradWasm],
-};
-
 /**
  * Registers both kernels on cpu and wasm (idempotent).
  *
@@ -69,9 +58,6 @@ const FUNCS: Record<(typeof SWIGLU_BACKENDS)[number], [typeof forwardCpu, typeof
  * ```
  */
 export function registerSwiGluKernels(): void {
-  for (const backendName of SWIGLU_BACKENDS) {
-    const [fwd, grad] = FUNCS[backendName];
-    if (!tf.getKernel(SWIGLU_KERNEL, backendName)) tf.registerKernel({ kernelName: SWIGLU_KERNEL, backendName, kernelFunc: fwd as unknown as tf.KernelFunc });
-    if (!tf.getKernel(SWIGLU_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: SWIGLU_GRAD_KERNEL, backendName, kernelFunc: grad as unknown as tf.KernelFunc });
-  }
+  registerOnce(SWIGLU_KERNEL, SWIGLU_BACKENDS, { cpu: forwardCpu, wasm: forwardWasm });
+  registerOnce(SWIGLU_GRAD_KERNEL, SWIGLU_BACKENDS, { cpu: gradCpu, wasm: gradWasm });
 }

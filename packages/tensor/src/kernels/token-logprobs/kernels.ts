@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
+import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { heapOffset, onHeap, type WasmBackendHeap } from '../wasm/module.js';
 import { checkTargets, tokenLogprobsBackward, tokenLogprobsForward } from './math.js';
 
@@ -18,13 +19,7 @@ export const TOKEN_LOGPROBS_GRAD_KERNEL = 'AgonTokenLogprobsGrad';
 /** Backends that have these kernels. */
 export const TOKEN_LOGPROBS_BACKENDS = ['cpu', 'wasm'] as const;
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
-
-function input(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = (inputs as Record<string, tf.TensorInfo | undefined>)[name];
-  if (!t) throw new Error(`${TOKEN_LOGPROBS_KERNEL}: missing input '${name}'`);
-  return t;
-}
+const input = (inputs: tf.NamedTensorInfoMap, name: string) => kernelInput(inputs, name, TOKEN_LOGPROBS_KERNEL);
 
 function forwardCpu({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   const [logits, targets] = [input(inputs, 'logits'), input(inputs, 'targets')];
@@ -74,11 +69,6 @@ function gradWasm({ inputs, backend }: KernelArgs): tf.TensorInfo[] {
   );
 }
 
-const FUNCS: Record<(typeof TOKEN_LOGPROBS_BACKENDS)[number], [typeof forwardCpu, typeof gradCpu]> = {
-  cpu: [forwardCpu, gradCpu],
-  wasm: [forwardWasm, gradWasm],
-};
-
 /**
  * Registers both kernels on cpu and wasm (idempotent).
  *
@@ -89,9 +79,6 @@ const FUNCS: Record<(typeof TOKEN_LOGPROBS_BACKENDS)[number], [typeof forwardCpu
  * ```
  */
 export function registerTokenLogprobsKernels(): void {
-  for (const backendName of TOKEN_LOGPROBS_BACKENDS) {
-    const [fwd, grad] = FUNCS[backendName];
-    if (!tf.getKernel(TOKEN_LOGPROBS_KERNEL, backendName)) tf.registerKernel({ kernelName: TOKEN_LOGPROBS_KERNEL, backendName, kernelFunc: fwd as unknown as tf.KernelFunc });
-    if (!tf.getKernel(TOKEN_LOGPROBS_GRAD_KERNEL, backendName)) tf.registerKernel({ kernelName: TOKEN_LOGPROBS_GRAD_KERNEL, backendName, kernelFunc: grad as unknown as tf.KernelFunc });
-  }
+  registerOnce(TOKEN_LOGPROBS_KERNEL, TOKEN_LOGPROBS_BACKENDS, { cpu: forwardCpu, wasm: forwardWasm });
+  registerOnce(TOKEN_LOGPROBS_GRAD_KERNEL, TOKEN_LOGPROBS_BACKENDS, { cpu: gradCpu, wasm: gradWasm });
 }
