@@ -182,6 +182,41 @@ static void gemm_small(int m, int n, int k, const float *a, int rsa, int csa, co
   }
 }
 
+/*
+ * micro() with A read in place (rows i..i+3 at a + r*rsa, k at stride csa) instead of from a
+ * packed panel: the same products and additions in the same order, so the same bits.
+ */
+static void micro_direct(int kc, const float *a, int rsa, int csa, const float *pb, float *c, int ldc, int accumulate) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
+  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const float *a0p = a, *a1p = a + rsa, *a2p = a + 2 * rsa, *a3p = a + 3 * rsa;
+  for (int k = 0; k < kc; k++) {
+    v128_t b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
+    v128_t a0 = wasm_v128_load32_splat(a0p), a1 = wasm_v128_load32_splat(a1p);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
+    v128_t a2 = wasm_v128_load32_splat(a2p), a3 = wasm_v128_load32_splat(a3p);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    a0p += csa; a1p += csa; a2p += csa; a3p += csa;
+    pb += NR;
+  }
+  if (accumulate) {
+    c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4));
+    c10 = wasm_f32x4_add(c10, wasm_v128_load(c + ldc)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + ldc + 4));
+    c20 = wasm_f32x4_add(c20, wasm_v128_load(c + 2 * ldc)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 2 * ldc + 4));
+    c30 = wasm_f32x4_add(c30, wasm_v128_load(c + 3 * ldc)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 3 * ldc + 4));
+  }
+  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
+  wasm_v128_store(c + ldc, c10); wasm_v128_store(c + ldc + 4, c11);
+  wasm_v128_store(c + 2 * ldc, c20); wasm_v128_store(c + 2 * ldc + 4, c21);
+  wasm_v128_store(c + 3 * ldc, c30); wasm_v128_store(c + 3 * ldc + 4, c31);
+}
+
 /* Columns [j0, j1) of C [m, n] (row stride n) = op(A)·op(B), blocked and packed. */
 static void gemm_cols(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int rsb, int csb,
                       float *c, int j0, int j1, float *scratch) {
@@ -193,14 +228,25 @@ static void gemm_cols(int m, int n, int k, const float *a, int rsa, int csa, con
       pack_b(b + pc * rsb + jc * csb, rsb, csb, kc, nc, pb);
       for (int ic = 0; ic < m; ic += MC) {
         int mc = m - ic < MC ? m - ic : MC;
-        pack_a(a + ic * rsa + pc * csa, rsa, csa, mc, kc, pa);
+        /* One panel of B (a narrow product, such as attention against a head of 8): each packed
+           A value would be used for only NR products, so full row quads read A in place. */
+        int narrow = nc <= NR;
+        if (!narrow || mc % MR) pack_a(a + ic * rsa + pc * csa, rsa, csa, mc, kc, pa);
         for (int jr = 0; jr < nc; jr += NR) {
           int nr = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             int mr = mc - ir < MR ? mc - ir : MR;
             float *ct = c + (ic + ir) * n + jc + jr;
             const float *ap = pa + ir * kc, *bp = pb + jr * kc;
-            if (mr == MR && nr == NR) {
+            if (narrow && mr == MR && mc % MR == 0) {
+              if (nr == NR) {
+                micro_direct(kc, a + (ic + ir) * rsa + pc * csa, rsa, csa, bp, ct, n, pc > 0);
+              } else {
+                micro_direct(kc, a + (ic + ir) * rsa + pc * csa, rsa, csa, bp, edge, NR, 0);
+                for (int r = 0; r < mr; r++)
+                  for (int q = 0; q < nr; q++) ct[r * n + q] = (pc > 0 ? ct[r * n + q] : 0.0f) + edge[r * NR + q];
+              }
+            } else if (mr == MR && nr == NR) {
               micro(kc, ap, bp, ct, n, pc > 0);
             } else {
               micro(kc, ap, bp, edge, NR, 0);

@@ -110,6 +110,11 @@ await describeEachBackend('matMul forms', (backend) => {
     it(`batched ${tag}, broadcast [3]·[1]: forward`, () => formCase(backend, form([3], [1], 4, 3, 5, ta, tb), 40, false));
     it(`batched ${tag}, rank-2 B against [2,2]: forward`, () => formCase(backend, form([2, 2], [], 5, 4, 3, ta, tb), 50, false));
     it(`${tag} past every block size, 70×300·300×270: forward`, () => formCase(backend, form([], [], 70, 300, 270, ta, tb), 60, false));
+    // One panel of columns (attention against a head of 8) reads A in place: full and partial panels, K past a block.
+    it(`${tag} narrow, 68×300·300×8 and batched [2]·[2] 12×9·9×5: forward and gradients`, async () => {
+      await formCase(backend, form([], [], 68, 300, 8, ta, tb), 62, false);
+      await formCase(backend, form([2], [2], 12, 9, 5, ta, tb), 64, true);
+    });
   }
   it('one row against a wide B (decode-like, 1×40·40×1000, Bᵀ): forward', () => formCase(backend, form([], [], 1, 40, 1000, false, true), 70, false));
   it('two rows against a wide B, columns past two L1 blocks (2×30·30×1100): forward', () => formCase(backend, form([], [], 2, 30, 1100, false, false), 75, false));
