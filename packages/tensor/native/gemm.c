@@ -97,6 +97,21 @@ static void pack_b(const float *b, int rsb, int csb, int kc, int nc, float *dst)
   }
 }
 
+/* Writes a 4×8 tile of sums to c (row stride ldc), added to what c holds when accumulate is set. */
+static inline void store_tile(float *c, int ldc, int accumulate, v128_t c00, v128_t c01, v128_t c10, v128_t c11,
+                              v128_t c20, v128_t c21, v128_t c30, v128_t c31) {
+  if (accumulate) {
+    c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4));
+    c10 = wasm_f32x4_add(c10, wasm_v128_load(c + ldc)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + ldc + 4));
+    c20 = wasm_f32x4_add(c20, wasm_v128_load(c + 2 * ldc)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 2 * ldc + 4));
+    c30 = wasm_f32x4_add(c30, wasm_v128_load(c + 3 * ldc)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 3 * ldc + 4));
+  }
+  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
+  wasm_v128_store(c + ldc, c10); wasm_v128_store(c + ldc + 4, c11);
+  wasm_v128_store(c + 2 * ldc, c20); wasm_v128_store(c + 2 * ldc + 4, c21);
+  wasm_v128_store(c + 3 * ldc, c30); wasm_v128_store(c + 3 * ldc + 4, c31);
+}
+
 /* c[MR x NR] (row stride ldc) = (accumulate ? c : 0) + packed A panel · packed B panel. */
 static void micro(int kc, const float *pa, const float *pb, float *c, int ldc, int accumulate) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
@@ -116,16 +131,7 @@ static void micro(int kc, const float *pa, const float *pb, float *c, int ldc, i
     pa += MR;
     pb += NR;
   }
-  if (accumulate) {
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4));
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(c + ldc)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + ldc + 4));
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(c + 2 * ldc)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 2 * ldc + 4));
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(c + 3 * ldc)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 3 * ldc + 4));
-  }
-  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
-  wasm_v128_store(c + ldc, c10); wasm_v128_store(c + ldc + 4, c11);
-  wasm_v128_store(c + 2 * ldc, c20); wasm_v128_store(c + 2 * ldc + 4, c21);
-  wasm_v128_store(c + 3 * ldc, c30); wasm_v128_store(c + 3 * ldc + 4, c31);
+  store_tile(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /*
@@ -205,16 +211,7 @@ static void micro_direct(int kc, const float *a, int rsa, int csa, const float *
     a0p += csa; a1p += csa; a2p += csa; a3p += csa;
     pb += NR;
   }
-  if (accumulate) {
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(c)); c01 = wasm_f32x4_add(c01, wasm_v128_load(c + 4));
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(c + ldc)); c11 = wasm_f32x4_add(c11, wasm_v128_load(c + ldc + 4));
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(c + 2 * ldc)); c21 = wasm_f32x4_add(c21, wasm_v128_load(c + 2 * ldc + 4));
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(c + 3 * ldc)); c31 = wasm_f32x4_add(c31, wasm_v128_load(c + 3 * ldc + 4));
-  }
-  wasm_v128_store(c, c00); wasm_v128_store(c + 4, c01);
-  wasm_v128_store(c + ldc, c10); wasm_v128_store(c + ldc + 4, c11);
-  wasm_v128_store(c + 2 * ldc, c20); wasm_v128_store(c + 2 * ldc + 4, c21);
-  wasm_v128_store(c + 3 * ldc, c30); wasm_v128_store(c + 3 * ldc + 4, c31);
+  store_tile(c, ldc, accumulate, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /* Columns [j0, j1) of C [m, n] (row stride n) = op(A)·op(B), blocked and packed. */
