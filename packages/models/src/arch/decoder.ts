@@ -177,8 +177,10 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
     }
     q = applyRope(q, angles);
     k = applyRope(k, angles);
-    let kAll = tf.transpose(k, [0, 2, 1, 3]) as tf.Tensor4D; // [B,Hkv,T,D]
-    let vAll = tf.transpose(vNew, [0, 2, 1, 3]) as tf.Tensor4D;
+    // [B,T,Hkv,D] → [B,Hkv,T,D]; for one position (a decoding step) the same bytes, so a reshape.
+    const headsFirst = (t: tf.Tensor) => (T === 1 ? tf.reshape(t, [B, Hkv, 1, D]) : tf.transpose(t, [0, 2, 1, 3])) as tf.Tensor4D;
+    let kAll = headsFirst(k);
+    let vAll = headsFirst(vNew);
     if (past) {
       kAll = tf.concat([past.k, kAll], 2); // [B,Hkv,Tk,D]
       vAll = tf.concat([past.v, vAll], 2);

@@ -31,12 +31,14 @@ function composed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tenso
     const [B, T, H, D] = q.shape;
     const [, Hkv, Tk] = k.shape;
     const rep = H / Hkv;
-    const qg = tf.reshape(tf.transpose(tf.mul(q, scale), [0, 2, 1, 3]), [B, Hkv, rep * T, D]);
+    // [B,T,H,D] ↔ [B,H,T,D] moves no byte when T is 1 (a decoding step): a reshape there.
+    const swap = (t: tf.Tensor, shape: number[]) => (T === 1 ? tf.reshape(t, shape) : tf.transpose(t, [0, 2, 1, 3]));
+    const qg = tf.reshape(swap(tf.mul(q, scale), [B, H, T, D]), [B, Hkv, rep * T, D]);
     let scores = tf.reshape(tf.matMul(qg, k, false, true), [B, H, T, Tk]);
     if (mask) scores = tf.add(scores, mask);
     const probs = tf.reshape(tf.softmax(scores), [B, Hkv, rep * T, Tk]);
     const att = tf.reshape(tf.matMul(probs, v), [B, H, T, D]);
-    return tf.transpose(att, [0, 2, 1, 3]) as tf.Tensor4D;
+    return swap(att, [B, T, H, D]) as tf.Tensor4D;
   });
 }
 
