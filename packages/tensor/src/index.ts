@@ -25,6 +25,7 @@ export { fusedAttention, registerAttentionKernels, FUSE_SCORE_BYTES } from './ke
 export type { AttentionOptions } from './kernels/attention/index.js';
 export { linear } from './kernels/linear/op.js';
 export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';
+export { layerNorm, registerLayerNormKernels } from './kernels/layernorm/index.js';
 export { swiGlu, registerSwiGluKernels } from './kernels/swiglu/index.js';
 export { rope, registerRopeKernels } from './kernels/rope/index.js';
 export type { RopeLayout } from './kernels/rope/index.js';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
-import { attentionMask, gelu } from '@agon/tensor';
+import { attentionMask, gelu, layerNorm } from '@agon/tensor';
 import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -135,13 +135,9 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
     return this.adapters.apply(key, x, tf.add(tf.matMul(x, this.w(`${key}.weight`)), this.w(`${key}.bias`)));
   }
 
-  /** LayerNorm over the last axis: (x − mean) / √(var + ε) · weight + bias. */
+  /** LayerNorm over the last axis: (x − mean) / √(var + ε) · weight + bias (`layerNorm` of @agon/tensor: one kernel on cpu and wasm). */
   private layerNorm<T extends tf.Tensor>(x: T, key: string): T {
-    const mean = tf.mean(x, -1, true);
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), -1, true);
-    const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, this.config.layerNormEps)));
-    return tf.add(tf.mul(normed, this.w(`${key}.weight`)), this.w(`${key}.bias`)) as T;
+    return layerNorm(x, this.w(`${key}.weight`), this.w(`${key}.bias`), this.config.layerNormEps);
   }
 
   /** relu, or GELU (`gelu` of @agon/tensor: exact x·Φ(x), or gelu_new's tanh form). */

@@ -42,6 +42,21 @@ export function rmsnorm(x: ArrayLike<number>, g: ArrayLike<number>, C: number, e
   return out;
 }
 
+/** LayerNorm over rows of C: (x − mean)/√(var + ε)·g + b, the variance biased. */
+export function layernorm(x: ArrayLike<number>, g: ArrayLike<number>, b: ArrayLike<number>, C: number, eps: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < x.length; r += C) {
+    let s = 0;
+    for (let j = 0; j < C; j++) s += x[r + j];
+    const mu = s / C;
+    let ss = 0;
+    for (let j = 0; j < C; j++) ss += (x[r + j] - mu) ** 2;
+    const inv = 1 / Math.sqrt(ss / C + eps);
+    for (let j = 0; j < C; j++) out[r + j] = (x[r + j] - mu) * inv * g[j] + b[j];
+  }
+  return out;
+}
+
 const silu = (v: number): number => v / (1 + Math.exp(-v));
 
 /** SiLU-gated MLP (Llama): (silu(x·W1) ⊙ (x·W3))·W2 with x [N, C], W1/W3 [C, F], W2 [F, C]. */
