@@ -57,6 +57,10 @@ export interface KernelExports {
     b1: number, nb1: number, b2: number, nb2: number, c1: number, c2: number, eps: number, lrwd: number, lr: number, decay: number,
     xo: number, mo: number, vo: number,
   ): void;
+  /** RMSNorm of `rows` rows of d floats: y and each row's rstd (norm.c). */
+  rmsnorm_f32(rows: number, d: number, x: number, w: number, eps: number, y: number, rstd: number): void;
+  /** dx and dw (summed over rows) of RMSNorm given dy (norm.c). */
+  rmsnorm_grad_f32(rows: number, d: number, dy: number, x: number, w: number, rstd: number, dx: number, dw: number): void;
   /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
   rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
 }
