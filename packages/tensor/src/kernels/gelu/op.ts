@@ -24,8 +24,10 @@ function registerGeluGradient(): void {
 function composed(x: tf.Tensor, form: GeluForm): tf.Tensor {
   return tf.tidy(() => {
     if (form === 'exact') return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
-    const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-    return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+    // ½x(1 + tanh u) = x·σ(2u): the same function, and σ saturates to 0 and 1 where some GPU
+    // backends' tanh (gpu.js: a ratio of exponentials) overflows to NaN for large |u|.
+    const twoU = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
+    return tf.mul(x, tf.sigmoid(twoU));
   });
 }
 
