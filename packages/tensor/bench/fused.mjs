@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // The fused elementwise kernels against the tfjs ops they replace, per backend (cpu, wasm):
 // swiGlu(g, u) vs g·σ(g)·u, rope(x, cos, sin) vs x·cos + (x·P)·sin with P the [D, D] partner
-// permutation, and gelu(x) vs its tanh / erf formula (the models' composed forms before the
-// kernels), forward alone and forward + backward (for a fixed dy, the gradients of what the
-// models differentiate: gate and up; x but not the angles), at the stories260K training shapes
-// (8×256 tokens: MLP width 172, 8 query heads and 4 KV heads of 8; GELU at 2048 × 256) and a
-// decoding step's. CPU µs of the process per call (other jobs' load counts less than in wall
-// time), composed and fused alternating in one process, the median over BENCH_ROUNDS rounds
-// (default 7) of as many calls as take ~20 ms.
+// permutation, gelu(x) vs its tanh / erf formula and layerNorm(x, w, b) vs
+// (x − mean)·rsqrt(var + ε)·w + b (the models' composed forms before the kernels), forward alone
+// and forward + backward (for a fixed dy, the gradients of what the models differentiate: gate
+// and up; x but not the angles; x, w and b), at the stories260K training shapes (8×256 tokens:
+// MLP width 172, 8 query heads and 4 KV heads of 8; GELU at 2048 × 256), GPT-2's width
+// (LayerNorm at 2048 × 768) and a decoding step's. CPU µs of the process per call (other jobs'
+// load counts less than in wall time), composed and fused alternating in one process, the median
+// over BENCH_ROUNDS rounds (default 7) of as many calls as take ~20 ms.
 //
-//   node packages/tensor/bench/fused.mjs [backends, default wasm,cpu]   (after building @agon/tensor)
+//   node packages/tensor/bench/fused.mjs [backends, default wasm,cpu] [label filter]   (after building @agon/tensor)
 import * as tf from '@tensorflow/tfjs-core';
-import { gelu, initBackend, rope, swiGlu } from '../dist/index.js';
+import { gelu, initBackend, layerNorm, rope, swiGlu } from '../dist/index.js';
 
 const backends = (process.argv[2] ?? 'wasm,cpu').split(',');
+const only = process.argv[3] ?? '';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cpuUs = () => {
@@ -53,11 +55,25 @@ function cases() {
     (x) => gelu(x, form),
     1,
   ];
+  const layerNormCase = (shape) => {
+    const D = shape[shape.length - 1];
+    return [
+      `layerNorm [${shape}]`,
+      () => [tf.randomNormal(shape), tf.randomNormal([D]), tf.randomNormal([D])],
+      (x, w, b) => {
+        const centred = tf.sub(x, tf.mean(x, -1, true));
+        return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), 1e-5))), w), b);
+      },
+      (x, w, b) => layerNorm(x, w, b, 1e-5),
+      3,
+    ];
+  };
   return [
     swiglu([2048, 172]), swiglu([1, 172]),
     ropeCase([8, 256, 8, 8]), ropeCase([8, 256, 4, 8]), ropeCase([1, 1, 8, 8]),
     geluCase([2048, 256], 'tanh'), geluCase([2048, 256], 'exact'), geluCase([1, 3072], 'tanh'),
-  ];
+    layerNormCase([2048, 768]), layerNormCase([1, 768]),
+  ].filter(([label]) => label.includes(only));
 }
 
 /** CPU µs per call of `fn`, the median over rounds, a and b alternating. */

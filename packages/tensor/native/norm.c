@@ -1,37 +1,18 @@
 /*
- * RMSNorm and LayerNorm over rows of width d for agon's wasm kernels, 128-bit SIMD: forward y and
- * the per-row statistics the backward needs (rstd; mean and rstd), backward dx and the weight (and
- * bias) gradients summed over rows. Row sums run in four float32 lanes, combined in a fixed order,
- * so every row's result depends only on that row.
+ * RMSNorm over rows of width d for agon's wasm kernels, 128-bit SIMD: forward y and each row's
+ * rstd (all the backward needs besides x and w), backward dx and the weight gradient summed over
+ * rows. Row sums run in four float32 lanes, combined in a fixed order (rowsum.h), so every row's
+ * result depends only on that row.
  */
 #include "common.h"
-
-/* Σ over d floats of p[j]·q[j], four lanes then a fixed pairwise sum. */
-static inline float dot(const float *p, const float *q, int d) {
-  v128_t acc = wasm_f32x4_splat(0);
-  int j = 0;
-  for (; j + 4 <= d; j += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_v128_load(q + j)));
-  float s = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) + (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
-  for (; j < d; j++) s += p[j] * q[j];
-  return s;
-}
-
-/* Σ over d floats of p[j]. */
-static inline float total(const float *p, int d) {
-  v128_t acc = wasm_f32x4_splat(0);
-  int j = 0;
-  for (; j + 4 <= d; j += 4) acc = wasm_f32x4_add(acc, wasm_v128_load(p + j));
-  float s = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) + (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
-  for (; j < d; j++) s += p[j];
-  return s;
-}
+#include "rowsum.h"
 
 /* y = x·rstd·w, rstd = 1/√(mean(x²) + eps). */
 EXPORT("rmsnorm_f32") void rmsnorm_f32(int rows, int d, const float *x, const float *w, float eps, float *y, float *rstd) {
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (long)r * d;
     float *yr = y + (long)r * d;
-    float inv = 1.0f / __builtin_sqrtf(dot(xr, xr, d) / d + eps);
+    float inv = 1.0f / __builtin_sqrtf(agon_dot(xr, xr, d) / d + eps);
     rstd[r] = inv;
     v128_t vi = wasm_f32x4_splat(inv);
     int j = 0;
@@ -51,7 +32,7 @@ EXPORT("rmsnorm_grad_f32") void rmsnorm_grad_f32(int rows, int d, const float *d
     int j = 0;
     for (; j + 4 <= d; j += 4)
       acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(dyr + j), wasm_v128_load(w + j)), wasm_v128_load(xr + j)));
-    float gx = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) + (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
+    float gx = agon_hsum(acc);
     for (; j < d; j++) gx += dyr[j] * w[j] * xr[j];
     float c = inv * inv * gx / d;
     v128_t vi = wasm_f32x4_splat(inv), vc = wasm_f32x4_splat(c);

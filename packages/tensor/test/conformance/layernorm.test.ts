@@ -15,6 +15,8 @@ await describeEachBackend('layerNorm', (backend) => {
     [[2, 5, 16], 1e-6],
     [[1, 1, 64], 1e-5],
     [[4, 9, 48], 1e-5],
+    [[5, 37], 1e-5], // a width that is not a multiple of the four SIMD lanes
+    [[2, 3, 768], 1e-5], // GPT-2's width
   ];
   for (const [shape, eps] of cases) {
     const D = shape[shape.length - 1];

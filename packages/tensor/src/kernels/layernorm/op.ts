@@ -1,7 +1,10 @@
 /**
  * `layerNorm(x, w, b, eps)`: (x − mean)/√(var + ε)·w + b over the last axis (GPT-2's LayerNorm).
  * On cpu and wasm one kernel with a hand-written gradient registered for it (it saves x, w and
- * each row's mean and reciprocal standard deviation); on GPU backends the composed tfjs ops.
+ * each row's mean and reciprocal standard deviation); on wasm that kernel is C with 128-bit SIMD
+ * (native/layernorm.c), on cpu a JS loop, on GPU backends the composed tfjs ops. Measured on wasm
+ * (one thread, CPU ms a call, load ~2.3): at [2048, 768] forward 1.0 against the JS loop's 9–13
+ * and the composed ops' 3.7–5.1; with the backward 2.4–3.6 against 27–34 and 99–126.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LAYERNORM_BACKENDS, LAYERNORM_GRAD_KERNEL, LAYERNORM_KERNEL, registerLayerNormKernels } from './kernels.js';

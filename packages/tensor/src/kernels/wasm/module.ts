@@ -61,6 +61,10 @@ export interface KernelExports {
   rmsnorm_f32(rows: number, d: number, x: number, w: number, eps: number, y: number, rstd: number): void;
   /** dx and dw (summed over rows) of RMSNorm given dy (norm.c). */
   rmsnorm_grad_f32(rows: number, d: number, dy: number, x: number, w: number, rstd: number, dx: number, dw: number): void;
+  /** LayerNorm of `rows` rows of d floats: y and each row's mean and rstd (layernorm.c). */
+  layernorm_f32(rows: number, d: number, x: number, w: number, b: number, eps: number, y: number, mean: number, rstd: number): void;
+  /** dx, dw and db (both summed over rows) of LayerNorm given dy (layernorm.c). */
+  layernorm_grad_f32(rows: number, d: number, dy: number, x: number, w: number, mean: number, rstd: number, dx: number, dw: number, db: number): void;
   /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
   rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
 }
