@@ -21,6 +21,11 @@ export const LOGIT_CHUNK_BYTES = 16 * 2 ** 20;
 export interface LinearLogprobsOptions {
   /** Bytes of float32 logits one chunk may hold (rows per chunk = chunkBytes / (4·V), at least 1). */
   chunkBytes?: number;
+  /**
+   * Also compute the entropies (default true). false: only the log-probs, and the result has no
+   * `entropy`; on GPU backends (composed ops) that skips the entropy's work forward and backward.
+   */
+  entropy?: boolean;
 }
 
 
@@ -34,7 +39,8 @@ function chunks(N: number, rows: number): [number, number][] {
 type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { value: tf.Tensor2D; gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.Tensor[] };
 
 /**
- * log p(target) and the entropy (nats) of `softmax(hidden · weightᵀ)` for each row, without
+ * log p(target) and the entropy (nats; left out with `entropy: false`) of
+ * `softmax(hidden · weightᵀ)` for each row, without
  * building the [N, V] logits: rows are processed in chunks of `chunkBytes` of logits, forward and
  * backward, and the backward pass recomputes each chunk's logits (only `hidden`, the targets and
  * each row's log-sum-exp are kept). Differentiable in `hidden` and `weight` (both outputs); a
@@ -48,21 +54,32 @@ type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { valu
  * @param hidden - float32 [N, C] (the final-norm hidden states).
  * @param weight - float32 [V, C] (lm_head, or the tied embedding table).
  * @param targets - int32 [N] ids in [0, V).
- * @returns `logprobs` [N] and `entropy` [N] (caller disposes both).
+ * @returns `logprobs` [N] and `entropy` [N] (caller disposes them); no `entropy` with `{ entropy: false }`.
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs-core';
  * import { linearTokenLogprobs } from '@agon/tensor';
  * const { logprobs, entropy } = linearTokenLogprobs(tf.ones([2, 3]), tf.eye(3), tf.tensor1d([0, 2], 'int32'));
  * // logprobs [-1.0986, -1.0986], entropy [1.0986, 1.0986]
+ * const only = linearTokenLogprobs(tf.ones([2, 3]), tf.eye(3), tf.tensor1d([0, 2], 'int32'), { entropy: false });
+ * // only.logprobs [-1.0986, -1.0986], no only.entropy
  * ```
  */
+export function linearTokenLogprobs(
+  hidden: tf.Tensor2D, weight: tf.Tensor2D, targets: tf.Tensor1D, opts?: LinearLogprobsOptions & { entropy?: true },
+): { logprobs: tf.Tensor1D; entropy: tf.Tensor1D };
+export function linearTokenLogprobs(
+  hidden: tf.Tensor2D, weight: tf.Tensor2D, targets: tf.Tensor1D, opts: LinearLogprobsOptions & { entropy: false },
+): { logprobs: tf.Tensor1D };
+export function linearTokenLogprobs(
+  hidden: tf.Tensor2D, weight: tf.Tensor2D, targets: tf.Tensor1D, opts?: LinearLogprobsOptions,
+): { logprobs: tf.Tensor1D; entropy?: tf.Tensor1D };
 export function linearTokenLogprobs(
   hidden: tf.Tensor2D,
   weight: tf.Tensor2D,
   targets: tf.Tensor1D,
   opts: LinearLogprobsOptions = {},
-): { logprobs: tf.Tensor1D; entropy: tf.Tensor1D } {
+): { logprobs: tf.Tensor1D; entropy?: tf.Tensor1D } {
   if (hidden.rank !== 2 || weight.rank !== 2 || hidden.shape[1] !== weight.shape[1]) {
     throw new Error(
       `linearTokenLogprobs: hidden must be [N, C] and weight [V, C] with the same C; got hidden [${hidden.shape.join(', ')}], weight [${weight.shape.join(', ')}]`,
@@ -82,6 +99,8 @@ export function linearTokenLogprobs(
   // A frozen variable (the tied embedding under LoRA) gets no gradient: it is not an input of the
   // op, so the backward pass skips the [V, C] weight-gradient products altogether.
   const frozen = borrowed && !(weight as tf.Variable).trainable;
+  // The op's value: row 0 the log-probs, row 1 the entropies when wanted ([1 or 2, N]).
+  const withEntropy = opts.entropy !== false;
 
   const fused: FusedFn = (h, w, save) => {
     const out = tf.tidy(() => {
@@ -89,17 +108,21 @@ export function linearTokenLogprobs(
       const ents: tf.Tensor[] = [];
       const zs: tf.Tensor[] = [];
       for (const [s, n] of parts) {
-        const [lp, ent, logZ] = tf.tidy(() => {
+        const [lp, logZ, ent] = tf.tidy(() => {
           const z = tf.matMul(tf.slice(h, [s, 0], [n, -1]) as tf.Tensor2D, w, false, true) as tf.Tensor2D; // [n, V]
-          return logprobsEntropyLse(z, tf.slice(targets, [s], [n]));
+          const [l, e, lse] = logprobsEntropyLse(z, tf.slice(targets, [s], [n]), { entropy: withEntropy });
+          return e ? [l, lse, e] : [l, lse];
         });
         lps.push(lp);
-        ents.push(ent);
         zs.push(logZ);
+        if (ent) ents.push(ent);
       }
       const cat = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0] : tf.concat(xs));
-      return { value: tf.stack([cat(lps), cat(ents)]) as tf.Tensor2D, logZ: cat(zs), entropy: cat(ents) };
+      // Without the entropy, an empty [0] tensor stands in for it in what is saved.
+      const entropy = withEntropy ? cat(ents) : tf.zeros([0]);
+      return { value: tf.stack(withEntropy ? [cat(lps), entropy] : [cat(lps)]) as tf.Tensor2D, logZ: cat(zs), entropy };
     });
+    // Saved: hidden, logZ, targets, entropy ([0] when not wanted) and, unless borrowed, the weight.
     save(borrowed ? [h, out.logZ, targets, out.entropy] : [h, out.logZ, targets, out.entropy, w]);
     tf.dispose([out.logZ, out.entropy]);
     return {
@@ -116,7 +139,7 @@ export function linearTokenLogprobs(
             const z = tf.matMul(hc, ws, false, true) as tf.Tensor2D;
             const part = (t: tf.Tensor) => tf.slice(t, [s], [n]) as tf.Tensor1D;
             const row = (r: number) => tf.reshape(tf.slice(dy, [r, s], [1, n]), [n]) as tf.Tensor1D;
-            const g = logitsGrad(z, part(ids), part(logZ), part(ent), row(0), row(1));
+            const g = withEntropy ? logitsGrad(z, part(ids), part(logZ), part(ent), row(0), row(1)) : logitsGrad(z, part(ids), part(logZ), undefined, row(0), undefined);
             return wantDw ? [tf.matMul(g, ws), tf.matMul(g, hc, true, false)] : [tf.matMul(g, ws)]; // dh [n, C], dW [V, C]
           });
           dhs.push(dh);
@@ -135,6 +158,11 @@ export function linearTokenLogprobs(
   };
   const custom = tf.customGrad(fused as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...xs: tf.Tensor[]) => tf.Tensor2D;
   const both = frozen ? (tf.customGrad(((h: tf.Tensor2D, save: tf.GradSaveFunc) => fused(h, weight, save)) as never) as unknown as (h: tf.Tensor) => tf.Tensor2D)(hidden) : custom(hidden, weight);
+  if (!withEntropy) {
+    const logprobs = tf.reshape(both, [N]) as tf.Tensor1D;
+    both.dispose();
+    return { logprobs };
+  }
   const [logprobs, entropy] = tf.unstack(both) as tf.Tensor1D[];
   both.dispose();
   return { logprobs, entropy };

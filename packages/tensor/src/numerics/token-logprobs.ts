@@ -46,14 +46,15 @@ export function tokenLogprobs(logits: tf.Tensor, targets: tf.Tensor): tf.Tensor 
   const op = unaryCustomGrad((x, save) => {
     const flat = tf.reshape(x, [N, V]) as tf.Tensor2D;
     const flatIds = tf.reshape(targets, [N]) as tf.Tensor1D;
-    const [lp, ent, logZ] = logprobsEntropyLse(flat, flatIds);
-    save([flat, flatIds, logZ, ent]);
+    // No entropy: neither computed (composed ops on GPU backends) nor differentiated.
+    const [lp, , logZ] = logprobsEntropyLse(flat, flatIds, { entropy: false });
+    save([flat, flatIds, logZ]);
     return {
       value: tf.reshape(lp, lead),
       gradFunc: (dy, saved) => {
-        const [sx, sIds, sLogZ, sEnt] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const [sx, sIds, sLogZ] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
         const dLp = tf.reshape(dy, [N]) as tf.Tensor1D;
-        return tf.reshape(logitsGrad(sx, sIds, sLogZ, sEnt, dLp, tf.zerosLike(dLp)), x.shape);
+        return tf.reshape(logitsGrad(sx, sIds, sLogZ, undefined, dLp, undefined), x.shape);
       },
     };
   });

@@ -1,7 +1,8 @@
 // Conformance of linearTokenLogprobs (lm_head + log-softmax + gather + entropy, chunked, recomputed
 // in backward): both outputs against a float64 loop, gradients of hidden and weight against finite
 // differences, with one chunk and with many (including a ragged last chunk); equal to the unfused
-// tokenLogprobs(linear(…)) / entropyFromLogits path; a variable weight (read, not copied).
+// tokenLogprobs(linear(…)) / entropyFromLogits path; a variable weight (read, not copied); with
+// entropy: false the log-probs alone, the same as with it, and fewer kernels on composed backends.
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from '@jest/globals';
 import { entropyFromLogits, linear, linearTokenLogprobs, tokenLogprobs } from '../../src/index.js';
@@ -54,6 +55,53 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
         gradient: tol(backend, 1e-4, 1e-4),
       }));
   }
+
+  for (const [label, chunkBytes] of [['one chunk', 1e9], ['chunks of 3 rows', 3 * 4 * V]] as const) {
+    const N = 7;
+    const ids = randInt(N, V, 41);
+    it(`entropy: false, ${label}: log-probs only, forward and gradients of hidden and weight`, () =>
+      checkCase({
+        inputs: [
+          { shape: [N, C], data: randn(N * C, 42) },
+          { shape: [V, C], data: randn(V * C, 43) },
+          { shape: [N], data: ids, dtype: 'int32' },
+        ],
+        run: (h, w, t) => {
+          const out = linearTokenLogprobs(h as tf.Tensor2D, w as tf.Tensor2D, t as tf.Tensor1D, { chunkBytes, entropy: false });
+          expect(Object.keys(out)).toEqual(['logprobs']);
+          return out.logprobs;
+        },
+        ref: (h, w, t) => refTokenLogprobs(refLogits(h, w), V, t),
+        outShape: [N],
+        forward: tol(backend, 1e-5, 1e-5),
+        gradient: tol(backend, 1e-4, 1e-4),
+      }));
+  }
+
+  it('entropy: false gives the same log-probs and log-prob gradients as with the entropy, and runs fewer kernels where ops are composed', async () => {
+    const N = 7;
+    await expectNoLeaks(async () => {
+      const h = tf.tensor2d(Float32Array.from(randn(N * C, 44)), [N, C]);
+      const w = tf.tensor2d(Float32Array.from(randn(V * C, 45)), [V, C]);
+      const t = tf.tensor1d(randInt(N, V, 46), 'int32');
+      const dy = tf.tensor1d(Float32Array.from(randn(N, 47)));
+      const run = (entropy: boolean) => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(linearTokenLogprobs(a as tf.Tensor2D, b as tf.Tensor2D, t, { chunkBytes: 3 * 4 * V, entropy }).logprobs, dy)));
+      const value = (entropy: boolean) => tf.tidy(() => linearTokenLogprobs(h, w, t, { entropy }).logprobs);
+      const [lpWith, lpWithout] = [value(true), value(false)];
+      const [gWith, gWithout] = [run(true)([h, w]), run(false)([h, w])];
+      // The same ops on the log-prob path; the entropy term is exactly 0 when it is not differentiated (±0 aside).
+      const plain = async (x: tf.Tensor) => Array.from(await read(x), (v) => v + 0);
+      expect(await plain(lpWithout)).toEqual(await plain(lpWith));
+      for (let i = 0; i < 2; i++) expect(await plain(gWithout[i]!)).toEqual(await plain(gWith[i]!));
+      const kernels = async (entropy: boolean) =>
+        (await tf.profile(() => tf.dispose(run(entropy)([h, w])))).kernels.length;
+      const [withCount, withoutCount] = [await kernels(true), await kernels(false)];
+      if (backend === 'cpu' || backend === 'wasm') expect(withoutCount).toBeGreaterThan(0); // fused kernels: the entropy is a by-product
+      else expect(withoutCount).toBeLessThan(withCount);
+      tf.dispose([h, w, t, dy, lpWith, lpWithout, ...gWith, ...gWithout]);
+    });
+  });
 
   const N = 7;
   const ids = randInt(N, V, 31);

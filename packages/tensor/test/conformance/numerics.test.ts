@@ -21,6 +21,18 @@ await describeEachBackend('numerics', (backend) => {
     });
   });
 
+  it('tokenLogprobs computes no entropy: no entropy term (Maximum of log p, Neg of the sum) forward or backward where ops are composed', async () => {
+    await expectNoLeaks(async () => {
+      const l = tf.tensor3d(Float32Array.from(randn(B * T * V, 23)), [B, T, V]);
+      const i = tf.tensor2d(randInt(B * T, V, 24), [B, T], 'int32');
+      const { kernels } = await tf.profile(() => tf.dispose(tf.grad((x: tf.Tensor) => tf.sum(tokenLogprobs(x, i)))(l)));
+      const names = new Set(kernels.map((k) => k.name));
+      if (backend === 'cpu' || backend === 'wasm') expect(names.has('AgonTokenLogprobs')).toBe(true);
+      else expect([names.has('Maximum'), names.has('Neg')]).toEqual([false, false]);
+      tf.dispose([l, i]);
+    });
+  });
+
   it('entropyFromLogits', () =>
     checkCase({
       inputs: [{ shape: [B, T, V], data: randn(B * T * V, 22, 2) }],

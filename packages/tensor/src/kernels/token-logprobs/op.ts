@@ -35,43 +35,78 @@ export function logSumExpRows(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Per row of z [N, V] with int32 targets [N]: the target's log-prob, the entropy and the
- * log-sum-exp, each [N], without checking its inputs (callers inside custom gradients pair it
- * with {@link logitsGrad}). Caller disposes all three.
+ * Whether {@link logprobsEntropyLse} computes the entropy. Default true; false leaves it out (the
+ * composed ops on GPU backends then skip its exp, product and sum over [N, V]; the fused kernels
+ * compute it in passing and it is dropped).
+ *
+ * @example
+ * ```ts
+ * const opts: EntropyOption = { entropy: false };
+ * ```
+ */
+export interface EntropyOption {
+  entropy?: boolean;
+}
+
+/**
+ * Per row of z [N, V] with int32 targets [N]: the target's log-prob, the entropy (undefined with
+ * `{ entropy: false }`) and the log-sum-exp, each [N], without checking its inputs (callers
+ * inside custom gradients pair it with {@link logitsGrad}). Caller disposes what it returns.
  *
  * @example
  * ```ts
  * const [lp, ent, logZ] = logprobsEntropyLse(tf.zeros([1, 2]), tf.tensor1d([1], 'int32')); // log ½, log 2, log 2
+ * const [lpOnly, none, lse] = logprobsEntropyLse(z, ids, { entropy: false }); // none: undefined
  * ```
  */
-export function logprobsEntropyLse(z: tf.Tensor2D, targets: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D] {
-  if (fusedHere()) return tf.engine().runKernel(TOKEN_LOGPROBS_KERNEL, { logits: z, targets }, {}) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-  return composed(z, targets);
+export function logprobsEntropyLse(z: tf.Tensor2D, targets: tf.Tensor1D, opts?: { entropy?: true }): [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+export function logprobsEntropyLse(z: tf.Tensor2D, targets: tf.Tensor1D, opts: { entropy: false }): [tf.Tensor1D, undefined, tf.Tensor1D];
+export function logprobsEntropyLse(z: tf.Tensor2D, targets: tf.Tensor1D, opts?: EntropyOption): [tf.Tensor1D, tf.Tensor1D | undefined, tf.Tensor1D];
+export function logprobsEntropyLse(z: tf.Tensor2D, targets: tf.Tensor1D, opts: EntropyOption = {}): [tf.Tensor1D, tf.Tensor1D | undefined, tf.Tensor1D] {
+  const wanted = opts.entropy !== false;
+  if (!fusedHere()) return composed(z, targets, wanted);
+  const [lp, ent, logZ] = tf.engine().runKernel(TOKEN_LOGPROBS_KERNEL, { logits: z, targets }, {}) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+  if (wanted) return [lp, ent, logZ];
+  ent.dispose();
+  return [lp, undefined, logZ];
 }
 
 /**
  * d z of Σ dLp·lp + Σ dEnt·entropy (+ Σ dLogZ·logZ) for the values {@link logprobsEntropyLse}
- * returned: (onehot − p)·dLp − p·(log p + H)·dEnt + p·dLogZ with p = exp(z − logZ).
+ * returned: (onehot − p)·dLp − p·(log p + H)·dEnt + p·dLogZ with p = exp(z − logZ). Without
+ * `dEnt` (undefined) the entropy term is left out and `entropy` may be undefined too: what a
+ * caller that asked for `{ entropy: false }` passes; on GPU backends that skips the term's work.
  *
+ * @throws when `dEnt` is given without `entropy`.
  * @example
  * ```ts
  * const g = logitsGrad(z, ids, logZ, ent, tf.onesLike(logZ), tf.zerosLike(logZ)); // d Σ lp / dz
+ * const g2 = logitsGrad(z, ids, logZ, undefined, tf.onesLike(logZ), undefined);  // the same, no entropy
  * ```
  */
 export function logitsGrad(
   z: tf.Tensor2D,
   targets: tf.Tensor1D,
   logZ: tf.Tensor1D,
-  entropy: tf.Tensor1D,
+  entropy: tf.Tensor1D | undefined,
   dLp: tf.Tensor1D,
-  dEnt: tf.Tensor1D,
+  dEnt: tf.Tensor1D | undefined,
   dLogZ?: tf.Tensor1D,
 ): tf.Tensor2D {
+  if (dEnt && !entropy) throw new Error('logitsGrad: dEnt needs the entropy it differentiates (entropy is undefined)');
   if (fusedHere()) {
-    const inputs: tf.NamedTensorMap = { logits: z, targets, logZ, entropy, dLp, dEnt };
-    if (dLogZ) inputs.dLogZ = dLogZ;
-    const [g] = tf.engine().runKernel(TOKEN_LOGPROBS_GRAD_KERNEL, inputs, {}) as tf.Tensor2D[];
-    return g;
+    return tf.tidy(() => {
+      // The kernel takes both; a zero dEnt makes its entropy term exactly 0 whatever the entropy.
+      const inputs: tf.NamedTensorMap = { logits: z, targets, logZ, dLp };
+      if (dEnt && entropy) Object.assign(inputs, { entropy, dEnt });
+      else {
+        const zero = tf.zerosLike(dLp);
+        Object.assign(inputs, { entropy: entropy ?? zero, dEnt: zero });
+      }
+      if (dLogZ) inputs.dLogZ = dLogZ;
+      const [g] = tf.engine().runKernel(TOKEN_LOGPROBS_GRAD_KERNEL, inputs, {}) as tf.Tensor2D[];
+      return g;
+    });
   }
   const [N, V] = z.shape;
   return tf.tidy(() => {
@@ -80,8 +115,8 @@ export function logitsGrad(
     const p = tf.exp(logp);
     // One-hot from a comparison: tf.oneHot(…, 'float32') on wasm 4.22 writes int bits into the float buffer.
     const hot = tf.cast(tf.equal(col(targets), tf.range(0, V, 1, 'int32')), 'float32');
-    const safeLogp = tf.maximum(logp, tf.scalar(MIN_LOGP));
-    let g = tf.sub(tf.mul(tf.sub(hot, p), col(dLp)), tf.mul(tf.mul(p, tf.add(safeLogp, col(entropy))), col(dEnt)));
+    let g = tf.mul(tf.sub(hot, p), col(dLp));
+    if (dEnt && entropy) g = tf.sub(g, tf.mul(tf.mul(p, tf.add(tf.maximum(logp, tf.scalar(MIN_LOGP)), col(entropy))), col(dEnt)));
     if (dLogZ) g = tf.add(g, tf.mul(p, col(dLogZ)));
     return g as tf.Tensor2D;
   });
@@ -127,16 +162,17 @@ export function logSoftmaxGather(logits: tf.Tensor2D, targets: tf.Tensor1D): { l
   return { logprobs, entropy, logZ };
 }
 
-/** The composed form, differentiable by tfjs' own gradients (GPU backends). */
-function composed(z: tf.Tensor2D, targets: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D] {
+/** The composed form, differentiable by tfjs' own gradients (GPU backends); the entropy only when wanted. */
+function composed(z: tf.Tensor2D, targets: tf.Tensor1D, wanted: boolean): [tf.Tensor1D, tf.Tensor1D | undefined, tf.Tensor1D] {
   const [N, V] = z.shape;
-  return tf.tidy(() => {
-    const logZ = logSumExpRows(z);
-    const logp = tf.sub(z, logZ);
-    const ent = tf.neg(tf.sum(tf.mul(tf.exp(logp), tf.maximum(logp, tf.scalar(MIN_LOGP))), 1));
+  const [lp, logZ, ent] = tf.tidy(() => {
+    const lse = logSumExpRows(z);
+    const logp = tf.sub(z, lse);
     // Flat index n·V + id picks row n's target from the [N·V] view.
     const idx = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), targets);
-    const lp = tf.gather(tf.reshape(logp, [N * V]), idx);
-    return [lp, ent, tf.reshape(logZ, [N])] as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-  });
+    const out = [tf.gather(tf.reshape(logp, [N * V]), idx), tf.reshape(lse, [N])];
+    if (wanted) out.push(tf.neg(tf.sum(tf.mul(tf.exp(logp), tf.maximum(logp, tf.scalar(MIN_LOGP))), 1)));
+    return out;
+  }) as tf.Tensor1D[];
+  return [lp, ent, logZ];
 }
