@@ -7,6 +7,7 @@
  */
 #include "common.h"
 #include "vexp.h"
+#include "log.h"
 
 static inline v128_t neg_inf_mask(v128_t x) { return wasm_f32x4_eq(x, wasm_f32x4_splat(-__builtin_inff())); }
 
@@ -17,18 +18,6 @@ static inline v128_t add_f64(v128_t acc, v128_t v) {
 }
 
 static inline double sum_f64(v128_t acc) { return wasm_f64x2_extract_lane(acc, 0) + wasm_f64x2_extract_lane(acc, 1); }
-
-/* Natural log for the row sums (≥ 1 after the max shift): frexp-style split and atanh series. */
-static double agon_log(double x) {
-  union { double d; unsigned long long u; } b = { x };
-  int e = (int)((b.u >> 52) & 0x7ff) - 1023;
-  b.u = (b.u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL; /* mantissa in [1, 2) */
-  double m = b.d;
-  if (m > 1.4142135623730951) { m *= 0.5; e += 1; }
-  double s = (m - 1) / (m + 1), s2 = s * s, term = s, acc = 0;
-  for (int k = 1; k < 40; k += 2) { acc += term / k; term *= s2; }
-  return 2 * acc + e * 0.6931471805599453;
-}
 
 EXPORT("token_logprobs_f32")
 void token_logprobs_f32(int N, int V, const float *z, const int *targets, float *lp, float *ent, float *logZ) {

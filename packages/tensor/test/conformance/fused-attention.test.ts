@@ -82,6 +82,43 @@ await describeEachBackend('fusedAttention', (backend) => {
     });
   });
 
+  it(`${kernel}: head dim 8, 9 queries after 3 cached keys, a padded key inside row 1's visible span`, () => {
+    // Tk 12 and T 9 are not multiples of 4 and row 1's span has a hole: the SIMD kernels' edges.
+    const B = 2, T = 9, P = 3, Tk = P + T, H = 4, Hkv = 2, D = 8;
+    const pad = [Array(Tk).fill(1), Array.from({ length: Tk }, (_, j) => (j === 1 || j === 4 ? 0 : 1))];
+    return checkCase({
+      inputs: [
+        { shape: [B, T, H, D], data: randn(B * T * H * D, 61) },
+        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 62) },
+        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 63) },
+      ],
+      run: (q, k, v) => {
+        const padding = tf.tensor2d(pad, [B, Tk], 'int32');
+        return fusedAttention(q, k, v, attentionMask({ queryLength: T, keyLength: Tk, padding }), { kernel });
+      },
+      ref: (q, k, v) => refAttention(q, k, v, B, T, H, Hkv, Tk, D, (b, i, j) => j <= P + i && pad[b][j] === 1),
+      outShape: [B, T, H, D],
+      forward: tol(backend, 1e-5, 1e-5),
+      gradient: tol(backend, 1e-4, 1e-4),
+    });
+  });
+
+  it(`${kernel}: one decoding step (T 1) over 13 cached keys, head dim 12, no mask`, () => {
+    const B = 2, T = 1, Tk = 13, H = 2, Hkv = 1, D = 12;
+    return checkCase({
+      inputs: [
+        { shape: [B, T, H, D], data: randn(B * T * H * D, 71) },
+        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 72) },
+        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 73) },
+      ],
+      run: (q, k, v) => fusedAttention(q, k, v, undefined, { kernel }),
+      ref: (q, k, v) => refAttention(q, k, v, B, T, H, Hkv, Tk, D, () => true),
+      outShape: [B, T, H, D],
+      forward: tol(backend, 1e-5, 1e-5),
+      gradient: tol(backend, 1e-4, 1e-4),
+    });
+  });
+
   it(`${kernel}: a query whose keys are all hidden averages the values, as softmax of equal biases does`, () => {
     const B = 1, T = 2, H = 1, Hkv = 1, D = 2;
     return checkCase({

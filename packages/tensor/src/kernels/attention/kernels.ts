@@ -1,11 +1,12 @@
 /**
  * The fused attention kernels for the CPU-side backends: `AgonAttention` (outputs o and lse) and
- * `AgonAttentionGrad` (dq, dk, dv), run on host memory by math.ts. On wasm they read and write
- * the backend's heap in place (no copies); on cpu they use its arrays.
+ * `AgonAttentionGrad` (dq, dk, dv). On wasm native/attention.c (128-bit SIMD) reads and writes
+ * the backend's heap in place; on cpu math.ts runs over its arrays.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
 import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
+import { heapOffset, kernelsFor, type WasmBackendHeap } from '../wasm/module.js';
 import { attentionBackward, attentionForward, type AttentionDims } from './math.js';
 
 /** Name of the forward kernel: inputs q, k, v (, mask); attr scale; outputs o, lse. */
@@ -29,7 +30,7 @@ function need<T>(x: T | undefined, name: string): T {
   return x;
 }
 
-function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+function forwardCpu({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
   const [q, k, v] = ['q', 'k', 'v'].map((n) => input(inputs, n));
   const d = dims(q, k, mask);
@@ -39,7 +40,7 @@ function forwardKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] 
   return io.finish();
 }
 
-function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+function gradCpu({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
   const [dy, q, k, v, o, lse] = ['dy', 'q', 'k', 'v', 'o', 'lse'].map((n) => input(inputs, n));
   const d = dims(q, k, mask);
@@ -48,6 +49,58 @@ function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const [dq, dk, dv] = io.outArrays;
   attentionBackward(d, qa, ka, va, io.ins[6], (attrs as { scale: number }).scale, oa, la, dya, dq, dk, dv);
   return io.finish();
+}
+
+/**
+ * Runs `call` with the byte offsets of the mask's spans (3 int32 a mask row; 0 without a mask)
+ * and of the C kernels' scratch, both taken from the backend's heap for the call.
+ */
+function withScratch(backend: WasmBackendHeap, d: AttentionDims, mask: tf.TensorInfo | undefined, call: (spans: number, scratch: number) => void): void {
+  const { fns } = kernelsFor(backend);
+  const rows = mask ? d.Bm * d.Hm * d.T : 0;
+  // 16 bytes of slack: the scratch rows are loaded as 16-byte vectors from an aligned start.
+  const scratchBytes = fns.attention_scratch_floats(d.Tk, d.D) * 4 + 16;
+  const base = backend.wasm._malloc(rows * 12 + scratchBytes) >>> 0;
+  try {
+    const spans = base;
+    const scratch = (spans + rows * 12 + 15) & ~15;
+    if (mask) fns.attention_spans(rows, d.Tk, heapOffset(backend, mask), spans);
+    call(mask ? spans : 0, scratch);
+  } finally {
+    backend.wasm._free(base);
+  }
+}
+
+function forwardWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+  const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
+  const [q, k, v] = ['q', 'k', 'v'].map((n) => input(inputs, n));
+  const d = dims(q, k, mask);
+  const wb = backend as WasmBackendHeap;
+  const { fns } = kernelsFor(wb);
+  const o = wb.makeOutput(q.shape, 'float32');
+  const lse = wb.makeOutput([d.B, d.H, d.T], 'float32');
+  const at = (t: tf.TensorInfo | undefined) => (t ? heapOffset(wb, t) : 0);
+  withScratch(wb, d, mask, (spans, scratch) =>
+    fns.attention_f32(d.B, d.T, d.H, d.Hkv, d.Tk, d.D, at(q), at(k), at(v), at(mask), d.Bm, d.Hm, spans, (attrs as { scale: number }).scale, at(o), at(lse), scratch, 0, d.B * d.H),
+  );
+  return [o, lse];
+}
+
+function gradWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
+  const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
+  const [dy, q, k, v, o, lse] = ['dy', 'q', 'k', 'v', 'o', 'lse'].map((n) => input(inputs, n));
+  const d = dims(q, k, mask);
+  const wb = backend as WasmBackendHeap;
+  const { fns } = kernelsFor(wb);
+  const [dq, dk, dv] = [q.shape, k.shape, v.shape].map((s) => wb.makeOutput(s, 'float32'));
+  const at = (t: tf.TensorInfo | undefined) => (t ? heapOffset(wb, t) : 0);
+  withScratch(wb, d, mask, (spans, scratch) =>
+    fns.attention_grad_f32(
+      d.B, d.T, d.H, d.Hkv, d.Tk, d.D, at(q), at(k), at(v), at(mask), d.Bm, d.Hm, spans, (attrs as { scale: number }).scale,
+      at(o), at(lse), at(dy), at(dq), at(dk), at(dv), scratch, 0, d.B * d.Hkv,
+    ),
+  );
+  return [dq, dk, dv];
 }
 
 /**
@@ -61,6 +114,6 @@ function gradKernel({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
  * ```
  */
 export function registerAttentionKernels(): void {
-  registerOnce(ATTENTION_KERNEL, ATTENTION_BACKENDS, forwardKernel);
-  registerOnce(ATTENTION_GRAD_KERNEL, ATTENTION_BACKENDS, gradKernel);
+  registerOnce(ATTENTION_KERNEL, ATTENTION_BACKENDS, { cpu: forwardCpu, wasm: forwardWasm });
+  registerOnce(ATTENTION_GRAD_KERNEL, ATTENTION_BACKENDS, { cpu: gradCpu, wasm: gradWasm });
 }

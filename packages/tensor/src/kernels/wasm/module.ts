@@ -67,6 +67,21 @@ export interface KernelExports {
   layernorm_grad_f32(rows: number, d: number, dy: number, x: number, w: number, mean: number, rstd: number, dx: number, dw: number, db: number): void;
   /** RoPE of x [rows, heads, d] by cos/sin [rows, d], or its transpose when backward is 1 (rope.c). */
   rope_f32(rows: number, heads: number, d: number, interleaved: number, backward: number, x: number, cos: number, sin: number, y: number): void;
+  /** Floats of scratch one attention call needs for Tk keys of D floats (attention.c). */
+  attention_scratch_floats(Tk: number, D: number): number;
+  /** Each mask row's visible span (from, to, dense: 3 int32) over `rows` rows of Tk values (attention.c). */
+  attention_spans(rows: number, Tk: number, mask: number, spans: number): void;
+  /** o and lse of attention for the (b, h) pairs [bh0, bh1) (attention.c). */
+  attention_f32(
+    B: number, T: number, H: number, Hkv: number, Tk: number, D: number, q: number, k: number, v: number,
+    mask: number, Bm: number, Hm: number, spans: number, scale: number, o: number, lse: number, scratch: number, bh0: number, bh1: number,
+  ): void;
+  /** dq of every query head, dk and dv of the (b, kv head) pairs [bg0, bg1) (attention.c). */
+  attention_grad_f32(
+    B: number, T: number, H: number, Hkv: number, Tk: number, D: number, q: number, k: number, v: number,
+    mask: number, Bm: number, Hm: number, spans: number, scale: number, o: number, lse: number, dO: number,
+    dq: number, dk: number, dv: number, scratch: number, bg0: number, bg1: number,
+  ): void;
 }
 
 /** The module instantiated over one backend's heap, with its scratch. */
