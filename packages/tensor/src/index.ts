@@ -21,7 +21,7 @@ export type { RecomputeBlock, RecomputeOptions } from './numerics/recompute.js';
 export { entropyFromLogits } from './numerics/entropy.js';
 export { maskedSum, maskedMean } from './numerics/masked.js';
 export { attentionMask } from './numerics/attention-mask.js';
-export { fusedAttention, registerAttentionKernels, FUSE_SCORE_BYTES } from './kernels/attention/index.js';
+export { fusedAttention, registerAttentionKernels } from './kernels/attention/index.js';
 export type { AttentionOptions } from './kernels/attention/index.js';
 export { linear } from './kernels/linear/op.js';
 export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';

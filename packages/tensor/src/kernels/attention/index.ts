@@ -1,3 +1,3 @@
-export { fusedAttention, FUSE_SCORE_BYTES } from './op.js';
+export { fusedAttention } from './op.js';
 export type { AttentionOptions } from './op.js';
 export { registerAttentionKernels, ATTENTION_KERNEL, ATTENTION_GRAD_KERNEL } from './kernels.js';

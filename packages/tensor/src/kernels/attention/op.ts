@@ -1,10 +1,12 @@
 /**
  * `fusedAttention`: softmax(scale·q·kᵀ + mask)·v with grouped-query heads, in the layouts a
  * decoder already has (q [B, T, H, D], k/v [B, Hkv, Tk, D] as in the KV cache), returning
- * [B, T, H, D]. On cpu, and on wasm when the [B, H, T, Tk] scores would be large, it runs one fused
- * kernel with a hand-written gradient that never stores them (3.5× less peak memory when training
- * stories260K at 8×256); below that size, and on GPU backends, it composes tfjs ops, which are
- * faster there (wasm's matMuls beat the scalar JS kernel: 1749 vs 2123 ms CPU per training step).
+ * [B, T, H, D]. On cpu and wasm it runs one fused kernel (on wasm native/attention.c, 128-bit
+ * SIMD) with a hand-written gradient that never stores the [B, H, T, Tk] scores and skips keys
+ * the mask hides; on GPU backends it composes tfjs ops. On wasm the fused kernel replaced tfjs
+ * ops composed over agon's GEMM: 1.5× faster forward and backward at stories260K's training shape
+ * (docs/benchmarks.md, "Fused attention in C"), 3.5× less peak memory, and one dispatch per
+ * layer instead of about ten when decoding.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ATTENTION_BACKENDS, ATTENTION_GRAD_KERNEL, ATTENTION_KERNEL, registerAttentionKernels } from './kernels.js';
@@ -43,12 +45,6 @@ function composed(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tenso
 }
 
 /**
- * Bytes of one float32 [B, H, T, Tk] score tensor from which cpu/wasm use the fused kernel. The
- * composed path keeps about five such tensors per layer for the backward pass.
- */
-export const FUSE_SCORE_BYTES = 32 * 1024 * 1024;
-
-/**
  * Options of {@link fusedAttention}.
  *
  * @example
@@ -59,8 +55,14 @@ export const FUSE_SCORE_BYTES = 32 * 1024 * 1024;
 export interface AttentionOptions {
   /** 1/√D unless given. */
   scale?: number;
-  /** `auto` (default): fused on cpu, and on wasm from {@link FUSE_SCORE_BYTES}; `fused` or `composed` force one (fused only on cpu/wasm). */
+  /** `auto` (default): fused on cpu and wasm, composed elsewhere; `composed` forces tfjs ops (`fused` is `auto`: the kernel exists on cpu/wasm only). */
   kernel?: 'auto' | 'fused' | 'composed';
+}
+
+/** Whether a gradient tape is recording (inside tf.grad / variableGrads and not inside a kernel). */
+function tapeOn(): boolean {
+  const engine = tf.engine() as unknown as { isTapeOn?: () => boolean };
+  return engine.isTapeOn ? engine.isTapeOn() : true;
 }
 
 type Fused = (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, ...rest: tf.Tensor[]) => tf.Tensor;
@@ -114,17 +116,19 @@ function fusedFor(scale: number): { masked: Fused; plain: Fused } {
  */
 export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask?: tf.Tensor, opts: AttentionOptions = {}): tf.Tensor4D {
   checkShapes(q, k, v, mask);
-  const [B, T, H, D] = q.shape;
+  const D = q.shape[3] as number;
   const s = opts.scale ?? 1 / Math.sqrt(D);
   const cpuSide = (ATTENTION_BACKENDS as readonly string[]).includes(tf.getBackend());
-  const kernel = opts.kernel ?? 'auto';
-  // On cpu tfjs' own kernels are plain JS too, so the fused kernel (less work: masked keys are
-  // skipped, nothing is copied) always wins; on wasm only when the scores are large.
-  const big = tf.getBackend() === 'cpu' || B * H * T * (k.shape[2] ?? 0) * 4 >= FUSE_SCORE_BYTES;
-  if (!cpuSide || kernel === 'composed' || (kernel === 'auto' && !big)) {
+  if (!cpuSide || opts.kernel === 'composed') {
     return composed(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, mask, s);
   }
   registerAttentionKernels();
+  if (!tapeOn()) {
+    // Nothing records gradients (decoding): the kernel alone, its log-sum-exp output dropped.
+    const [o, lse] = tf.engine().runKernel(ATTENTION_KERNEL, mask ? { q, k, v, mask } : { q, k, v }, { scale: s }) as tf.Tensor[];
+    lse.dispose();
+    return o as tf.Tensor4D;
+  }
   const f = fusedFor(s);
   return (mask ? f.masked(q, k, v, mask) : f.plain(q, k, v)) as tf.Tensor4D;
 }
