@@ -18,6 +18,7 @@
 #include "common.h"
 #include "vexp.h"
 #include "log.h"
+#include "rowsum.h"
 
 #define HIDDEN (-1e8f)
 
@@ -84,10 +85,6 @@ static inline float hmax(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0);
 }
 
-static inline float hsum(v128_t v) {
-  return (wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1)) + (wasm_f32x4_extract_lane(v, 2) + wasm_f32x4_extract_lane(v, 3));
-}
-
 /* Up to four floats of a row that ends at `end` (exclusive index), starting at index j. */
 static inline v128_t load_upto(const float *row, int j, int end) {
   return j + 4 <= end ? wasm_v128_load(row + j) : agon_load_partial(row + j, end - j);
@@ -147,7 +144,7 @@ static float exps(float *sc, row_span sp, float shift) {
     wasm_v128_store(sc + j, p);
     sum = wasm_f32x4_add(sum, p);
   }
-  return hsum(sum);
+  return agon_hsum(sum);
 }
 
 /*
