@@ -4,7 +4,7 @@
  */
 export type { ChatRole, ChatMessage, ChatFormat } from './chat.js';
 export type { Tokenizer } from './tokenizer.js';
-export type { ModelConfig, KVCache, ForwardOptions, CausalLM, TokenLogprobOptions } from './model.js';
+export type { ModelConfig, KVCache, ForwardOptions, CausalLM, TokenLogprobOptions, TokenLogprobs, TokenLogprobDefaults } from './model.js';
 export type { SamplingOptions, FinishReason, Completion, Sampler } from './sampling.js';
 export { isInvalid } from './game.js';
 export type { Invalid, Game } from './game.js';

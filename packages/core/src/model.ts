@@ -85,7 +85,33 @@ export interface ForwardOptions {
 export interface TokenLogprobOptions {
   /** First position whose prediction is scored (earlier positions only feed attention). Default 0. */
   offset?: number;
+  /**
+   * Also compute the entropies (default true). `false`: the log-probs only, and the result has no
+   * `entropy`; on GPU backends (composed ops) that skips the entropy's work forward and backward.
+   */
+  entropy?: boolean;
 }
+
+/**
+ * What {@link CausalLM.tokenLogprobs} returns for options `O`: `logprobs`, and `entropy` unless
+ * `O` has `entropy: false` (possibly absent when `O`'s `entropy` is a plain boolean).
+ *
+ * @example
+ * ```ts
+ * declare const r: TokenLogprobs<{ offset: number }>;       // { logprobs; entropy }
+ * declare const s: TokenLogprobs<{ entropy: false }>;       // { logprobs }
+ * ```
+ */
+export type TokenLogprobs<O extends TokenLogprobOptions = TokenLogprobDefaults> = 'entropy' extends keyof O
+  ? O extends { entropy: false }
+    ? { logprobs: Tensor2D }
+    : O extends { entropy: true }
+      ? { logprobs: Tensor2D; entropy: Tensor2D }
+      : { logprobs: Tensor2D; entropy?: Tensor2D }
+  : { logprobs: Tensor2D; entropy: Tensor2D };
+
+/** The options type {@link CausalLM.tokenLogprobs} assumes when none are given (the entropy computed). */
+export type TokenLogprobDefaults = { offset?: number };
 
 /**
  * A decoder-only language model: ids in, next-token logits out.
@@ -105,10 +131,11 @@ export interface CausalLM {
   /**
    * log p(target) and the entropy (nats) of the next-token distribution at positions `offset…T−1`
    * of ids [B, T], where targets is [B, T − offset] — computed from the hidden states in chunks so
-   * the [B, T, V] logits never exist at once (forward and backward). Optional: callers fall back
-   * to `forward` + a log-softmax when a model lacks it. Differentiable like `forward`.
+   * the [B, T, V] logits never exist at once (forward and backward). With `entropy: false` the
+   * log-probs only. Optional: callers fall back to `forward` + a log-softmax when a model lacks
+   * it. Differentiable like `forward`.
    */
-  tokenLogprobs?(ids: Tensor2D, targets: Tensor2D, opts?: TokenLogprobOptions): { logprobs: Tensor2D; entropy: Tensor2D };
+  tokenLogprobs?<O extends TokenLogprobOptions = TokenLogprobDefaults>(ids: Tensor2D, targets: Tensor2D, opts?: O): TokenLogprobs<O>;
   /** The variables an optimizer should update (adapter weights only when adapters are on). */
   trainableVariables(): Variable[];
   /**

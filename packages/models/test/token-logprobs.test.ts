@@ -3,7 +3,8 @@
 // (q/k/v bias) and GPT-2 fixtures and the real stories260K checkpoint: the same log-probs, entropies
 // and gradients of every trainable variable, full models and LoRA (adapters on and off), with a
 // loss-window offset. Tolerances: float32 sums in a different order (chunks), 2e-5 absolute on
-// values, 1e-4 relative on gradients.
+// values, 1e-4 relative on gradients. With entropy: false, the log-probs and their gradients
+// exactly as with the entropy.
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '@agon/core';
 import { entropyFromLogits, tokenLogprobs } from '@agon/tensor';
@@ -63,6 +64,28 @@ async function compare(model: CausalLM, label: string): Promise<void> {
   tf.dispose([ids, targets, R]);
 }
 
+/**
+ * With `entropy: false`: only `logprobs`, equal to the default call's, and the gradients of
+ * Σ logprobs·R equal to the default call's with its entropy unused (the entropy term is exactly 0
+ * there), through LoRA as well.
+ */
+async function compareWithoutEntropy(model: CausalLM, label: string): Promise<void> {
+  const fused = model.tokenLogprobs?.bind(model);
+  if (!fused) throw new Error(`${label}: no tokenLogprobs`);
+  const vars = model.trainableVariables();
+  const ids = tf.tensor2d(IDS, undefined, 'int32');
+  const targets = tf.tensor2d(IDS.map((r) => [...r.slice(OFFSET + 1), 0]), undefined, 'int32');
+  const R = tf.randomNormal([2, IDS[0].length - OFFSET], 0, 1, 'float32', 6);
+  const [only, both] = [tf.tidy(() => fused(ids, targets, { offset: OFFSET, entropy: false })), tf.tidy(() => fused(ids, targets, { offset: OFFSET }))];
+  expect(Object.keys(only)).toEqual(['logprobs']);
+  await close(only.logprobs, both.logprobs, 0, 0, `${label} log-probs without the entropy`);
+  tf.dispose([only.logprobs, both.logprobs, both.entropy]);
+  const loss = (entropy: boolean) => () => tf.tidy(() => tf.sum(tf.mul(fused(ids, targets, { offset: OFFSET, entropy }).logprobs, R)) as tf.Scalar);
+  const [ga, gb] = [tf.variableGrads(loss(false), vars), tf.variableGrads(loss(true), vars)];
+  for (const v of vars) await close(ga.grads[v.name], gb.grads[v.name], 0, 0, `${label} gradient of ${v.name} without the entropy`);
+  tf.dispose([ga.value, gb.value, ...Object.values(ga.grads), ...Object.values(gb.grads), ids, targets, R]);
+}
+
 await describeEachBackend('model.tokenLogprobs', () => {
   for (const name of ['llama-tiny', 'qwen2-tiny', 'gpt2-tiny']) {
     it(`${name}: equals the logits path, full model and LoRA (adapters on and off)`, async () => {
@@ -74,6 +97,7 @@ await describeEachBackend('model.tokenLogprobs', () => {
         for (const { B } of lora.adapters.values()) tf.tidy(() => B.assign(tf.randomNormal(B.shape, 0, 0.3, 'float32', 9)));
         await compare(lora, `${name} + LoRA`);
         await compare(lora.withAdapters(false), `${name} adapters off`);
+        await compareWithoutEntropy(lora, `${name} + LoRA`);
         lora.dispose();
       });
       // webgpu here is SwiftShader: under a loaded machine one model takes close to a minute.
@@ -84,6 +108,7 @@ await describeEachBackend('model.tokenLogprobs', () => {
     await expectNoLeaks(async () => {
       const { model } = await loadModel(STORIES_260K);
       await compare(model, 'stories260K');
+      await compareWithoutEntropy(model, 'stories260K');
       model.dispose();
     });
   }, 120_000);

@@ -73,7 +73,7 @@ export async function accumulateGradients(
       try {
         if (objective.needsReference || (ctx.measureKl && ctx.reference)) {
           if (!ctx.reference) throw new Error('the loss needs reference log-probs (beta > 0) but the trainer has no reference model');
-          ref = await ctx.reference.run((m) => tf.tidy(() => sequenceLogprobs(m, t).logprobs));
+          ref = await ctx.reference.run((m) => tf.tidy(() => sequenceLogprobs(m, t, { entropy: false }).logprobs));
         }
         const names: string[] = [];
         const { value, grads } = variableGrads(() => {

@@ -37,7 +37,7 @@ export function likelihoodScorer(rm: LoadedModel, opts: { maxTokens?: number } =
           // Only the answer's n positions are scored (offset = first of them).
           const inputs = tf.tensor2d([ids.slice(0, -1)], [1, ids.length - 1], 'int32');
           const targets = tf.tensor2d([ids.slice(-n)], [1, n], 'int32');
-          return tf.mean(sequenceLogprobs(rm.model, { inputs, offset: ids.length - 1 - n, targets }).logprobs);
+          return tf.mean(sequenceLogprobs(rm.model, { inputs, offset: ids.length - 1 - n, targets }, { entropy: false }).logprobs);
         });
         out.push((await lp.data())[0]);
         lp.dispose();

@@ -50,7 +50,7 @@ export function referenceLikelihoodReward<Q>(o: ReferenceLikelihoodOptions<Q>): 
       try {
         const means = await o.reference.run((m) =>
           tf.tidy(() => {
-            const lp = sequenceLogprobs(m, t).logprobs;
+            const lp = sequenceLogprobs(m, t, { entropy: false }).logprobs;
             return tf.div(tf.sum(tf.mul(lp, t.mask), 1), tf.sum(t.mask, 1));
           }),
         );

@@ -57,20 +57,29 @@ export function lossWindow(logits: tf.Tensor3D, offset: number): tf.Tensor3D {
 /**
  * log π(target) and the entropy of π at each position of the loss window of `t`, [B, T − offset]
  * each: through the model's chunked `tokenLogprobs` (no [B, T, V] logits) when it has one, else
- * from `forward`'s logits.
+ * from `forward`'s logits. With `{ entropy: false }` the log-probs only (no entropy work on GPU
+ * backends, none at all on the logits path): for callers that do not use the entropy.
  *
  * @example
  * ```ts
  * const { logprobs, entropy } = sequenceLogprobs(model, sequenceTensors(seqs, padId));
+ * const { logprobs: ref } = sequenceLogprobs(reference, t, { entropy: false });
  * ```
  */
-export function sequenceLogprobs(model: CausalLM, t: Pick<SequenceTensors, 'inputs' | 'offset' | 'targets'>): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
-  if (model.tokenLogprobs) return model.tokenLogprobs(t.inputs, t.targets, { offset: t.offset });
+export function sequenceLogprobs(model: CausalLM, t: SequenceWindow): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D };
+export function sequenceLogprobs(model: CausalLM, t: SequenceWindow, opts: { entropy: false }): { logprobs: tf.Tensor2D };
+export function sequenceLogprobs(model: CausalLM, t: SequenceWindow, opts: { entropy?: boolean } = {}): { logprobs: tf.Tensor2D; entropy?: tf.Tensor2D } {
+  const entropy = opts.entropy !== false;
+  if (model.tokenLogprobs) return model.tokenLogprobs(t.inputs, t.targets, { offset: t.offset, entropy });
   return tf.tidy(() => {
     const logits = lossWindow(model.forward(t.inputs).logits, t.offset);
-    return { logprobs: tokenLogprobs(logits, t.targets) as tf.Tensor2D, entropy: entropyFromLogits(logits) as tf.Tensor2D };
+    const logprobs = tokenLogprobs(logits, t.targets) as tf.Tensor2D;
+    return entropy ? { logprobs, entropy: entropyFromLogits(logits) as tf.Tensor2D } : { logprobs };
   });
 }
+
+/** The part of {@link SequenceTensors} that {@link sequenceLogprobs} reads. */
+type SequenceWindow = Pick<SequenceTensors, 'inputs' | 'offset' | 'targets'>;
 
 /**
  * Builds the tensors of `seqs`. Right padding needs no attention mask: a causal model never looks

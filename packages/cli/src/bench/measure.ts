@@ -224,7 +224,7 @@ export async function measureTrain(loaded: LoadedModel, shape: TrainShape, seed 
     const target = tf.tensor2d(rows.map((r) => r.slice(1)), [shape.batch, shape.seq], 'int32');
     // The trainer's path: chunked lm_head log-probs from the hidden states where the model has them.
     const { value, grads } = tf.variableGrads(() => {
-      const lp = model.tokenLogprobs ? model.tokenLogprobs(input, target).logprobs : tokenLogprobs(model.forward(input).logits, target);
+      const lp = model.tokenLogprobs ? model.tokenLogprobs(input, target, { entropy: false }).logprobs : tokenLogprobs(model.forward(input).logits, target);
       return tf.neg(tf.mean(lp)) as tf.Scalar;
     }, vars);
     opt.apply(grads, 1e-4);

@@ -5,7 +5,7 @@
  * Hkv key/value heads, D head size, I MLP width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
+import type { CausalLM, ForwardOptions, KVCache, TokenLogprobDefaults, TokenLogprobOptions, TokenLogprobs } from '@agon/core';
 import { fusedAttention, linear, rmsNorm, swiGlu } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
@@ -248,10 +248,11 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
   }
 
   /**
-   * log p(targets) and entropies [B, T − offset] for ids [B, T], from the hidden states in chunks
-   * (no [B, T, V] logits, forward or backward; see linearTokenLogprobs in @agon/tensor).
+   * log p(targets) and entropies [B, T − offset] for ids [B, T] (the log-probs only with
+   * `entropy: false`), from the hidden states in chunks (no [B, T, V] logits, forward or backward;
+   * see linearTokenLogprobs in @agon/tensor).
    */
-  tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+  tokenLogprobs<O extends TokenLogprobOptions = TokenLogprobDefaults>(ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: O): TokenLogprobs<O> {
     return headLogprobs(this.forwardHidden(ids, {}, 'tokenLogprobs').hidden, this.head(), targets, opts);
   }
 

@@ -5,7 +5,7 @@
  * I MLP width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, ForwardOptions, KVCache, TokenLogprobOptions } from '@agon/core';
+import type { CausalLM, ForwardOptions, KVCache, TokenLogprobDefaults, TokenLogprobOptions, TokenLogprobs } from '@agon/core';
 import { attentionMask, gelu, layerNorm } from '@agon/tensor';
 import type { HfExportable } from '../hf-exportable.js';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
@@ -213,10 +213,11 @@ export class Gpt2Model implements CausalLM, HfExportable, Adaptable {
   }
 
   /**
-   * log p(targets) and entropies [B, T − offset] for ids [B, T], from the hidden states in chunks
-   * (no [B, T, V] logits, forward or backward; see linearTokenLogprobs in @agon/tensor).
+   * log p(targets) and entropies [B, T − offset] for ids [B, T] (the log-probs only with
+   * `entropy: false`), from the hidden states in chunks (no [B, T, V] logits, forward or backward;
+   * see linearTokenLogprobs in @agon/tensor).
    */
-  tokenLogprobs(ids: tf.Tensor2D, targets: tf.Tensor2D, opts: TokenLogprobOptions = {}): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+  tokenLogprobs<O extends TokenLogprobOptions = TokenLogprobDefaults>(ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: O): TokenLogprobs<O> {
     return headLogprobs(this.forwardHidden(ids, {}, 'tokenLogprobs').hidden, this.head(), targets, opts);
   }
 

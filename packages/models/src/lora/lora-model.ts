@@ -5,7 +5,7 @@
  * Shapes: N rows (B·T), r rank, in/out the projection's widths.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM, ForwardOptions, KVCache, ModelConfig, TokenLogprobOptions } from '@agon/core';
+import type { CausalLM, ForwardOptions, KVCache, ModelConfig } from '@agon/core';
 import { createRng } from '@agon/tensor';
 import type { AdapterHook, LinearModule } from '../adaptable.js';
 import { JsonFields } from '../config/fields.js';
@@ -235,7 +235,7 @@ export class LoraModel implements CausalLM {
    * Token log-probs and entropies without [B, T, V] logits, adapters as in {@link LoraModel.forward};
    * present when the base model has `tokenLogprobs`.
    */
-  readonly tokenLogprobs?: (ids: tf.Tensor2D, targets: tf.Tensor2D, opts?: TokenLogprobOptions) => { logprobs: tf.Tensor2D; entropy: tf.Tensor2D };
+  readonly tokenLogprobs?: CausalLM['tokenLogprobs'];
 
   /**
    * Activation recomputation in the base model's layers, shared by both views; present when the
