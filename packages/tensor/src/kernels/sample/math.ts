@@ -4,6 +4,7 @@
  * the two log-probs reported with each token. The `AgonSampleTokens` kernel on cpu and wasm, the
  * host path of backends without it, and `sampleCategorical` all run this one implementation.
  */
+import { expF64 } from './exp.js';
 
 /**
  * How the sampling distribution is shaped. Filters apply in the order of Hugging Face's
@@ -54,9 +55,43 @@ export function checkDistributionOptions(o: DistributionOptions): void {
 export function logProbOf(logits: ArrayLike<number>, id: number): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  return logits[id] - max - Math.log(expRowSum(logits, max, 1, null));
+}
+
+/**
+ * The sampler's one hot loop: Σ e_i in index order over a row of logits, e_i = exp((logits[i] −
+ * max) / temperature) in float64 (fdlibm's exp), each e_i also written to `p` when given. A
+ * native twin of it (the wasm kernel's `exp_shifted_f64`) must return the same bits.
+ *
+ * @example
+ * ```ts
+ * const fn: ExpRowSum = expRowSum;
+ * fn(new Float32Array([0, 0]), 0, 1, null); // 2
+ * ```
+ */
+export type ExpRowSum = (logits: ArrayLike<number>, max: number, temperature: number, p: Float64Array | null) => number;
+
+/**
+ * {@link ExpRowSum} in JavaScript ({@link expF64}); at temperature 1 it skips the division, whose
+ * result (x / 1) is x.
+ *
+ * @example
+ * ```ts
+ * expRowSum([1, 0], 1, 1, null); // 1 + e^-1
+ * ```
+ */
+export function expRowSum(logits: ArrayLike<number>, max: number, temperature: number, p: Float64Array | null): number {
+  const n = logits.length;
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return logits[id] - max - Math.log(sum);
+  if (p) {
+    if (temperature === 1) for (let i = 0; i < n; i++) sum += p[i] = expF64(logits[i] - max);
+    else for (let i = 0; i < n; i++) sum += p[i] = expF64((logits[i] - max) / temperature);
+  } else if (temperature === 1) {
+    for (let i = 0; i < n; i++) sum += expF64(logits[i] - max);
+  } else {
+    for (let i = 0; i < n; i++) sum += expF64((logits[i] - max) / temperature);
+  }
+  return sum;
 }
 
 /**
@@ -78,19 +113,30 @@ let sortScratch = new Float64Array(0);
 
 /**
  * Writes the normalised sampling distribution of one row into `p` (length of the row) and returns
- * the max and the sum of exp((logit − max) / temperature) before any filter. Temperature must be > 0.
+ * the max and the sum of exp((logit − max) / temperature) before any filter, and `total`: the
+ * {@link weightTotal} of the written `p`. Temperature must be > 0.
  */
-function fillSamplingProbs(logits: ArrayLike<number>, o: DistributionOptions, p: Float64Array): { max: number; sum: number } {
+function fillSamplingProbs(
+  logits: ArrayLike<number>,
+  o: DistributionOptions,
+  p: Float64Array,
+  exps: ExpRowSum = expRowSum,
+): { max: number; sum: number; total: number } {
   const temperature = o.temperature ?? 1;
   const n = logits.length;
   let max = -Infinity;
   for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += p[i] = Math.exp((logits[i] - max) / temperature);
-  for (let i = 0; i < n; i++) p[i] /= sum;
-
+  const sum = exps(logits, max, temperature, p);
   const topK = o.topK ?? 0;
   const topP = o.topP ?? 1;
+  let total = 0;
+  if (!((topK > 0 && topK < n) || topP < 1 || o.minP)) {
+    // No filter: normalise and total in one pass (the same operations in the same order).
+    for (let i = 0; i < n; i++) total += p[i] /= sum;
+    return { max, sum, total: normalise(p, total) };
+  }
+  for (let i = 0; i < n; i++) p[i] /= sum;
+
   if ((topK > 0 && topK < n) || topP < 1) {
     // The filters need the probabilities in descending order, ties by lower index first. Top-k
     // and top-p only read values along that order, so a native sort of the values serves (read
@@ -130,10 +176,20 @@ function fillSamplingProbs(logits: ArrayLike<number>, o: DistributionOptions, p:
     for (let i = 0; i < n; i++) if (p[i] > top) top = p[i];
     for (let i = 0; i < n; i++) if (p[i] < o.minP * top) p[i] = 0;
   }
-  let total = 0;
   for (let i = 0; i < n; i++) total += p[i];
-  for (let i = 0; i < n; i++) p[i] /= total;
-  return { max, sum };
+  return { max, sum, total: normalise(p, total) };
+}
+
+/** Divides `p` by `total` in place and returns the {@link weightTotal} of the result, in one pass. */
+function normalise(p: Float64Array, total: number): number {
+  let t = 0;
+  let valid = true;
+  for (let i = 0; i < p.length; i++) {
+    const w = (p[i] /= total);
+    if (!(w >= 0) || w === Infinity) valid = false;
+    t += w;
+  }
+  return valid ? t : Number.NaN;
 }
 
 /**
@@ -258,7 +314,9 @@ let probScratch = new Float64Array(0);
  * `out` [B, 3]: the token id, its log-prob under the model (log softmax of the raw logits) and
  * under the distribution sampled from (0 for greedy, which ignores the draw). A row whose
  * distribution cannot be sampled (NaN or infinite logits, or nothing left after the filters)
- * gets id −1 and NaN log-probs.
+ * gets id −1 and NaN log-probs. `native`: a twin of {@link expRowSum} with the same bits (the wasm
+ * kernels' `exp_shifted_f64`) and the row scratch it writes into (`probs`, ≥ V doubles); default
+ * the JavaScript loop and a scratch of this module.
  *
  * @example
  * ```ts
@@ -266,21 +324,35 @@ let probScratch = new Float64Array(0);
  * sampleRows(new Float32Array([0, 0]), new Int32Array([1 << 26, 0]), 2, sampleAttrs({}), out); // out[0] === 1
  * ```
  */
-export function sampleRows(logits: Float32Array, draws: ArrayLike<number>, V: number, a: SampleAttrs, out: Float32Array): void {
+export function sampleRows(
+  logits: Float32Array,
+  draws: ArrayLike<number>,
+  V: number,
+  a: SampleAttrs,
+  out: Float32Array,
+  native?: { exps: ExpRowSum; probs: Float64Array },
+): void {
   const B = out.length / 3;
-  if (a.temperature !== 0 && probScratch.length < V) probScratch = new Float64Array(V);
-  const p = probScratch.subarray(0, V);
+  const exps = native?.exps ?? expRowSum;
+  if (!native && a.temperature !== 0 && probScratch.length < V) probScratch = new Float64Array(V);
+  const p = (native?.probs ?? probScratch).subarray(0, V);
   for (let r = 0; r < B; r++) {
     const l = logits.subarray(r * V, (r + 1) * V);
     if (a.temperature === 0) {
-      const id = argMax(l);
+      // argMax and logProbOf's max in one pass (they differ only when NaNs are present).
+      let id = 0;
+      let max = -Infinity;
+      for (let i = 0; i < V; i++) {
+        const x = l[i];
+        if (x > l[id]) id = i;
+        if (x > max) max = x;
+      }
       out[3 * r] = id;
-      out[3 * r + 1] = logProbOf(l, id);
+      out[3 * r + 1] = l[id] - max - Math.log(exps(l, max, 1, null));
       out[3 * r + 2] = 0;
       continue;
     }
-    const { max, sum } = fillSamplingProbs(l, a, p);
-    const total = weightTotal(p);
+    const { max, sum, total } = fillSamplingProbs(l, a, p, exps);
     if (!(total > 0)) {
       out[3 * r] = -1;
       out[3 * r + 1] = Number.NaN;
@@ -290,7 +362,14 @@ export function sampleRows(logits: Float32Array, draws: ArrayLike<number>, V: nu
     const id = drawIndex(p, total, drawFromWords(draws[2 * r], draws[2 * r + 1]));
     out[3 * r] = id;
     // At temperature 1 the tempered max and sum are those of log softmax (x / 1 is x): the same doubles.
-    out[3 * r + 1] = a.temperature === 1 ? l[id] - max - Math.log(sum) : logProbOf(l, id);
+    out[3 * r + 1] = a.temperature === 1 ? l[id] - max - Math.log(sum) : modelLogProb(l, id, exps);
     out[3 * r + 2] = Math.log(p[id]);
   }
+}
+
+/** {@link logProbOf} with the row's exponentials from `exps`. */
+function modelLogProb(l: Float32Array, id: number, exps: ExpRowSum): number {
+  let max = -Infinity;
+  for (let i = 0; i < l.length; i++) if (l[i] > max) max = l[i];
+  return l[id] - max - Math.log(exps(l, max, 1, null));
 }

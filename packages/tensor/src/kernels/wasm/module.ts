@@ -82,6 +82,8 @@ export interface KernelExports {
     mask: number, Bm: number, Hm: number, spans: number, scale: number, o: number, lse: number, dO: number,
     dq: number, dk: number, dv: number, scratch: number, bg0: number, bg1: number,
   ): void;
+  /** Σ exp((x_i − max)/T) over n float32 logits in index order, in float64, each term to `out` unless 0 (sample.c). */
+  exp_shifted_f64(n: number, x: number, max: number, temperature: number, out: number): number;
 }
 
 /** The module instantiated over one backend's heap, with its scratch. */
