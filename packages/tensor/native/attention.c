@@ -120,14 +120,16 @@ static float scores(const float *qs, const float *kt, int Tk, int D, row_span sp
     v128_t acc = wasm_f32x4_splat(0);
     const float *col = kt + j;
     for (int e = 0; e < D; e++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(qs[e]), wasm_v128_load(col + (long)e * Tk4)));
-    v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_make(0, 1, 2, 3));
-    v128_t ok = wasm_v128_and(wasm_i32x4_ge(idx, lo), wasm_i32x4_lt(idx, hi));
+    const int inside = j >= sp.from && j + 4 <= sp.to;
     if (sp.bias) {
       v128_t bias = load_upto(sp.bias, j, Tk);
       acc = wasm_f32x4_add(acc, bias);
-      if (!sp.dense) ok = wasm_v128_and(ok, wasm_f32x4_gt(bias, hid));
+      if (!sp.dense) acc = wasm_v128_bitselect(acc, ninf, wasm_f32x4_gt(bias, hid));
     }
-    acc = wasm_v128_bitselect(acc, ninf, ok);
+    if (!inside) {
+      v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_make(0, 1, 2, 3));
+      acc = wasm_v128_bitselect(acc, ninf, wasm_v128_and(wasm_i32x4_ge(idx, lo), wasm_i32x4_lt(idx, hi)));
+    }
     wasm_v128_store(sc + j, acc);
     vmax = wasm_f32x4_pmax(vmax, acc);
   }
@@ -151,23 +153,26 @@ static float exps(float *sc, row_span sp, float shift) {
  * out[0..D) = Σ_{j ∈ [from, to)} w[j]·x_j (rows of D floats) — the weighted sum of value or key
  * rows. Four vectors of accumulators at a time when D is a multiple of 4.
  */
+static inline __attribute__((always_inline)) void weighted_chunk(const int nv, const float *w, const float *x, int from, int to, int D, float *out) {
+  v128_t a[4];
+  for (int c = 0; c < nv; c++) a[c] = wasm_f32x4_splat(0);
+  const float *xr = x + (long)from * D;
+  for (int j = from; j < to; j++, xr += D) {
+    const v128_t p = wasm_f32x4_splat(w[j]);
+    for (int c = 0; c < nv; c++) a[c] = wasm_f32x4_add(a[c], wasm_f32x4_mul(p, wasm_v128_load(xr + 4 * c)));
+  }
+  for (int c = 0; c < nv; c++) wasm_v128_store(out + 4 * c, a[c]);
+}
+
 static void weighted_rows(const float *w, const float *x, int from, int to, int D, float *out) {
   if (D % 4 == 0) {
     for (int e0 = 0; e0 < D; e0 += 16) {
-      const int nv = (D - e0) >= 16 ? 4 : (D - e0) / 4;
-      v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-      const float *xr = x + (long)from * D + e0;
-      for (int j = from; j < to; j++, xr += D) {
-        v128_t p = wasm_f32x4_splat(w[j]);
-        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(p, wasm_v128_load(xr)));
-        if (nv > 1) a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(p, wasm_v128_load(xr + 4)));
-        if (nv > 2) a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(p, wasm_v128_load(xr + 8)));
-        if (nv > 3) a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(p, wasm_v128_load(xr + 12)));
+      switch ((D - e0) >= 16 ? 4 : (D - e0) / 4) {
+        case 1: weighted_chunk(1, w, x + e0, from, to, D, out + e0); break;
+        case 2: weighted_chunk(2, w, x + e0, from, to, D, out + e0); break;
+        case 3: weighted_chunk(3, w, x + e0, from, to, D, out + e0); break;
+        default: weighted_chunk(4, w, x + e0, from, to, D, out + e0); break;
       }
-      wasm_v128_store(out + e0, a0);
-      if (nv > 1) wasm_v128_store(out + e0 + 4, a1);
-      if (nv > 2) wasm_v128_store(out + e0 + 8, a2);
-      if (nv > 3) wasm_v128_store(out + e0 + 12, a3);
     }
     return;
   }

@@ -3,7 +3,7 @@
 // no imports). Its first message carries agon-kernels-threads.wasm compiled, the pool's shared
 // WebAssembly.Memory and where its words are; it instantiates the module over that memory and
 // then serves jobs: woken by Atomics.notify on the generation word, it runs the kernel calls
-// written for it (rows of float64 arguments) if the caller claimed it for this job, marks itself
+// written for it (rows of float64: the function's index in `fns`, then its arguments) if the caller claimed it for this job, marks itself
 // idle and counts the pending word down, notifying the caller when it was the last. A thread idle
 // for `idleMs` leaves (state 1 → 0 by compare-exchange, so a thread the caller claimed first
 // stays); the caller does the share of a thread that is gone itself and starts a new one.
@@ -23,10 +23,10 @@ function leave() {
   else globalThis.close();
 }
 
-function serve({ module, memory, fn, argc, gen, pending, failed, state, ptr, count, stackTop, idleMs }) {
+function serve({ module, memory, fns, width, gen, pending, failed, state, ptr, count, stackTop, idleMs }) {
   const { exports } = new WebAssembly.Instance(module, { env: { memory } });
   exports.__stack_pointer.value = stackTop;
-  const run = exports[fn];
+  const table = fns.map((name) => exports[name]);
   const words = new Int32Array(memory.buffer, 0, Math.max(gen, pending, failed, state, ptr, count) + 1);
   let seen = Atomics.load(words, gen);
   Atomics.store(words, state, IDLE);
@@ -40,8 +40,8 @@ function serve({ module, memory, fn, argc, gen, pending, failed, state, ptr, cou
     if (Atomics.load(words, state) !== CLAIMED) continue;
     try {
       // memory.buffer is read again per job: the caller may have grown the memory since.
-      const rows = new Float64Array(memory.buffer, Atomics.load(words, ptr), Atomics.load(words, count) * argc);
-      for (let r = 0; r < rows.length; r += argc) run(...rows.subarray(r, r + argc));
+      const rows = new Float64Array(memory.buffer, Atomics.load(words, ptr), Atomics.load(words, count) * width);
+      for (let r = 0; r < rows.length; r += width) table[rows[r]](...rows.subarray(r + 1, r + width));
     } catch {
       Atomics.store(words, failed, state);
     }

@@ -7,6 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { hostArrays, type HostBackend } from '../host-arrays.js';
 import { kernelInput, registerOnce, type KernelArgs } from '../registry.js';
 import { heapOffset, kernelsFor, type WasmBackendHeap } from '../wasm/module.js';
+import { kernelPool, type KernelPool } from '../wasm/threads.js';
+import { attentionOnThreads } from './threads.js';
 import { attentionBackward, attentionForward, type AttentionDims } from './math.js';
 
 /** Name of the forward kernel: inputs q, k, v (, mask); attr scale; outputs o, lse. */
@@ -71,6 +73,17 @@ function withScratch(backend: WasmBackendHeap, d: AttentionDims, mask: tf.Tensor
   }
 }
 
+/**
+ * The kernel threads when this call is worth splitting: at least two units of work (a thread
+ * beyond the units gets none), and about as many flops (4·B·H·T·Tk·D before the mask's savings)
+ * as a product the GEMM would split.
+ */
+function threadsFor(d: AttentionDims, units: number): KernelPool | undefined {
+  const pool = kernelPool();
+  if (!pool || units < 2 || 4 * d.B * d.H * d.T * d.Tk * d.D < pool.minFlops) return undefined;
+  return pool;
+}
+
 function forwardWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const mask = (inputs as Record<string, tf.TensorInfo | undefined>).mask;
   const [q, k, v] = ['q', 'k', 'v'].map((n) => input(inputs, n));
@@ -79,9 +92,17 @@ function forwardWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const { fns } = kernelsFor(wb);
   const o = wb.makeOutput(q.shape, 'float32');
   const lse = wb.makeOutput([d.B, d.H, d.T], 'float32');
+  const scale = (attrs as { scale: number }).scale;
+  const call = (p: number[], mp: number, spans: number, o: number, lse: number, scratch: number, u0: number, u1: number) =>
+    [d.B, d.T, d.H, d.Hkv, d.Tk, d.D, p[0], p[1], p[2], mp, d.Bm, d.Hm, spans, scale, o, lse, scratch, u0, u1];
+  const pool = threadsFor(d, d.B * d.H);
+  if (pool && attentionOnThreads(pool, wb, d, 'attention_f32', [q, k, v], mask, [o, lse], d.B * d.H, (at, scratch, u0, u1) =>
+    call(at.ins, at.ins[3], at.spans, at.outs[0], at.outs[1], scratch, u0, u1))) {
+    return [o, lse];
+  }
   const at = (t: tf.TensorInfo | undefined) => (t ? heapOffset(wb, t) : 0);
   withScratch(wb, d, mask, (spans, scratch) =>
-    fns.attention_f32(d.B, d.T, d.H, d.Hkv, d.Tk, d.D, at(q), at(k), at(v), at(mask), d.Bm, d.Hm, spans, (attrs as { scale: number }).scale, at(o), at(lse), scratch, 0, d.B * d.H),
+    (fns.attention_f32 as (...a: number[]) => void)(...call([at(q), at(k), at(v)], at(mask), spans, at(o), at(lse), scratch, 0, d.B * d.H)),
   );
   return [o, lse];
 }
@@ -92,15 +113,21 @@ function gradWasm({ inputs, attrs, backend }: KernelArgs): tf.TensorInfo[] {
   const d = dims(q, k, mask);
   const wb = backend as WasmBackendHeap;
   const { fns } = kernelsFor(wb);
-  const [dq, dk, dv] = [q.shape, k.shape, v.shape].map((s) => wb.makeOutput(s, 'float32'));
+  const outs = [q.shape, k.shape, v.shape].map((s) => wb.makeOutput(s, 'float32'));
+  const scale = (attrs as { scale: number }).scale;
+  // Inputs in the order q, k, v, o, lse, dy; outputs dq, dk, dv.
+  const call = (p: number[], mp: number, spans: number, g: number[], scratch: number, u0: number, u1: number) =>
+    [d.B, d.T, d.H, d.Hkv, d.Tk, d.D, p[0], p[1], p[2], mp, d.Bm, d.Hm, spans, scale, p[3], p[4], p[5], g[0], g[1], g[2], scratch, u0, u1];
+  const pool = threadsFor(d, d.B * d.Hkv);
+  if (pool && attentionOnThreads(pool, wb, d, 'attention_grad_f32', [q, k, v, o, lse, dy], mask, outs, d.B * d.Hkv, (at, scratch, u0, u1) =>
+    call(at.ins, at.ins[6], at.spans, at.outs, scratch, u0, u1))) {
+    return outs;
+  }
   const at = (t: tf.TensorInfo | undefined) => (t ? heapOffset(wb, t) : 0);
   withScratch(wb, d, mask, (spans, scratch) =>
-    fns.attention_grad_f32(
-      d.B, d.T, d.H, d.Hkv, d.Tk, d.D, at(q), at(k), at(v), at(mask), d.Bm, d.Hm, spans, (attrs as { scale: number }).scale,
-      at(o), at(lse), at(dy), at(dq), at(dk), at(dv), scratch, 0, d.B * d.Hkv,
-    ),
+    (fns.attention_grad_f32 as (...a: number[]) => void)(...call([q, k, v, o, lse, dy].map(at), at(mask), spans, outs.map(at), scratch, 0, d.B * d.Hkv)),
   );
-  return [dq, dk, dv];
+  return outs;
 }
 
 /**

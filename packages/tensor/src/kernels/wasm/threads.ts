@@ -2,8 +2,8 @@
  * Kernel threads for agon's wasm kernels: `agon-kernels-threads.wasm` (the same C, built for a
  * shared memory) instantiated over one shared `WebAssembly.Memory` by the calling thread and by
  * `threads - 1` workers (`wasm/agon-kernels-thread.js`: worker_threads in Node, module Web
- * Workers in browsers). The caller copies a product's operands into that memory, writes each
- * worker's kernel calls there, wakes them with `Atomics.notify`, runs its own share and waits
+ * Workers in browsers). The caller copies a kernel's operands (a GEMM product's, fused
+ * attention's) into that memory, writes each worker's kernel calls there, wakes them with `Atomics.notify`, runs its own share and waits
  * with `Atomics.wait` (so it must be allowed to block: Node, or a Web Worker — never a browser's
  * main thread). Workers are unref'd in Node (a process exits without stopping them) and leave by
  * themselves after {@link IDLE_MS} without work; the caller then does their share itself and
@@ -42,8 +42,22 @@ const STACK_BYTES = 64 * 1024;
 /** gemm_f32's arguments, scratch last. */
 export const GEMM_ARGC = 21;
 
+/**
+ * The kernels a thread can run, by index (a task row's first number). Any call may take up to
+ * {@link ROW_WIDTH} − 1 arguments; a row is padded with zeros, which a wasm export ignores.
+ */
+export const THREAD_FUNCTIONS = ['gemm_f32', 'attention_f32', 'attention_grad_f32'] as const;
+/** Numbers in a task row: the function's index, then its arguments (attention_grad_f32 has 23). */
+export const ROW_WIDTH = 24;
+
 /** One gemm_f32 call without its scratch argument (the thread running it adds its own). */
 export type GemmCall = number[];
+
+/** One call of THREAD_FUNCTIONS[fn] with all its arguments (scratch included). */
+export interface KernelCall {
+  fn: number;
+  args: number[];
+}
 
 interface WorkerLike {
   postMessage(m: unknown): void;
@@ -156,8 +170,8 @@ export class KernelPool {
       worker.postMessage({
         module: this.module,
         memory: this.memory,
-        fn: 'gemm_f32',
-        argc: GEMM_ARGC,
+        fns: THREAD_FUNCTIONS,
+        width: ROW_WIDTH,
         gen: this.gen,
         pending: this.gen + 1,
         failed: this.gen + 2,
@@ -175,7 +189,7 @@ export class KernelPool {
    * operands' byte offset, or undefined when the memory cannot grow that far.
    */
   reserve(bytes: number, rows: number): number | undefined {
-    const base = this.dyn + align((this.threads - 1) * rows * GEMM_ARGC * 8, 64);
+    const base = this.dyn + align((this.threads - 1) * rows * ROW_WIDTH * 8, 64);
     const need = Math.ceil((base + bytes) / PAGE);
     const have = this.memory.buffer.byteLength / PAGE;
     if (need > MAX_PAGES) return undefined;
@@ -201,6 +215,17 @@ export class KernelPool {
    * Call {@link reserve} first with at least the largest share's length.
    */
   run(shares: GemmCall[][], local?: () => void): void {
+    this.runCalls(
+      shares.map((share, t) => share.map((call) => ({ fn: 0, args: [...call, this.scratch[t]] }))),
+      local,
+    );
+  }
+
+  /**
+   * {@link run} for calls of any of {@link THREAD_FUNCTIONS}, each with every argument given (a
+   * GEMM call here carries a scratch of its own thread: use {@link run} for those).
+   */
+  runCalls(shares: KernelCall[][], local?: () => void): void {
     if (this.stopped) throw new Error('agon wasm threads: the kernel threads were stopped');
     this.runs++;
     const w = this.words();
@@ -213,15 +238,16 @@ export class KernelPool {
       if (!share.length) continue;
       const s = this.stateOf(t);
       if (Atomics.compareExchange(w, s, IDLE, CLAIMED) !== IDLE) {
-        mine.push(...share);
+        mine.push(...share.map((c) => (c.fn === 0 ? { fn: 0, args: [...c.args.slice(0, GEMM_ARGC - 1), this.scratch[0]] } : c)));
         if (Atomics.load(w, s) === GONE) this.restart(t);
         continue;
       }
-      const ptr = table + (t - 1) * rowsPer * GEMM_ARGC * 8;
-      const rows = new Float64Array(this.memory.buffer, ptr, share.length * GEMM_ARGC);
+      const ptr = table + (t - 1) * rowsPer * ROW_WIDTH * 8;
+      const rows = new Float64Array(this.memory.buffer, ptr, share.length * ROW_WIDTH);
+      rows.fill(0);
       share.forEach((call, r) => {
-        rows.set(call, r * GEMM_ARGC);
-        rows[r * GEMM_ARGC + GEMM_ARGC - 1] = this.scratch[t];
+        rows[r * ROW_WIDTH] = call.fn;
+        rows.set(call.args, r * ROW_WIDTH + 1);
       });
       Atomics.store(w, s + 1, ptr);
       Atomics.store(w, s + 2, share.length);
@@ -235,12 +261,17 @@ export class KernelPool {
     }
     try {
       local?.();
-      for (const call of mine) (this.main.gemm_f32 as (...a: number[]) => void)(...call, this.scratch[0]);
+      for (const call of mine) (this.main[THREAD_FUNCTIONS[call.fn]] as (...a: number[]) => void)(...call.args);
     } finally {
       for (let p; claimed && (p = Atomics.load(w, this.gen + 1)) !== 0; ) Atomics.wait(w, this.gen + 1, p);
     }
     const failed = Atomics.load(w, this.gen + 2);
-    if (failed) throw new Error(`agon wasm threads: kernel thread ${(failed - this.ctrl / 4) / 4} trapped in gemm_f32`);
+    if (failed) throw new Error(`agon wasm threads: kernel thread ${(failed - this.ctrl / 4) / 4} trapped in a kernel`);
+  }
+
+  /** The kernels instantiated over this memory on the calling thread (for work done before a run). */
+  kernels(): KernelExports {
+    return this.main;
   }
 
   /** Starts worker t again after it left for idleness (not after a failed start). */
@@ -336,9 +367,9 @@ export function kernelPool(): KernelPool | undefined {
 }
 
 /**
- * Runs agon's GEMM on `threads` threads from now on (1: stops the workers; the kernels then run
- * in place on tfjs' heap, on the calling thread). Resolves when the workers serve. `idleMs`: how
- * long a worker without work waits before it leaves. `minFlops`: products of fewer flops stay on
+ * Runs agon's GEMM and fused attention on `threads` threads from now on (1: stops the workers;
+ * the kernels then run in place on tfjs' heap, on the calling thread). Resolves when the workers serve. `idleMs`: how
+ * long a worker without work waits before it leaves. `minFlops`: products (and attention calls) of fewer flops stay on
  * the calling thread (default {@link THREAD_MIN_FLOPS}; tests lower it to split small shapes).
  */
 export function setKernelThreads(threads: number, wasmPaths?: string, idleMs = IDLE_MS, minFlops?: number): Promise<void> {
