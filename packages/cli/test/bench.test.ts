@@ -113,7 +113,8 @@ describe('bench pieces', () => {
     const rows = planRows({ quick: false, backends: ['wasm', 'cpu', 'webgpu'] });
     const labels = (model: string, backend: string) => rows.filter((r) => r.model === model && r.backend === backend).map((r) => r.label);
     expect(labels('stories260K', 'wasm')).toEqual(['decode b1', 'decode b32', 'train 8×256', 'lsp N8 G4']);
-    expect(labels('stories15M', 'wasm')).toEqual(['decode b1', 'decode b32', 'train 4×128', 'lsp N8 G4']);
+    expect(labels('stories15M', 'wasm')).toEqual(['decode b1', 'decode b32', 'train 4×128', 'train 8×256', 'lsp N8 G4']);
+    expect(rows.find((r) => r.model === 'stories15M' && r.label === 'train 8×256')?.train).toEqual({ batch: 8, seq: 256, steps: 3, warmup: 1 });
     expect(labels('stories15M', 'cpu')).toEqual(['decode b1']);
     expect(labels('stories15M', 'webgpu')).toEqual([]);
     expect(rows.find((r) => r.label === 'lsp N8 G4')?.lsp).toEqual({ queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 });
