@@ -42,6 +42,7 @@ const CASES: Case[] = [
   { name: 'few rows (3×613·613×1201): the unpacked path, split by columns', ...shapes([], [], 3, 613, 1201, false, false) },
   { name: 'batched [5]: 45×67·67×229, batches dealt out', ...shapes([5], [5], 45, 67, 229, false, true) },
   { name: 'batched [2] on more threads: 67×61·61×251, each entry cut', ...shapes([2], [2], 67, 61, 251, true, false) },
+  { name: 'batched [2] A·Bᵀ on more threads: 9×33·33×301, each entry cut by columns (only their columns of B copied)', ...shapes([2], [2], 9, 33, 301, false, true) },
   { name: 'broadcast batch [2,1]·[3]: 37×53·53×197', ...shapes([2, 1], [3], 37, 53, 197, false, false) },
   { name: 'fused bias [N] + relu, 131×157·157×101', ...shapes([], [], 131, 157, 101, false, true), bias: [101], activation: 'relu' },
   { name: 'fused bias [M,1] + sigmoid', ...shapes([], [], 131, 157, 101, true, false), bias: [131, 1], activation: 'sigmoid' },

@@ -203,11 +203,15 @@ function threaded(
     done.add(key);
     shared.set(heap.subarray(heapPtrs[i] + 4 * from, heapPtrs[i] + 4 * to), at[i] + 4 * from);
   };
-  for (const { batch: b, i0, i1 } of theirs) {
+  for (const { batch: b, i0, i1, j0, j1 } of theirs) {
     // Untransposed A: the piece's rows only; transposed, its rows are spread over the whole matrix.
     if (g.rsa === K && g.csa === 1) copyIn(0, g.offA[b] + i0 * K, g.offA[b] + i1 * K);
     else copyIn(0, g.offA[b], g.offA[b] + M * K);
-    copyIn(1, g.offB[b], g.offB[b] + K * N);
+    // B: the piece's columns only (gemm_f32 reads no other) — contiguous when B is transposed
+    // ([N, K], the output layer's tied embedding), one range per k otherwise.
+    if (j0 === 0 && j1 === N) copyIn(1, g.offB[b], g.offB[b] + K * N);
+    else if (g.rsb === 1 && g.csb === K) copyIn(1, g.offB[b] + j0 * K, g.offB[b] + j1 * K);
+    else for (let p = 0; p < K; p++) copyIn(1, g.offB[b] + p * N + j0, g.offB[b] + p * N + j1);
   }
   for (const i of [2, 3]) if (operands[i]) copyIn(i, 0, sizes[i] / 4);
   const [pa, pb, pbias, pprelu, pc] = at;
