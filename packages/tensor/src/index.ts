@@ -27,7 +27,7 @@ export { linear } from './kernels/linear/op.js';
 export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';
 export { layerNorm, registerLayerNormKernels } from './kernels/layernorm/index.js';
 export { swiGlu, registerSwiGluKernels } from './kernels/swiglu/index.js';
-export { rope, registerRopeKernels } from './kernels/rope/index.js';
+export { rope, registerRopeKernels, ropeCosSin } from './kernels/rope/index.js';
 export type { RopeLayout } from './kernels/rope/index.js';
 export { gelu, registerGeluKernels } from './kernels/gelu/index.js';
 export type { GeluForm } from './kernels/gelu/index.js';

@@ -5,7 +5,7 @@
  * logits by 1e-3, and the tables stay small for any context length (K + max/K rows).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { rope, type RopeLayout } from '@agon/tensor';
+import { rope, ropeCosSin, type RopeLayout } from '@agon/tensor';
 import type { DecoderConfig } from '../config/types.js';
 
 /**
@@ -91,6 +91,9 @@ export interface RopeTables {
   /** [D] ±1 of the layout. */
   sign: tf.Tensor1D;
   layout: RopeLayout;
+  /** [D] frequency of each dimension and its ±1, on the host (for backends that take angles in float64 directly). */
+  freqHost: Float64Array;
+  signHost: Float32Array;
   /** Positions must be below this. */
   limit: number;
 }
@@ -118,6 +121,8 @@ export function ropeTables(rc: RopeConstants, maxPositions: number): RopeTables 
     sinHi: table(hiRows, ROPE_BLOCK, Math.sin),
     sign: tf.tensor1d(rc.sign),
     layout: rc.layout,
+    freqHost: rc.freq,
+    signHost: rc.sign,
     limit: hiRows * ROPE_BLOCK,
   };
 }
@@ -132,7 +137,8 @@ export interface RopeAngles {
 }
 
 /**
- * cos/sin for `positions` [B, T] (int32): cos(a+b) = cos a·cos b − sin a·sin b and
+ * cos/sin for `positions` [B, T] (int32). On cpu and wasm one kernel takes every angle in float64
+ * (ropeCosSin of @agon/tensor); elsewhere cos(a+b) = cos a·cos b − sin a·sin b and
  * sin(a+b) = sin a·cos b + cos a·sin b over the two tables (float32 error ~1e-7 at any position).
  *
  * @example
@@ -141,6 +147,8 @@ export interface RopeAngles {
  * ```
  */
 export function ropeAngles(positions: tf.Tensor2D, t: RopeTables): RopeAngles {
+  const direct = positions.dtype === 'int32' ? ropeCosSin(positions, t.freqHost, t.signHost) : undefined;
+  if (direct) return { ...direct, layout: t.layout };
   return tf.tidy(() => {
     const [B, T] = positions.shape;
     const D = t.sign.shape[0];
