@@ -138,3 +138,33 @@ double exp_shifted_f64(int n, const float *x, double max, double temperature, do
   }
   return sum;
 }
+
+/* The first index holding the largest non-NaN value of n floats, or -1 when all are NaN (the
+   greedy row's arg-max and max; NaNs are skipped as JavaScript's `x > max` skips them). */
+EXPORT("row_max_f32")
+int row_max_f32(int n, const float *x) {
+  const float ninf = -__builtin_inff();
+  v128_t m0 = wasm_f32x4_splat(ninf), m1 = m0;
+  int i = 0;
+  /* pmax(m, v) is v where m < v, else m: a NaN in v leaves m. */
+  for (; i + 8 <= n; i += 8) {
+    m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + i));
+    m1 = wasm_f32x4_pmax(m1, wasm_v128_load(x + i + 4));
+  }
+  m0 = wasm_f32x4_pmax(m0, m1);
+  float max = ninf;
+  for (int l = 0; l < 4; l++) {
+    float v = l == 0 ? wasm_f32x4_extract_lane(m0, 0) : l == 1 ? wasm_f32x4_extract_lane(m0, 1) : l == 2 ? wasm_f32x4_extract_lane(m0, 2) : wasm_f32x4_extract_lane(m0, 3);
+    if (v > max) max = v;
+  }
+  for (; i < n; i++)
+    if (x[i] > max) max = x[i];
+  const v128_t vm = wasm_f32x4_splat(max);
+  i = 0;
+  for (; i + 4 <= n; i += 4) {
+    if (wasm_v128_any_true(wasm_f32x4_eq(wasm_v128_load(x + i), vm))) break;
+  }
+  for (; i < n; i++)
+    if (x[i] == max) return i;
+  return -1;
+}

@@ -2,7 +2,8 @@
 // bit over the whole range (random bit patterns, every reduction boundary, the thresholds and the
 // special values), and the wasm kernels' exp_shifted_f64 (native/sample.c) gives expRowSum's
 // terms and sum bit for bit — two lanes at a time, special lanes through the scalar path, odd
-// tails, with and without a temperature.
+// tails, with and without a temperature — and its row_max_f32 the first index of the largest
+// non-NaN value, as a JavaScript scan finds it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,7 @@ describe('exp_shifted_f64 (native/sample.c)', () => {
   const ex = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm)), { env: { memory } }).exports as unknown as {
     __stack_pointer: WebAssembly.Global;
     exp_shifted_f64(n: number, x: number, max: number, t: number, out: number): number;
+    row_max_f32(n: number, x: number): number;
   };
   ex.__stack_pointer.value = 65536;
   const X = 1 << 17;
@@ -117,5 +119,30 @@ describe('exp_shifted_f64 (native/sample.c)', () => {
       }
     }
     expect(fails).toEqual([]);
+  });
+
+  it('row_max_f32: the first index of the largest non-NaN value (−1 when all are NaN), with ties, −∞, NaN first and odd lengths', () => {
+    const rng = createRng(13);
+    const scan = (row: Float32Array) => {
+      let max = -Infinity;
+      let at = -1;
+      for (let i = 0; i < row.length; i++) if (row[i] > max || (at < 0 && row[i] === max)) [max, at] = [row[i], i];
+      return at;
+    };
+    const rows: Float32Array[] = [new Float32Array([Number.NaN]), new Float32Array([-Infinity, Number.NaN]), new Float32Array(9).fill(Number.NaN), new Float32Array(13).fill(-Infinity)];
+    for (let rep = 0; rep < 300; rep++) {
+      const n = 1 + Math.floor(rng.next() * (rep % 3 ? 40 : 5000));
+      // Few distinct values, so the largest is often tied.
+      const row = Float32Array.from({ length: n }, () => Math.floor(rng.next() * 6) - 3);
+      for (let j = 0; j < rep % 4; j++) row[Math.floor(rng.next() * n)] = [Number.NaN, -Infinity, Infinity][j % 3];
+      if (rep % 5 === 0) row[0] = Number.NaN;
+      rows.push(row);
+    }
+    const got = rows.map((row) => {
+      new Float32Array(memory.buffer, X, row.length).set(row);
+      return ex.row_max_f32(row.length, X);
+    });
+    expect(got).toEqual(rows.map(scan));
+    expect(got.slice(0, 4)).toEqual([-1, 0, -1, 0]);
   });
 });

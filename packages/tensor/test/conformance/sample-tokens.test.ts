@@ -170,6 +170,25 @@ for (const backend of backendsUnderTest().filter((b) => b === 'cpu' || b === 'wa
       expect(got[3]).toBe(sampleRef(logits.subarray(3), attrs({ temperature: 0.8 }), (drawsFor(2, 9)[2] * 2 ** 26 + drawsFor(2, 9)[3]) / 2 ** 53)!.id);
     });
 
+    it('greedy over rows with NaN and -Infinity logits (NaN first, in the middle, everywhere; ties after a NaN): the reference\'s id, NaN log-prob where a NaN is', async () => {
+      const V = 11;
+      const rows = [
+        [Number.NaN, 1, 3, 3, 2, 0, 0, 0, 0, 0, 0],
+        [0, 1, Number.NaN, 3, 2, 3, 0, 0, 0, 0, 3],
+        new Array<number>(V).fill(Number.NaN),
+        new Array<number>(V).fill(-Infinity),
+        [-Infinity, Number.NaN, -Infinity, 5, -Infinity, 5, 1, 2, 3, 4, 5],
+        [-Infinity, -Infinity, 2, 2, 2, 2, 2, 2, 2, 2, 1],
+      ];
+      const logits = Float32Array.from(rows.flat());
+      const got = await kernel(logits, new Int32Array(2 * rows.length), V, { temperature: 0 });
+      rows.forEach((_, r) => {
+        const ref = sampleRef(logits.subarray(r * V, (r + 1) * V), attrs({ temperature: 0 }), 0)!;
+        expect([r, got[3 * r], got[3 * r + 1]]).toEqual([r, ref.id, Math.fround(ref.logprob)]);
+      });
+      expect(Array.from({ length: rows.length }, (_, r) => got[3 * r])).toEqual([0, 3, 0, 0, 3, 2]);
+    });
+
     it('rejects bad shapes, dtypes and options with the names and shapes', async () => {
       await expectNoLeaks(() => {
         const l = tf.zeros([2, 4]) as tf.Tensor2D;

@@ -24,10 +24,10 @@ const heapScratch = new WeakMap<object, { ptr: number; doubles: number }>();
 
 /**
  * On wasm the row exponentials run in native/sample.c (two float64 lanes, the same bits as
- * math.ts' loop) and write into a scratch on the heap. Allocates before any view is taken
+ * math.ts' loop) and write into a scratch on the heap, and a greedy row's arg-max runs there too. Allocates before any view is taken
  * (malloc may grow the heap, which detaches views).
  */
-function wasmNative(backend: WasmBackendHeap, V: number): () => { exps: ExpRowSum; probs: Float64Array } {
+function wasmNative(backend: WasmBackendHeap, V: number): () => { exps: ExpRowSum; probs: Float64Array; rowMax: (row: Float32Array) => number } {
   const { fns } = kernelsFor(backend);
   let s = heapScratch.get(backend);
   if (!s || s.doubles < V) {
@@ -40,7 +40,7 @@ function wasmNative(backend: WasmBackendHeap, V: number): () => { exps: ExpRowSu
     const probs = new Float64Array(backend.wasm.HEAPU8.buffer, ptr, V);
     const exps: ExpRowSum = (row, max, temperature, p) =>
       fns.exp_shifted_f64(row.length, (row as Float32Array).byteOffset, max, temperature, p ? p.byteOffset : 0);
-    return { exps, probs };
+    return { exps, probs, rowMax: (row: Float32Array) => fns.row_max_f32(row.length, row.byteOffset) };
   };
 }
 

@@ -315,8 +315,9 @@ let probScratch = new Float64Array(0);
  * under the distribution sampled from (0 for greedy, which ignores the draw). A row whose
  * distribution cannot be sampled (NaN or infinite logits, or nothing left after the filters)
  * gets id −1 and NaN log-probs. `native`: a twin of {@link expRowSum} with the same bits (the wasm
- * kernels' `exp_shifted_f64`) and the row scratch it writes into (`probs`, ≥ V doubles); default
- * the JavaScript loop and a scratch of this module.
+ * kernels' `exp_shifted_f64`) and the row scratch it writes into (`probs`, ≥ V doubles), and
+ * optionally the greedy rows' arg-max (`rowMax`: the first index of the largest non-NaN value, −1
+ * when there is none; `row_max_f32`); default the JavaScript loops and a scratch of this module.
  *
  * @example
  * ```ts
@@ -330,7 +331,7 @@ export function sampleRows(
   V: number,
   a: SampleAttrs,
   out: Float32Array,
-  native?: { exps: ExpRowSum; probs: Float64Array },
+  native?: { exps: ExpRowSum; probs: Float64Array; rowMax?: (row: Float32Array) => number },
 ): void {
   const B = out.length / 3;
   const exps = native?.exps ?? expRowSum;
@@ -342,10 +343,18 @@ export function sampleRows(
       // argMax and logProbOf's max in one pass (they differ only when NaNs are present).
       let id = 0;
       let max = -Infinity;
-      for (let i = 0; i < V; i++) {
-        const x = l[i];
-        if (x > l[id]) id = i;
-        if (x > max) max = x;
+      if (native?.rowMax) {
+        // The first index of the largest non-NaN value (-1: none): argMax's, unless l[0] is NaN,
+        // where argMax stays at 0.
+        const m = native.rowMax(l);
+        if (m >= 0) max = l[m];
+        id = l[0] !== l[0] ? 0 : m;
+      } else {
+        for (let i = 0; i < V; i++) {
+          const x = l[i];
+          if (x > l[id]) id = i;
+          if (x > max) max = x;
+        }
       }
       out[3 * r] = id;
       out[3 * r + 1] = l[id] - max - Math.log(exps(l, max, 1, null));

@@ -84,6 +84,8 @@ export interface KernelExports {
   ): void;
   /** Σ exp((x_i − max)/T) over n float32 logits in index order, in float64, each term to `out` unless 0 (sample.c). */
   exp_shifted_f64(n: number, x: number, max: number, temperature: number, out: number): number;
+  /** The first index of the largest non-NaN value of n floats, −1 when all are NaN (sample.c). */
+  row_max_f32(n: number, x: number): number;
 }
 
 /** The module instantiated over one backend's heap, with its scratch. */
