@@ -44,6 +44,11 @@ interface Row {
 
 /** Wall-clock milliseconds between yields to the event loop while decoding. */
 const YIELD_MS = 100;
+/**
+ * When decoding last yielded, across calls: a loop of short generations (each under YIELD_MS)
+ * yields as often as one long one.
+ */
+let yielded = performance.now();
 
 /** Spreads (seed, row) over 32 bits so rows get unrelated streams, whatever the micro-batch split. */
 function rowSeed(seed: number, row: number): number {
@@ -131,7 +136,6 @@ async function generateBatch(
   let pads = prompts.map((p) => L - p.length); // left padding per active row
   let nextPos = prompts.map((p) => p.length); // per active row
   let cache: KVCache = emptyKVCache();
-  let yielded = performance.now();
   const greedy = (opts.temperature ?? 1) === 0;
   const inKernel = (opts.samplingKernel ?? true) && hasSampleKernel();
   try {
