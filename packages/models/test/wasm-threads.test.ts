@@ -1,4 +1,4 @@
-// The real stories260K on the wasm backend with agon's GEMM split across 2 threads gives the
+// The real stories260K on the wasm backend with agon's GEMM and fused attention split across 2 threads gives the
 // same bits as on one thread: logits of a [8, 256] batch (the bench's training shape), its next-token loss and the gradient of
 // every weight. (The split is fixed and each output entry is summed in the same order whatever
 // the thread count; see @agon/tensor's split.ts.) The products really ran on the threads.
@@ -53,8 +53,9 @@ describe('stories260K on wasm with kernel threads', () => {
     const one = await forwardBackward(1);
     const two = await forwardBackward(2);
     expect(one.products).toBe(0);
-    // lm_head and its gradients, and each layer's attention products and theirs: ≥ 50 MFLOP at 8×256.
-    expect(two.products).toBeGreaterThan(20);
+    // ≥ 50 MFLOP at 8×256: lm_head and each layer's fused attention in both forward passes
+    // (2 × 6), lm_head's two gradient products and the 5 attention backward calls.
+    expect(two.products).toBeGreaterThanOrEqual(19);
     expect(Number.isFinite(one.loss) && one.loss > 0).toBe(true);
     expect(two.loss).toBe(one.loss);
     expect(bits(two.logits).equals(bits(one.logits))).toBe(true);
