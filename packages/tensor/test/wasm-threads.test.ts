@@ -14,6 +14,7 @@ import { initBackend } from '../src/index.js';
 import { expectNoLeaks } from '../src/testing/index.js';
 import { splitProduct } from '../src/kernels/wasm/split.js';
 import { IDLE_MS, kernelPool, setKernelThreads, THREAD_MIN_FLOPS } from '../src/kernels/wasm/threads.js';
+import { RESIDENT_MIN_BYTES } from '../src/kernels/wasm/matmul.js';
 import { batchOffset } from './conformance/reference-ops.js';
 import { randn } from './reference.js';
 
@@ -233,6 +234,37 @@ describe('wasm GEMM on kernel threads', () => {
       }
     });
   }
+
+  it('keeps a large B resident between products: the same tensor is copied once, another one replaces it, and every result is the one-thread bits', () =>
+    expectNoLeaks(async () => {
+      // W [2048, 640] is 5 MB (≥ RESIDENT_MIN_BYTES); A·Wᵀ as the output layer's chunks do, and A·W.
+      const [M, K, N] = [37, 640, 2048];
+      const a = tf.tensor(Float32Array.from(randn(M * K, 7)), [M, K]);
+      const g = tf.tensor(Float32Array.from(randn(M * N, 8)), [M, N]);
+      const w1 = tf.tensor(Float32Array.from(randn(N * K, 9)), [N, K]);
+      const w2 = tf.tensor(Float32Array.from(randn(N * K, 10)), [N, K]);
+      const products = () => [tf.matMul(a, w1, false, true), tf.matMul(g, w1), tf.matMul(a, w1, false, true), tf.matMul(a, w2, false, true), tf.matMul(g, w1)];
+      const read = async (ts: tf.Tensor[]) => {
+        const out = await Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
+        tf.dispose(ts);
+        return out;
+      };
+      await initBackend({ backend: 'wasm', threads: 1 });
+      expect(RESIDENT_MIN_BYTES).toBeLessThanOrEqual(4 * N * K);
+      const want = await read(products());
+      await initBackend({ backend: 'wasm', threads: 2 });
+      await setKernelThreads(2, undefined, IDLE_MS, 0);
+      const pool = kernelPool()!;
+      const before = pool.residentStats;
+      const got = await read(products());
+      // w1 copied, found twice, w2 copied in its place, w1 copied again.
+      expect(pool.residentStats.copies - before.copies).toBe(3);
+      expect(pool.residentStats.hits - before.hits).toBe(2);
+      got.forEach((x, i) => expect(bitsOf(x).equals(bitsOf(want[i]))).toBe(true));
+      tf.dispose([a, g, w1, w2]);
+      await initBackend({ backend: 'wasm', threads: 1 });
+    }),
+  );
 
   it('rejects threads that are not a whole number ≥ 1', async () => {
     await expect(initBackend({ backend: 'wasm', threads: 0 })).rejects.toThrow("initBackend: option 'threads' must be a whole number ≥ 1 (found 0)");

@@ -128,6 +128,12 @@ function product(kernel: string, backendArg: unknown, p: Product): tf.TensorInfo
   return out;
 }
 
+/**
+ * B operands of at least this many bytes stay resident in the threads' shared memory between
+ * products (copied whole once per tensor) instead of being copied piecewise for every product.
+ */
+export const RESIDENT_MIN_BYTES = 4 * 2 ** 20;
+
 /** A product's shape, strides and epilogue, as gemm_f32 takes them. */
 interface Geometry {
   M: number;
@@ -183,21 +189,29 @@ function threaded(
   const theirs = pieces.slice(1).flat();
   if (!theirs.length) return false;
   const sizes = operands.map((t) => (t ? 4 * t.shape.reduce((x, y) => x * y, 1) : 0));
+  // A large B (a weight: the output layer's, shared by every chunk of the token log-probs and by
+  // every decoding step) is copied whole once and stays in the shared memory until another takes its place.
+  const b = operands[1] as tf.TensorInfo;
+  const residentAt =
+    sizes[1] >= RESIDENT_MIN_BYTES
+      ? pool.resident(b.dataId, sizes[1], (to) => pool.bytes().set(new Uint8Array(backend.wasm.asm.memory.buffer, heapPtrs[1], sizes[1]), to))
+      : undefined;
   const offsets: number[] = [];
   let total = 0;
-  for (const n of sizes) {
+  sizes.forEach((n, i) => {
     offsets.push(total);
-    total += Math.ceil(n / 16) * 16;
-  }
+    if (!(i === 1 && residentAt !== undefined)) total += Math.ceil(n / 16) * 16;
+  });
   const base = pool.reserve(total, Math.max(...pieces.map((p) => p.length)));
   if (base === undefined) return false;
-  const at = offsets.map((o) => base + o);
+  const at = offsets.map((o, i) => (i === 1 && residentAt !== undefined ? residentAt : base + o));
   const { M, N, K } = g;
   // Element ranges [from, to) of operand `i` to copy; a range already copied is skipped.
   const heap = new Uint8Array(backend.wasm.asm.memory.buffer);
   const shared = pool.bytes();
   const done = new Set<string>();
   const copyIn = (i: number, from: number, to: number) => {
+    if (i === 1 && residentAt !== undefined) return;
     const key = `${i}:${from}:${to}`;
     if (done.has(key)) return;
     done.add(key);

@@ -185,23 +185,68 @@ export class KernelPool {
   }
 
   /**
-   * Makes room for `bytes` of operands after task tables for `rows` calls per worker; returns the
-   * operands' byte offset, or undefined when the memory cannot grow that far.
+   * Makes room for `bytes` of operands after the resident operand and the task tables for `rows`
+   * calls per worker; returns the operands' byte offset, or undefined when the memory cannot grow
+   * that far.
    */
   reserve(bytes: number, rows: number): number | undefined {
-    const base = this.dyn + align((this.threads - 1) * rows * ROW_WIDTH * 8, 64);
-    const need = Math.ceil((base + bytes) / PAGE);
+    const base = this.tables() + align((this.threads - 1) * rows * ROW_WIDTH * 8, 64);
+    return this.grow(base + bytes) ? base : undefined;
+  }
+
+  /** Grows the memory to hold `end` bytes; false when it cannot. */
+  private grow(end: number): boolean {
+    const need = Math.ceil(end / PAGE);
     const have = this.memory.buffer.byteLength / PAGE;
-    if (need > MAX_PAGES) return undefined;
+    if (need > MAX_PAGES) return false;
     if (need > have) {
       try {
         this.memory.grow(need - have);
       } catch {
-        return undefined;
+        return false;
       }
     }
-    return base;
+    return true;
   }
+
+  /** Where the task tables start: after the resident operand's room. */
+  private tables(): number {
+    return this.dyn + this.residentRoom;
+  }
+
+  /** Bytes kept for the resident operand (grown to the largest asked for). */
+  private residentRoom = 0;
+  private residentKey: { key: object; bytes: number } | undefined;
+
+  /**
+   * The byte offset of an operand that stays in this memory between calls (one at a time: a
+   * weight that consecutive products share, such as the output layer's in every chunk of the
+   * token log-probs and every decoding step). `key` identifies its bytes — a tfjs dataId, whose
+   * data never changes — and `fill(at)` copies them to `at` when they are not there already.
+   * Undefined when the memory cannot hold them. Call before {@link reserve}.
+   */
+  resident(key: object, bytes: number, fill: (at: number) => void): number | undefined {
+    const at = this.dyn;
+    if (this.residentKey?.key === key && this.residentKey.bytes === bytes) {
+      this.residentHits++;
+      return at;
+    }
+    this.residentKey = undefined;
+    this.residentCopies++;
+    const room = align(bytes, 64);
+    if (!this.grow(at + room)) return undefined;
+    this.residentRoom = Math.max(this.residentRoom, room);
+    fill(at);
+    this.residentKey = { key, bytes };
+    return at;
+  }
+
+  /** Resident operands copied so far and calls that found theirs already there (for tests). */
+  get residentStats(): { hits: number; copies: number } {
+    return { hits: this.residentHits, copies: this.residentCopies };
+  }
+  private residentHits = 0;
+  private residentCopies = 0;
 
   /** The memory as bytes (taken fresh: growing replaces the buffer). */
   bytes(): Uint8Array {
@@ -231,7 +276,7 @@ export class KernelPool {
     const w = this.words();
     const mine = shares[0].slice();
     let claimed = 0;
-    const table = this.dyn;
+    const table = this.tables();
     const rowsPer = Math.max(0, ...shares.slice(1).map((s) => s.length));
     for (let t = 1; t < this.threads; t++) {
       const share = shares[t] ?? [];
