@@ -62,14 +62,15 @@ await describeEachBackend('fusedAttention', (backend) => {
     });
   });
 
-  it(`${kernel}: 3 new queries after 2 cached keys, with left padding in row 1`, () => {
-    const B = 2, T = 3, P = 2, Tk = P + T, H = 2, Hkv = 1, D = 3;
-    const pad = [[1, 1, 1, 1, 1], [0, 1, 1, 1, 1]]; // row 1's first key is padding
+  /** T new queries after P cached keys (Tk = P + T), causal, with padding `pad` [B, Tk] (1 = attend). */
+  const paddedCase = (dims: { B: number; T: number; P: number; H: number; Hkv: number; D: number }, pad: number[][], seed: number) => {
+    const { B, T, P, H, Hkv, D } = dims;
+    const Tk = P + T;
     return checkCase({
       inputs: [
-        { shape: [B, T, H, D], data: randn(B * T * H * D, 41) },
-        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 42) },
-        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 43) },
+        { shape: [B, T, H, D], data: randn(B * T * H * D, seed) },
+        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, seed + 1) },
+        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, seed + 2) },
       ],
       run: (q, k, v) => {
         const padding = tf.tensor2d(pad, [B, Tk], 'int32');
@@ -80,28 +81,15 @@ await describeEachBackend('fusedAttention', (backend) => {
       forward: tol(backend, 1e-5, 1e-5),
       gradient: tol(backend, 1e-4, 1e-4),
     });
-  });
+  };
 
-  it(`${kernel}: head dim 8, 9 queries after 3 cached keys, a padded key inside row 1's visible span`, () => {
+  it(`${kernel}: 3 new queries after 2 cached keys, with left padding in row 1`, () =>
+    // Row 1's first key is padding.
+    paddedCase({ B: 2, T: 3, P: 2, H: 2, Hkv: 1, D: 3 }, [[1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], 41));
+
+  it(`${kernel}: head dim 8, 9 queries after 3 cached keys, a padded key inside row 1's visible span`, () =>
     // Tk 12 and T 9 are not multiples of 4 and row 1's span has a hole: the SIMD kernels' edges.
-    const B = 2, T = 9, P = 3, Tk = P + T, H = 4, Hkv = 2, D = 8;
-    const pad = [Array(Tk).fill(1), Array.from({ length: Tk }, (_, j) => (j === 1 || j === 4 ? 0 : 1))];
-    return checkCase({
-      inputs: [
-        { shape: [B, T, H, D], data: randn(B * T * H * D, 61) },
-        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 62) },
-        { shape: [B, Hkv, Tk, D], data: randn(B * Hkv * Tk * D, 63) },
-      ],
-      run: (q, k, v) => {
-        const padding = tf.tensor2d(pad, [B, Tk], 'int32');
-        return fusedAttention(q, k, v, attentionMask({ queryLength: T, keyLength: Tk, padding }), { kernel });
-      },
-      ref: (q, k, v) => refAttention(q, k, v, B, T, H, Hkv, Tk, D, (b, i, j) => j <= P + i && pad[b][j] === 1),
-      outShape: [B, T, H, D],
-      forward: tol(backend, 1e-5, 1e-5),
-      gradient: tol(backend, 1e-4, 1e-4),
-    });
-  });
+    paddedCase({ B: 2, T: 9, P: 3, H: 4, Hkv: 2, D: 8 }, [Array(12).fill(1), Array.from({ length: 12 }, (_, j) => (j === 1 || j === 4 ? 0 : 1))], 61));
 
   it(`${kernel}: one decoding step (T 1) over 13 cached keys, head dim 12, no mask`, () => {
     const B = 2, T = 1, Tk = 13, H = 2, Hkv = 1, D = 12;
