@@ -3,7 +3,8 @@
  * shared memory) instantiated over one shared `WebAssembly.Memory` by the calling thread and by
  * `threads - 1` workers (`wasm/agon-kernels-thread.js`: worker_threads in Node, module Web
  * Workers in browsers). The caller copies a kernel's operands (a GEMM product's, fused
- * attention's) into that memory, writes each worker's kernel calls there, wakes them with `Atomics.notify`, runs its own share and waits
+ * attention's) into that memory, writes each worker's kernel calls there, wakes them with
+ * `Atomics.notify`, runs its own share and waits
  * with `Atomics.wait` (so it must be allowed to block: Node, or a Web Worker — never a browser's
  * main thread). Workers are unref'd in Node (a process exits without stopping them) and leave by
  * themselves after {@link IDLE_MS} without work; the caller then does their share itself and
