@@ -3,7 +3,7 @@
  * a degree-5 rational approximation of e^r, scaling by 2^k) — the algorithm V8 runs for
  * `Math.exp`, written with plain double arithmetic and comparisons so that the JIT inlines it.
  * Every operation is an IEEE double operation in the same order as fdlibm's C, so the results are
- * fdlibm's bit for bit (test/exp.test.ts compares it with `Math.exp` over the whole range), and
+ * fdlibm's bit for bit (test/sample-exp.test.ts compares it with `Math.exp` over the whole range), and
  * they do not depend on the engine's libm.
  */
 
