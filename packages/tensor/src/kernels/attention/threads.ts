@@ -7,6 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendHeap } from '../wasm/module.js';
+import { ranges } from '../wasm/split.js';
 import { THREAD_FUNCTIONS, type KernelCall, type KernelPool } from '../wasm/threads.js';
 import type { AttentionDims } from './math.js';
 
@@ -22,11 +23,6 @@ export interface SharedLayout {
 
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 const bytesOf = (t: tf.TensorInfo) => 4 * t.shape.reduce((a, b) => a * b, 1);
-
-/** [u0, u1) of each of `threads` threads over `units` units (a fixed split: thread t's range depends only on the counts). */
-export function attentionRanges(units: number, threads: number): [number, number][] {
-  return Array.from({ length: threads }, (_, t) => [Math.floor((t * units) / threads), Math.floor(((t + 1) * units) / threads)]);
-}
 
 /**
  * Runs `THREAD_FUNCTIONS[fn]` over `units` units on the pool: `ins` (the mask, if any, last)
@@ -76,7 +72,7 @@ export function attentionOnThreads(
 
   const layout: SharedLayout = { ins: [...inAt.slice(0, ins.length), maskAt], outs: outAt, spans };
   const index = THREAD_FUNCTIONS.indexOf(fn);
-  const shares: KernelCall[][] = attentionRanges(units, pool.threads).map(([u0, u1], t) =>
+  const shares: KernelCall[][] = ranges(units, pool.threads).map(([u0, u1], t) =>
     u1 > u0 ? [{ fn: index, args: args(layout, scratch[t], u0, u1) }] : [],
   );
   pool.runCalls(shares);

@@ -19,8 +19,16 @@ export interface Piece {
   j1: number;
 }
 
-/** Splits [0, n) into `parts` contiguous ranges in units of `unit` (the last takes the rest). */
-function ranges(units: number, parts: number): [number, number][] {
+/**
+ * Splits [0, units) into `parts` contiguous ranges, a fixed function of the two counts (GEMM
+ * pieces, fused attention's pairs).
+ *
+ * @example
+ * ```ts
+ * ranges(5, 2); // [[0, 2], [2, 5]]
+ * ```
+ */
+export function ranges(units: number, parts: number): [number, number][] {
   return Array.from({ length: parts }, (_, t) => [Math.floor((t * units) / parts), Math.floor(((t + 1) * units) / parts)]);
 }
 
