@@ -1,11 +1,32 @@
 /**
- * Additive attention masks built from `range` + comparisons (no `bandPart`: it has no gradient and
- * corrupts the wasm heap on bool input). Not @agon/tensor's attentionMask: that one has no sliding window.
+ * Additive attention masks: the causal and sliding-window part filled on the host and uploaded as
+ * one tensor (on wasm, building it from `range` + comparisons ran tfjs' scalar broadcasting loops,
+ * ~7 ms a forward at 256 positions), the padding part from the caller's [B, Tk] tensor with tf ops.
+ * No `bandPart`: it has no gradient and corrupts the wasm heap on bool input. Not @agon/tensor's
+ * attentionMask: that one has no sliding window.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Added to the score of a hidden key: large enough to zero it after softmax, finite so a row with every key hidden stays NaN-free. */
 export const MASKED = -1e9;
+
+/**
+ * The causal (and sliding-window) mask [1, 1, T, past + T] as host values: query i sits at
+ * position past + i and sees key j when j ≤ past + i and, with a `window`, past + i − j < window.
+ */
+function causalValues(T: number, past: number, window?: number): Float32Array {
+  const Tk = past + T;
+  const values = new Float32Array(T * Tk);
+  for (let i = 0; i < T; i++) {
+    const q = past + i;
+    const row = i * Tk;
+    // The first visible key: the smallest j with q − j < window.
+    const first = window === undefined ? 0 : Math.min(Tk, Math.max(0, Math.floor(q - window) + 1));
+    values.fill(MASKED, row, row + first);
+    values.fill(MASKED, row + Math.max(first, q + 1), row + Tk);
+  }
+  return values;
+}
 
 /**
  * The additive mask [B or 1, 1, T, Tk] for T new queries after `past` cached positions (Tk = past + T):
@@ -22,14 +43,7 @@ export function causalMask(T: number, past: number, padding?: tf.Tensor, window?
   const needsCausal = T > 1 || (window !== undefined && Tk > window);
   if (!needsCausal && padding === undefined) return undefined;
   return tf.tidy(() => {
-    let bias: tf.Tensor = tf.zeros([1, 1, T, Tk]);
-    if (needsCausal) {
-      const q = tf.reshape(tf.range(past, Tk, 1, 'int32'), [T, 1]);
-      const k = tf.reshape(tf.range(0, Tk, 1, 'int32'), [1, Tk]);
-      let visible = tf.lessEqual(k, q); // [T, Tk]
-      if (window !== undefined) visible = tf.logicalAnd(visible, tf.less(tf.sub(q, k), window));
-      bias = tf.reshape(tf.mul(tf.sub(1, tf.cast(visible, 'float32')), MASKED), [1, 1, T, Tk]);
-    }
+    let bias: tf.Tensor = needsCausal ? tf.tensor4d(causalValues(T, past, window), [1, 1, T, Tk]) : tf.zeros([1, 1, T, Tk]);
     if (padding !== undefined) {
       if (padding.rank !== 2 || padding.shape[1] !== Tk) {
         throw new Error(`forward: opts.mask must be [B, ${Tk}] (cached + new positions) or [B, 1, ${T}, ${Tk}]; got [${padding.shape.join(', ')}]`);
