@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isNode } from './gradients.js';
 import { compileKernels } from '../kernels/wasm/module.js';
+import { registerWasmGather } from '../kernels/wasm/gather.js';
 import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
 import { coresPresent, IDLE_MS, setKernelThreads, THREAD_MIN_FLOPS, threadSupport } from '../kernels/wasm/threads.js';
 import type { BackendProvider, ProviderContext, ProviderStarted } from './provider.js';
@@ -60,8 +61,9 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unk
 
 /**
  * Registers the kernels agon adds to the wasm backend, and agon's SIMD GEMM in place of tfjs'
- * `BatchMatMul` and `_FusedMatMul` and a copy-free `Identity` (idempotent). `initBackend({ backend:
- * 'wasm' })` does it; call it yourself only when you set the wasm backend up without initBackend.
+ * `BatchMatMul` and `_FusedMatMul`, a copy-free `Identity` and a row-copying `GatherV2`
+ * (idempotent). `initBackend({ backend: 'wasm' })` does it; call it yourself only when you set the
+ * wasm backend up without initBackend.
  *
  * @example
  * ```ts
@@ -81,6 +83,7 @@ export function registerWasmKernels(): void {
     tf.registerKernel({ kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc });
   }
   registerWasmMatMul();
+  registerWasmGather();
 }
 
 let wasmPathsUsed: string | undefined;
