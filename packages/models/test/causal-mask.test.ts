@@ -1,6 +1,6 @@
 // The decoder's additive attention mask (causal part filled on the host, padding part from a
 // tensor) against an independent float64 loop, on every backend: no cache and a cache (past > 0),
-// a sliding window, left padding, a single query, and the errors and leaks.
+// a sliding window, left padding, a single query, a mask asked for twice, and the errors and leaks.
 import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectNoLeaks } from '@agon/tensor/testing';
 import { causalMask, MASKED } from '../src/arch/mask.js';
@@ -57,6 +57,15 @@ await describeEachBackend('causalMask vs a float64 loop', () => {
         tf.dispose([mask, padding]);
       }));
   }
+
+  it('the same mask asked for again (its host values reused) still equals the reference, also after another', () =>
+    expectNoLeaks(async () => {
+      for (const [T, past, window] of [[6, 0, undefined], [6, 0, undefined], [3, 2, 2], [6, 0, undefined]] as const) {
+        const mask = causalMask(T, past, undefined, window) as tf.Tensor4D;
+        expect(Array.from(await mask.data())).toEqual(referenceMask(T, past, undefined, window).values);
+        mask.dispose();
+      }
+    }));
 
   it('nothing hidden (one query, no window reached, no padding): undefined, no tensor made', () =>
     expectNoLeaks(() => {

@@ -10,11 +10,18 @@ import * as tf from '@tensorflow/tfjs-core';
 /** Added to the score of a hidden key: large enough to zero it after softmax, finite so a row with every key hidden stays NaN-free. */
 export const MASKED = -1e9;
 
+/** The last values {@link causalValues} made, reused while the same mask is asked for again (every training step). */
+let lastValues: { key: string; values: Float32Array } | undefined;
+
 /**
  * The causal (and sliding-window) mask [1, 1, T, past + T] as host values: query i sits at
  * position past + i and sees key j when j ≤ past + i and, with a `window`, past + i − j < window.
+ * The same array comes back for the same arguments (a fresh 256 KB array a step cost about a
+ * millisecond of garbage collection); tfjs never writes into a tensor's values, so tensors may share it.
  */
 function causalValues(T: number, past: number, window?: number): Float32Array {
+  const key = `${T},${past},${window}`;
+  if (lastValues?.key === key) return lastValues.values;
   const Tk = past + T;
   const values = new Float32Array(T * Tk);
   for (let i = 0; i < T; i++) {
@@ -25,6 +32,7 @@ function causalValues(T: number, past: number, window?: number): Float32Array {
     values.fill(MASKED, row, row + first);
     values.fill(MASKED, row + Math.max(first, q + 1), row + Tk);
   }
+  lastValues = { key, values };
   return values;
 }
 
