@@ -49,3 +49,20 @@ EXPORT("swiglu_grad_f32") void swiglu_grad_f32(int n, const float *dy, const flo
     agon_store_partial(du + i, b, r);
   }
 }
+
+/*
+ * The packed form: each of `rows` rows of gu holds F gate values then F up values (what one
+ * product x·[W_gate; W_up]ᵀ gives), y is [rows, F]. Row by row through the kernels above, so an
+ * element's value is the same as swiglu_f32 gives for it.
+ */
+EXPORT("swiglu_packed_f32") void swiglu_packed_f32(int rows, int F, const float *gu, float *y) {
+  for (int r = 0; r < rows; r++) swiglu_f32(F, gu + 2L * r * F, gu + 2L * r * F + F, y + (long)r * F);
+}
+
+/* dgu [rows, 2F] (dgate then dup in each row) from dy [rows, F] and gu, as swiglu_grad_f32. */
+EXPORT("swiglu_packed_grad_f32") void swiglu_packed_grad_f32(int rows, int F, const float *dy, const float *gu, float *dgu) {
+  for (int r = 0; r < rows; r++) {
+    const long at = 2L * r * F;
+    swiglu_grad_f32(F, dy + (long)r * F, gu + at, gu + at + F, dgu + at, dgu + at + F);
+  }
+}

@@ -26,7 +26,7 @@ export type { AttentionOptions } from './kernels/attention/index.js';
 export { linear } from './kernels/linear/op.js';
 export { rmsNorm, registerRmsNormKernels } from './kernels/rmsnorm/index.js';
 export { layerNorm, registerLayerNormKernels } from './kernels/layernorm/index.js';
-export { swiGlu, registerSwiGluKernels } from './kernels/swiglu/index.js';
+export { swiGlu, swiGluPacked, registerSwiGluKernels } from './kernels/swiglu/index.js';
 export { rope, registerRopeKernels, ropeCosSin } from './kernels/rope/index.js';
 export type { RopeLayout } from './kernels/rope/index.js';
 export { gelu, registerGeluKernels } from './kernels/gelu/index.js';

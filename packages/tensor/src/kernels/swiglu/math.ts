@@ -35,3 +35,37 @@ export function swiGluBackward(dy: Float32Array, g: Float32Array, u: Float32Arra
     dg[i] = dy[i] * u[i] * s * (1 + gi * (1 - s));
   }
 }
+
+/**
+ * The packed form: each row of `gu` [rows, 2F] holds F gate values then F up values; y is
+ * [rows, F]. Row by row through {@link swiGluForward}.
+ *
+ * @example
+ * ```ts
+ * const y = new Float32Array(1);
+ * swiGluPackedForward(new Float32Array([0, 5]), 1, y); // y[0] = 0
+ * ```
+ */
+export function swiGluPackedForward(gu: Float32Array, F: number, y: Float32Array): void {
+  for (let r = 0; r * F < y.length; r++) {
+    const at = 2 * r * F;
+    swiGluForward(gu.subarray(at, at + F), gu.subarray(at + F, at + 2 * F), y.subarray(r * F, (r + 1) * F));
+  }
+}
+
+/**
+ * dgu [rows, 2F] (dgate then dup in each row) of {@link swiGluPackedForward}, through
+ * {@link swiGluBackward}.
+ *
+ * @example
+ * ```ts
+ * swiGluPackedBackward(dy, gu, F, dgu);
+ * ```
+ */
+export function swiGluPackedBackward(dy: Float32Array, gu: Float32Array, F: number, dgu: Float32Array): void {
+  for (let r = 0; r * F < dy.length; r++) {
+    const at = 2 * r * F;
+    const [g, u] = [gu.subarray(at, at + F), gu.subarray(at + F, at + 2 * F)];
+    swiGluBackward(dy.subarray(r * F, (r + 1) * F), g, u, dgu.subarray(at, at + F), dgu.subarray(at + F, at + 2 * F));
+  }
+}

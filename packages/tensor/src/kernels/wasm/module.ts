@@ -41,6 +41,10 @@ export interface KernelExports {
   swiglu_f32(n: number, g: number, u: number, y: number): void;
   /** dg, du of y = g·σ(g)·u given dy, over n floats (swiglu.c). */
   swiglu_grad_f32(n: number, dy: number, g: number, u: number, dg: number, du: number): void;
+  /** y [rows, F] = swiglu of each row of gu [rows, 2F] (F gate values, then F up values) (swiglu.c). */
+  swiglu_packed_f32(rows: number, F: number, gu: number, y: number): void;
+  /** dgu [rows, 2F] (dgate, then dup, in each row) given dy [rows, F] and gu (swiglu.c). */
+  swiglu_packed_grad_f32(rows: number, F: number, dy: number, gu: number, dgu: number): void;
   /** y = GELU(x) over n floats, the erf form when exact is 1, else the tanh form (gelu.c). */
   gelu_f32(n: number, exact: number, x: number, y: number): void;
   /** dx = dy·GELU'(x) over n floats (gelu.c). */
