@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM, ForwardOptions, KVCache, TokenLogprobDefaults, TokenLogprobOptions, TokenLogprobs } from '@agon/core';
-import { fusedAttention, linear, rmsNorm, swiGlu } from '@agon/tensor';
+import { fusedAttention, linear, rmsNorm, swiGlu, swiGluPacked } from '@agon/tensor';
 import { asLayerKVCache, LayerKVCache, type LayerKV } from '../kv-cache.js';
 import type { HfExportable } from '../hf-exportable.js';
 import { assertFinite, checkLayerCount, checkTiedHead, type HostTensor, type WeightSource } from '../weights.js';
@@ -80,6 +80,13 @@ export interface DecoderIdentity {
   hfArchitecture: string;
   modelType: string;
 }
+
+/**
+ * Positions from which the MLP stacks its gate and up weights into one product: stacking copies
+ * both weights every pass, which a decoding step of a few rows would feel and a prefill or a
+ * training batch does not.
+ */
+const PACKED_MLP_MIN_ROWS = 64;
 
 /**
  * A Llama-family {@link CausalLM}. Its variables are named `m<N>/<checkpoint key>` (tfjs variable
@@ -193,13 +200,19 @@ export class DecoderModel implements CausalLM, HfExportable, Adaptable {
     return { y, kv: { k: kAll, v: vAll } };
   }
 
-  /** SwiGLU: down(silu(gate(x)) · up(x)). */
+  /**
+   * SwiGLU: down(silu(gate(x)) · up(x)). Without adapters and over at least
+   * {@link PACKED_MLP_MIN_ROWS} positions, gate and up are one product with the two weights
+   * stacked ([W_gate; W_up]; the same values): one larger GEMM each way, which the kernel threads
+   * split, and no Add of two input gradients.
+   */
   private mlp(l: number, x: tf.Tensor3D): tf.Tensor3D {
     const [B, T, C] = x.shape;
     const p = `model.layers.${l}.mlp.`;
     const h = tf.reshape(x, [B * T, C]) as tf.Tensor2D;
-    const gate = this.linear(h, `${p}gate_proj`, false);
-    const act = swiGlu(gate, this.linear(h, `${p}up_proj`, false));
+    const act = this.adapters.current || B * T < PACKED_MLP_MIN_ROWS
+      ? swiGlu(this.linear(h, `${p}gate_proj`, false), this.linear(h, `${p}up_proj`, false))
+      : swiGluPacked(linear(h, tf.concat([this.w(`${p}gate_proj.weight`), this.w(`${p}up_proj.weight`)], 0) as tf.Tensor2D));
     return tf.reshape(this.linear(act, `${p}down_proj`, false), [B, T, C]);
   }
 
