@@ -221,11 +221,12 @@ function threaded(
     // Untransposed A: the piece's rows only; transposed, its rows are spread over the whole matrix.
     if (g.rsa === K && g.csa === 1) copyIn(0, g.offA[b] + i0 * K, g.offA[b] + i1 * K);
     else copyIn(0, g.offA[b], g.offA[b] + M * K);
-    // B: the piece's columns only (gemm_f32 reads no other) — contiguous when B is transposed
-    // ([N, K], the output layer's tied embedding), one range per k otherwise.
+    // B: the piece's columns only (gemm_f32 reads no other) when B is transposed ([N, K], the
+    // output layer's tied embedding: contiguous); otherwise the span from the first row's first
+    // column to the last row's last, in one copy (K short copies cost more than the extra bytes).
     if (j0 === 0 && j1 === N) copyIn(1, g.offB[b], g.offB[b] + K * N);
     else if (g.rsb === 1 && g.csb === K) copyIn(1, g.offB[b] + j0 * K, g.offB[b] + j1 * K);
-    else for (let p = 0; p < K; p++) copyIn(1, g.offB[b] + p * N + j0, g.offB[b] + p * N + j1);
+    else copyIn(1, g.offB[b] + j0, g.offB[b] + (K - 1) * N + j1);
   }
   for (const i of [2, 3]) if (operands[i]) copyIn(i, 0, sizes[i] / 4);
   const [pa, pb, pbias, pprelu, pc] = at;
