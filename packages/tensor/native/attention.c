@@ -2,7 +2,7 @@
  * Scaled dot-product attention for agon's wasm kernels, 128-bit SIMD, forward and backward, one
  * query row at a time: no [B, H, T, Tk] score tensor exists (the backward pass recomputes each
  * row's probabilities from the saved log-sum-exp, as FlashAttention does), and keys outside a
- * row's visible span are never touched (half the work of a causal mask).
+ * row's visible span never reach a result (half the work of a causal mask).
  *
  * Layouts: q, o, dq [B, T, H, D]; k, v, dk, dv [B, Hkv, Tk, D] (the KV cache's); mask
  * [Bm, Hm, T, Tk] additive, Bm ∈ {1, B}, Hm ∈ {1, H}; lse [B, H, T]. Query head h reads key/value
@@ -10,10 +10,14 @@
  * visible key gets the mean of the values and lse 0 (what softmax of float32 scores plus −1e9
  * gives, since the bias swallows the scores), and no gradient into q or k.
  *
- * Scores are computed four keys at a time against K transposed into scratch ([D, Tk4], Tk4 = Tk
- * rounded up to 4), so the inner loop is splat(q_e)·Kᵀ[e, j..j+3]; rows of V, dK and dV are used
- * in place. Row sums are float32 lanes combined in a fixed order, so a row's result depends only
- * on its inputs (not on how (b, h) pairs are split across calls).
+ * K and V of a head are packed into scratch in blocks of four keys, each block D vectors
+ * (kp[(j/4)·4D + 4e + j%4] = k[j·D + e]), so a block's scores are Σ_e splat(q_e)·block[e] with
+ * every load at a fixed offset, and P·V is Σ_e-wise p(4 keys)·block[e] into D vector accumulators
+ * (one horizontal sum per row at the end, no chain of dependent adds per key). Scores are kept in
+ * log2 units (q pre-scaled by scale·log2 e) for agon_exp2f4_upto0. Head widths of 4 and 8 floats
+ * get their own loops with q and the accumulators in registers; others a general one. Every sum
+ * runs in a fixed order, so a row's result depends only on its inputs (not on how (b, h) pairs
+ * are split across calls).
  */
 #include "common.h"
 #include "vexp.h"
@@ -21,61 +25,78 @@
 #include "rowsum.h"
 
 #define HIDDEN (-1e8f)
+#define LOG2E 1.44269504f
+#define LN2 0.6931471805599453
+#define INLINE static inline __attribute__((always_inline))
 
 static inline int round4(int n) { return (n + 3) & ~3; }
 
-/* Floats of scratch one attention_f32 / attention_grad_f32 call needs. */
 /*
- * Floats of scratch one attention_f32 / attention_grad_f32 call needs: Kᵀ and Vᵀ [D, Tk4], two
- * rows of Tk4 (probabilities, dS) and two of D (scaled q, an accumulator), each 16-byte aligned.
+ * Floats from one packed head in scratch to the next: Tk4·D (Tk4 = Tk rounded up to 4) rounded up
+ * to 4 KiB, then 1 KiB more, so that blocks at the same index in two heads never share the low 12
+ * bits of their addresses (a store to one would stall loads from the other).
  */
-EXPORT("attention_scratch_floats") int attention_scratch_floats(int Tk, int D) { return 2 * D * round4(Tk) + 2 * round4(Tk) + 2 * round4(D); }
+static inline long region(int Tk, int D) { return (((long)round4(Tk) * D + 1023) & ~1023L) + 256; }
+
+/*
+ * Floats of scratch one attention_f32 / attention_grad_f32 call needs: packed K, V, dK and dV,
+ * two rows of Tk4 (scores then probabilities, dS) and four of D vectors (the splats of q·scale·
+ * log2 e, q·scale and dO, and the accumulators of the general head width), 16-byte aligned.
+ */
+EXPORT("attention_scratch_floats") int attention_scratch_floats(int Tk, int D) { return (int)(4 * region(Tk, D) + 2 * round4(Tk) + 16 * D); }
 
 typedef struct {
-  float *kt, *vt, *p, *ds, *qs, *acc;
+  float *kp, *vp, *dkp, *dvp, *p, *ds;
+  v128_t *qv, *qsv, *gv, *acc;
 } scratch_rows;
 
 static scratch_rows carve(float *scratch, int Tk, int D) {
-  const long Tk4 = round4(Tk);
+  const long size = region(Tk, D);
   scratch_rows s;
-  s.kt = scratch;
-  s.vt = s.kt + D * Tk4;
-  s.p = s.vt + D * Tk4;
-  s.ds = s.p + Tk4;
-  s.qs = s.ds + Tk4;
-  s.acc = s.qs + round4(D);
+  s.kp = scratch;
+  s.vp = s.kp + size;
+  s.dkp = s.vp + size;
+  s.dvp = s.dkp + size;
+  s.p = s.dvp + size;
+  s.ds = s.p + round4(Tk);
+  s.qv = (v128_t *)(s.ds + round4(Tk));
+  s.qsv = s.qv + D;
+  s.gv = s.qsv + D;
+  s.acc = s.gv + D;
   return s;
 }
 
 /*
- * For each of `rows` mask rows of Tk values: the span [from, to) of its visible keys and whether
- * every key inside it is visible (3 ints a row). A row with no visible key gets from = to = 0.
+ * For each of `rows` mask rows of Tk values: the span [from, to) of its visible keys and its kind
+ * (3 ints a row): 2 when every key inside the span is visible with bias exactly 0 (the bias can
+ * be skipped), 1 when every key inside it is visible, 0 when it has hidden keys. A row with no
+ * visible key gets from = to = 0.
  */
 EXPORT("attention_spans") void attention_spans(int rows, int Tk, const float *mask, int *spans) {
   for (int r = 0; r < rows; r++) {
     const float *m = mask + (long)r * Tk;
-    int from = -1, to = 0, hidden = 0;
+    int from = -1, to = 0, hidden = 0, nonzero = 0;
     for (int j = 0; j < Tk; j++) {
       if (m[j] > HIDDEN) {
         if (from < 0) from = j;
         to = j + 1;
+        nonzero += m[j] != 0.0f;
       } else if (from >= 0) hidden++;
     }
     int after = 0; /* hidden keys past the last visible one do not break the span */
     for (int j = to; j < Tk; j++) after += m[j] <= HIDDEN;
     spans[3 * r] = from < 0 ? 0 : from;
     spans[3 * r + 1] = to;
-    spans[3 * r + 2] = hidden - after == 0;
+    spans[3 * r + 2] = hidden - after != 0 ? 0 : nonzero ? 1 : 2;
   }
 }
 
-/* Kᵀ of one head: kt[e·Tk4 + j] = k[j·D + e], zero past Tk. */
-static void transpose_head(const float *k, int Tk, int D, float *kt) {
-  int Tk4 = round4(Tk);
-  for (int e = 0; e < D; e++) {
-    float *row = kt + (long)e * Tk4;
-    for (int j = 0; j < Tk; j++) row[j] = k[(long)j * D + e];
-    for (int j = Tk; j < Tk4; j++) row[j] = 0.0f;
+/* One head's [Tk, D] rows packed in blocks of four keys: kp[(j/4)·4D + 4e + j%4] = k[j·D + e], zero past Tk. */
+static void pack_head(const float *k, int Tk, int D, float *kp) {
+  const int Tk4 = round4(Tk);
+  for (int j = 0; j < Tk4; j++) {
+    float *blk = kp + (long)(j >> 2) * 4 * D + (j & 3);
+    for (int e = 0; e < D; e++) blk[4 * e] = j < Tk ? k[(long)j * D + e] : 0.0f;
   }
 }
 
@@ -85,136 +106,165 @@ static inline float hmax(v128_t v) {
   return wasm_f32x4_extract_lane(v, 0);
 }
 
+/* The lane totals of a, b, c and d as one vector, each (x0 + x2) + (x1 + x3). */
+INLINE v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/* out[e] = total(acc[e])·f for e < D. */
+INLINE void store_totals(const int D, const v128_t *acc, float f, float *out) {
+  int e = 0;
+  for (; e + 4 <= D; e += 4) wasm_v128_store(out + e, wasm_f32x4_mul(hsum4(acc[e], acc[e + 1], acc[e + 2], acc[e + 3]), wasm_f32x4_splat(f)));
+  for (; e < D; e++) {
+    v128_t a = acc[e];
+    out[e] = ((wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 2)) + (wasm_f32x4_extract_lane(a, 1) + wasm_f32x4_extract_lane(a, 3))) * f;
+  }
+}
+
 /* Up to four floats of a row that ends at `end` (exclusive index), starting at index j. */
 static inline v128_t load_upto(const float *row, int j, int end) {
   return j + 4 <= end ? wasm_v128_load(row + j) : agon_load_partial(row + j, end - j);
 }
 
-/* The mask row (or none) and visible span of query row i of head h in batch b. */
+/* Lanes of the block at j whose key lies in [from, to). */
+static inline v128_t lanes_in(int j, int from, int to) {
+  v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_make(0, 1, 2, 3));
+  return wasm_v128_and(wasm_i32x4_ge(idx, wasm_i32x4_splat(from)), wasm_i32x4_lt(idx, wasm_i32x4_splat(to)));
+}
+
+/* The mask row (or none), visible span and kind (see attention_spans; 2 without a mask) of query row i of head h in batch b. */
 typedef struct {
   const float *bias;
-  int from, to, dense;
+  int from, to, kind;
 } row_span;
 
 static inline row_span span_of(const float *mask, const int *spans, int Bm, int Hm, int T, int Tk, int b, int h, int i) {
-  row_span s = { 0, 0, Tk, 1 };
+  row_span s = { 0, 0, Tk, 2 };
   if (!mask) return s;
   int r = ((Bm == 1 ? 0 : b) * Hm + (Hm == 1 ? 0 : h)) * T + i;
   s.bias = mask + (long)r * Tk;
   s.from = spans[3 * r];
   s.to = spans[3 * r + 1];
-  s.dense = spans[3 * r + 2];
+  s.kind = spans[3 * r + 2];
+  return s;
+}
+
+/* Σ_e x[e]·block[e] over the D vectors of a packed block. */
+INLINE v128_t block_dot(const int D, const v128_t *x, const float *blk) {
+  v128_t s = wasm_f32x4_mul(x[0], wasm_v128_load(blk));
+  for (int e = 1; e < D; e++) s = wasm_f32x4_add(s, wasm_f32x4_mul(x[e], wasm_v128_load(blk + 4 * e)));
   return s;
 }
 
 /*
- * sc[j] = qs·k_j + bias_j over the span's 4-aligned cover, −∞ where a key is outside the span or
- * hidden; returns the row max. qs is q already scaled; kt the head's Kᵀ.
+ * Scores (log2 units) of the block of keys j..j+3: qv·k + bias·log2 e, −∞ where the key is hidden.
+ * `biased`: the row's bias is added and its hidden keys set to −∞ (else its visible biases are all
+ * 0); `edge`: a first or last block of the span, whose keys outside [from, to) are set to −∞ and
+ * whose bias is read only up to Tk.
  */
-static float scores(const float *qs, const float *kt, int Tk, int D, row_span sp, float *sc) {
-  const int Tk4 = round4(Tk);
+INLINE v128_t block_scores(const int D, const int biased, const int edge, const v128_t *qv, const float *kp, int j, row_span sp, int Tk) {
   const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
-  const v128_t lo = wasm_i32x4_splat(sp.from), hi = wasm_i32x4_splat(sp.to), hid = wasm_f32x4_splat(HIDDEN);
-  v128_t vmax = ninf;
-  for (int j = sp.from & ~3; j < sp.to; j += 4) {
-    v128_t acc = wasm_f32x4_splat(0);
-    const float *col = kt + j;
-    for (int e = 0; e < D; e++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(qs[e]), wasm_v128_load(col + (long)e * Tk4)));
-    const int inside = j >= sp.from && j + 4 <= sp.to;
-    if (sp.bias) {
-      v128_t bias = load_upto(sp.bias, j, Tk);
-      acc = wasm_f32x4_add(acc, bias);
-      if (!sp.dense) acc = wasm_v128_bitselect(acc, ninf, wasm_f32x4_gt(bias, hid));
-    }
-    if (!inside) {
-      v128_t idx = wasm_i32x4_add(wasm_i32x4_splat(j), wasm_i32x4_make(0, 1, 2, 3));
-      acc = wasm_v128_bitselect(acc, ninf, wasm_v128_and(wasm_i32x4_ge(idx, lo), wasm_i32x4_lt(idx, hi)));
-    }
-    wasm_v128_store(sc + j, acc);
-    vmax = wasm_f32x4_pmax(vmax, acc);
+  v128_t s = block_dot(D, qv, kp + (long)j * D);
+  if (biased) {
+    v128_t b = edge ? load_upto(sp.bias, j, Tk) : wasm_v128_load(sp.bias + j);
+    s = wasm_v128_bitselect(wasm_f32x4_add(s, wasm_f32x4_mul(b, wasm_f32x4_splat(LOG2E))), ninf, wasm_f32x4_gt(b, wasm_f32x4_splat(HIDDEN)));
+  }
+  if (edge) s = wasm_v128_bitselect(s, ninf, lanes_in(j, sp.from, sp.to));
+  return s;
+}
+
+/* sc[j..] = scores of the span's blocks, first and last block as edges; returns their max. */
+INLINE float row_scores(const int D, const int biased, const v128_t *qv, const float *kp, row_span sp, int Tk, float *sc) {
+  const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
+  v128_t vmax = block_scores(D, biased, 1, qv, kp, first, sp, Tk);
+  wasm_v128_store(sc + first, vmax);
+  for (int j = first + 4; j < last; j += 4) {
+    v128_t s = block_scores(D, biased, 0, qv, kp, j, sp, Tk);
+    wasm_v128_store(sc + j, s);
+    vmax = wasm_f32x4_pmax(vmax, s);
+  }
+  if (last > first) {
+    v128_t s = block_scores(D, biased, 1, qv, kp, last, sp, Tk);
+    wasm_v128_store(sc + last, s);
+    vmax = wasm_f32x4_pmax(vmax, s);
   }
   return hmax(vmax);
 }
 
-/* p[j] = e^(sc[j] − shift) over the span's cover (0 where sc is −∞); returns Σ p. */
-static float exps(float *sc, row_span sp, float shift) {
-  const v128_t ninf = wasm_f32x4_splat(-__builtin_inff()), vs = wasm_f32x4_splat(shift);
+/*
+ * acc[e] += p·vp-block[e] for the probabilities p of one block (keys outside the span masked out
+ * of the products on an edge block).
+ */
+INLINE void block_weigh(const int D, const int edge, v128_t p, const float *blk, v128_t inside, v128_t *acc) {
+  for (int e = 0; e < D; e++) {
+    v128_t t = wasm_f32x4_mul(p, wasm_v128_load(blk + 4 * e));
+    acc[e] = wasm_f32x4_add(acc[e], edge ? wasm_v128_and(t, inside) : t);
+  }
+}
+
+/* o and lse of one query row with a visible key; qv: q·scale·log2 e splatted, acc: D vectors. */
+INLINE void forward_row(const int D, const int biased, const v128_t *qv, v128_t *acc, const float *kp, const float *vp, row_span sp,
+                        int Tk, float *sc, float *orow, float *lse) {
+  const float max = row_scores(D, biased, qv, kp, sp, Tk, sc);
+  const v128_t m = wasm_f32x4_splat(max);
+  const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
+  for (int e = 0; e < D; e++) acc[e] = wasm_f32x4_splat(0);
   v128_t sum = wasm_f32x4_splat(0);
-  for (int j = sp.from & ~3; j < sp.to; j += 4) {
-    v128_t x = wasm_v128_load(sc + j);
-    v128_t p = wasm_v128_andnot(agon_expf4(wasm_f32x4_sub(x, vs)), wasm_f32x4_eq(x, ninf));
-    wasm_v128_store(sc + j, p);
+  for (int j = first; j <= last; j += 4) {
+    v128_t p = agon_exp2f4_upto0(wasm_f32x4_sub(wasm_v128_load(sc + j), m));
     sum = wasm_f32x4_add(sum, p);
+    wasm_v128_store(sc + j, p);
   }
-  return agon_hsum(sum);
+  block_weigh(D, 1, wasm_v128_load(sc + first), vp + (long)first * D, lanes_in(first, sp.from, sp.to), acc);
+  for (int j = first + 4; j < last; j += 4) block_weigh(D, 0, wasm_v128_load(sc + j), vp + (long)j * D, sum, acc);
+  if (last > first) block_weigh(D, 1, wasm_v128_load(sc + last), vp + (long)last * D, lanes_in(last, sp.from, sp.to), acc);
+  const float total = agon_hsum(sum);
+  store_totals(D, acc, 1.0f / total, orow);
+  *lse = (float)(max * LN2 + agon_log(total));
 }
 
 /*
- * out[0..D) = Σ_{j ∈ [from, to)} w[j]·x_j (rows of D floats) — the weighted sum of value or key
- * rows. Four vectors of accumulators at a time when D is a multiple of 4.
+ * out[0..D) = Σ_{j ∈ [0, Tk)} w·x_j (rows of D floats): a row with no visible key, which averages
+ * every value (w = 1/Tk).
  */
-static inline __attribute__((always_inline)) void weighted_chunk(const int nv, const float *w, const float *x, int from, int to, int D, float *out) {
-  v128_t a[4];
-  for (int c = 0; c < nv; c++) a[c] = wasm_f32x4_splat(0);
-  const float *xr = x + (long)from * D;
-  for (int j = from; j < to; j++, xr += D) {
-    const v128_t p = wasm_f32x4_splat(w[j]);
-    for (int c = 0; c < nv; c++) a[c] = wasm_f32x4_add(a[c], wasm_f32x4_mul(p, wasm_v128_load(xr + 4 * c)));
-  }
-  for (int c = 0; c < nv; c++) wasm_v128_store(out + 4 * c, a[c]);
-}
-
-static void weighted_rows(const float *w, const float *x, int from, int to, int D, float *out) {
-  if (D % 4 == 0) {
-    for (int e0 = 0; e0 < D; e0 += 16) {
-      switch ((D - e0) >= 16 ? 4 : (D - e0) / 4) {
-        case 1: weighted_chunk(1, w, x + e0, from, to, D, out + e0); break;
-        case 2: weighted_chunk(2, w, x + e0, from, to, D, out + e0); break;
-        case 3: weighted_chunk(3, w, x + e0, from, to, D, out + e0); break;
-        default: weighted_chunk(4, w, x + e0, from, to, D, out + e0); break;
-      }
-    }
-    return;
-  }
+static void mean_rows(float w, const float *x, int Tk, int D, float *out) {
   for (int e = 0; e < D; e++) out[e] = 0.0f;
-  for (int j = from; j < to; j++)
-    for (int e = 0; e < D; e++) out[e] += w[j] * x[(long)j * D + e];
+  for (int j = 0; j < Tk; j++)
+    for (int e = 0; e < D; e++) out[e] += w * x[(long)j * D + e];
 }
 
-/* y[0..D) += a·x[0..D). */
-static inline void axpy(float a, const float *x, float *y, int D) {
-  v128_t va = wasm_f32x4_splat(a);
-  int e = 0;
-  for (; e + 4 <= D; e += 4) wasm_v128_store(y + e, wasm_f32x4_add(wasm_v128_load(y + e), wasm_f32x4_mul(va, wasm_v128_load(x + e))));
-  for (; e < D; e++) y[e] += a * x[e];
-}
-
-/*
- * One query row's pass over its keys for a head of nv·4 ≤ 16 floats, everything in registers:
- * acc = Σ_j ds_j·k_j (dq before scaling), dk_j += ds_j·qs, dv_j += p_j·dO. Always inlined with a
- * constant nv, so each head size gets its own straight-line loop.
- */
-static inline __attribute__((always_inline)) void key_updates(const int nv, const float *k, const float *qs, const float *go,
-                                                              const float *p, const float *ds, int from, int to, float *dk,
-                                                              float *dv, float *acc) {
-  v128_t a[4], qv[4], gv[4];
-  for (int c = 0; c < nv; c++) {
-    a[c] = wasm_f32x4_splat(0);
-    qv[c] = wasm_v128_load(qs + 4 * c);
-    gv[c] = wasm_v128_load(go + 4 * c);
-  }
-  const int D = 4 * nv;
-  for (int j = from; j < to; j++) {
-    const v128_t dsj = wasm_f32x4_splat(ds[j]), pj = wasm_f32x4_splat(p[j]);
-    const float *kr = k + (long)j * D;
-    float *dkr = dk + (long)j * D, *dvr = dv + (long)j * D;
-    for (int c = 0; c < nv; c++) {
-      a[c] = wasm_f32x4_add(a[c], wasm_f32x4_mul(dsj, wasm_v128_load(kr + 4 * c)));
-      wasm_v128_store(dkr + 4 * c, wasm_f32x4_add(wasm_v128_load(dkr + 4 * c), wasm_f32x4_mul(dsj, qv[c])));
-      wasm_v128_store(dvr + 4 * c, wasm_f32x4_add(wasm_v128_load(dvr + 4 * c), wasm_f32x4_mul(pj, gv[c])));
+/* attention_f32 for one head width (a constant D: q and the accumulators live in registers). */
+INLINE void forward_heads(const int D, int T, int H, int Hkv, int Tk, const float *q, const float *k, const float *v,
+                          const float *mask, int Bm, int Hm, const int *spans, float scale, float *o, float *lse,
+                          scratch_rows m, v128_t *qv, v128_t *acc, int bh0, int bh1) {
+  const int rep = H / Hkv;
+  const float c = scale * LOG2E;
+  long have = -1; /* the (b, kv head) packed in kp and vp */
+  for (int bh = bh0; bh < bh1; bh++) {
+    const int b = bh / H, h = bh % H;
+    const long kv = (long)b * Hkv + h / rep;
+    const float *vb = v + kv * Tk * D;
+    if (kv != have) {
+      pack_head(k + kv * Tk * D, Tk, D, m.kp);
+      pack_head(vb, Tk, D, m.vp);
+      have = kv;
+    }
+    for (int i = 0; i < T; i++) {
+      const long qi = (((long)b * T + i) * H + h) * D;
+      float *lrow = lse + ((long)b * H + h) * T + i;
+      row_span sp = span_of(mask, spans, Bm, Hm, T, Tk, b, h, i);
+      if (sp.to == 0) {
+        mean_rows(1.0f / Tk, vb, Tk, D, o + qi);
+        *lrow = 0.0f;
+        continue;
+      }
+      for (int e = 0; e < D; e++) qv[e] = wasm_f32x4_splat(q[qi + e] * c);
+      if (sp.kind == 2) forward_row(D, 0, qv, acc, m.kp, m.vp, sp, Tk, m.p, o + qi, lrow);
+      else forward_row(D, 1, qv, acc, m.kp, m.vp, sp, Tk, m.p, o + qi, lrow);
     }
   }
-  for (int c = 0; c < nv; c++) wasm_v128_store(acc + 4 * c, a[c]);
 }
 
 /*
@@ -226,36 +276,133 @@ void attention_f32(int B, int T, int H, int Hkv, int Tk, int D, const float *q, 
                    const float *mask, int Bm, int Hm, const int *spans, float scale, float *o, float *lse,
                    float *scratch, int bh0, int bh1) {
   (void)B;
-  const int rep = H / Hkv;
   const scratch_rows m = carve(scratch, Tk, D);
-  float *kt = m.kt, *sc = m.p, *qs = m.qs, *acc = m.acc;
-  long have = -1; /* the (b, kv head) whose Kᵀ is in kt */
-  for (int bh = bh0; bh < bh1; bh++) {
-    const int b = bh / H, h = bh % H;
-    const long kv = (long)b * Hkv + h / rep;
-    const float *kb = k + kv * Tk * D, *vb = v + kv * Tk * D;
-    if (kv != have) {
-      transpose_head(kb, Tk, D, kt);
-      have = kv;
-    }
-    for (int i = 0; i < T; i++) {
-      const long qi = (((long)b * T + i) * H + h) * D;
-      float *orow = o + qi;
-      row_span sp = span_of(mask, spans, Bm, Hm, T, Tk, b, h, i);
-      if (sp.to == 0) {
-        for (int j = 0; j < Tk; j++) sc[j] = 1.0f / Tk;
-        weighted_rows(sc, vb, 0, Tk, D, orow);
-        lse[((long)b * H + h) * T + i] = 0.0f;
-        continue;
+  v128_t qv[8], acc[8];
+  switch (D) {
+    case 4: forward_heads(4, T, H, Hkv, Tk, q, k, v, mask, Bm, Hm, spans, scale, o, lse, m, qv, acc, bh0, bh1); break;
+    case 8: forward_heads(8, T, H, Hkv, Tk, q, k, v, mask, Bm, Hm, spans, scale, o, lse, m, qv, acc, bh0, bh1); break;
+    default: forward_heads(D, T, H, Hkv, Tk, q, k, v, mask, Bm, Hm, spans, scale, o, lse, m, m.qv, m.acc, bh0, bh1); break;
+  }
+}
+
+/* The scores of the span's blocks (log2 units) at sc[j..], first and last block as edges. */
+INLINE void span_scores(const int D, const int biased, const v128_t *qv, const float *kp, row_span sp, int Tk, float *sc) {
+  const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
+  wasm_v128_store(sc + first, block_scores(D, biased, 1, qv, kp, first, sp, Tk));
+  for (int j = first + 4; j < last; j += 4) wasm_v128_store(sc + j, block_scores(D, biased, 0, qv, kp, j, sp, Tk));
+  if (last > first) wasm_v128_store(sc + last, block_scores(D, biased, 1, qv, kp, last, sp, Tk));
+}
+
+/*
+ * One block of span_accumulate: acc[e] += d·kp-block[e] and pk-block[e] += d·x[e], the products
+ * of keys outside the span masked out (`in`) on an edge block.
+ */
+INLINE void accumulate_block(const int D, const int edge, v128_t d, const v128_t *x, const float *kb, float *pb, v128_t in, v128_t *acc) {
+  for (int e = 0; e < D; e++) {
+    v128_t t = wasm_f32x4_mul(d, wasm_v128_load(kb + 4 * e)), u = wasm_f32x4_mul(d, x[e]);
+    acc[e] = wasm_f32x4_add(acc[e], edge ? wasm_v128_and(t, in) : t);
+    wasm_v128_store(pb + 4 * e, wasm_f32x4_add(wasm_v128_load(pb + 4 * e), edge ? wasm_v128_and(u, in) : u));
+  }
+}
+
+/*
+ * acc[e] += dS·kp-block[e] (dq before scaling) and dkp-block[e] += dS·x[e] (the packed dk, x = q·
+ * scale splatted) over the span's blocks; ds: the row's dS at scratch.
+ */
+INLINE void span_accumulate(const int D, const float *ds, const v128_t *x, const float *kp, float *dkp, row_span sp, v128_t *acc) {
+  const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
+  accumulate_block(D, 1, wasm_v128_load(ds + first), x, kp + (long)first * D, dkp + (long)first * D, lanes_in(first, sp.from, sp.to), acc);
+  for (int j = first + 4; j < last; j += 4)
+    accumulate_block(D, 0, wasm_v128_load(ds + j), x, kp + (long)j * D, dkp + (long)j * D, wasm_f32x4_splat(0), acc);
+  if (last > first)
+    accumulate_block(D, 1, wasm_v128_load(ds + last), x, kp + (long)last * D, dkp + (long)last * D, lanes_in(last, sp.from, sp.to), acc);
+}
+
+/*
+ * dS = P·(dO·v − δ) of the block at j (stored at ds + j) and dvp-block[e] += P·dO[e] (the packed
+ * dv; on an edge block only the keys inside the span, `in`). gv: dO splatted.
+ */
+INLINE void dv_block(const int D, const int edge, const v128_t *gv, const float *vp, float *dvp, int j, v128_t in, v128_t delta,
+                     const float *p, float *ds) {
+  const v128_t pj = wasm_v128_load(p + j);
+  float *dvb = dvp + (long)j * D;
+  wasm_v128_store(ds + j, wasm_f32x4_mul(pj, wasm_f32x4_sub(block_dot(D, gv, vp + (long)j * D), delta)));
+  for (int e = 0; e < D; e++) {
+    const v128_t t = wasm_f32x4_mul(pj, gv[e]);
+    wasm_v128_store(dvb + 4 * e, wasm_f32x4_add(wasm_v128_load(dvb + 4 * e), edge ? wasm_v128_and(t, in) : t));
+  }
+}
+
+/*
+ * dq of one query row with a visible key, and its updates of the packed dk and dv. qv: q·scale·
+ * log2 e, qsv: q·scale, gv: dO, each splatted; sc, ds: rows of scratch.
+ */
+INLINE void backward_row(const int D, const int biased, const v128_t *qv, const v128_t *qsv, const v128_t *gv, v128_t *acc,
+                         const float *kp, const float *vp, float *dkp, float *dvp, row_span sp, int Tk, float lse,
+                         float delta, float *p, float *ds, float scale, float *dqrow) {
+  const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
+  span_scores(D, biased, qv, kp, sp, Tk, p);
+  const v128_t l2 = wasm_f32x4_splat(lse * LOG2E), vd = wasm_f32x4_splat(delta);
+  for (int j = first; j <= last; j += 4) wasm_v128_store(p + j, agon_exp2f4_upto0(wasm_f32x4_sub(wasm_v128_load(p + j), l2)));
+  dv_block(D, 1, gv, vp, dvp, first, lanes_in(first, sp.from, sp.to), vd, p, ds);
+  for (int j = first + 4; j < last; j += 4) dv_block(D, 0, gv, vp, dvp, j, vd, vd, p, ds);
+  if (last > first) dv_block(D, 1, gv, vp, dvp, last, lanes_in(last, sp.from, sp.to), vd, p, ds);
+  for (int e = 0; e < D; e++) acc[e] = wasm_f32x4_splat(0);
+  span_accumulate(D, ds, qsv, kp, dkp, sp, acc);
+  store_totals(D, acc, scale, dqrow);
+}
+
+/* Packed [Tk4/4][D][4] back to rows of D floats, the first Tk keys. */
+static void unpack_head(const float *kp, int Tk, int D, float *k) {
+  for (int j = 0; j < Tk; j++) {
+    const float *blk = kp + (long)(j >> 2) * 4 * D + (j & 3);
+    for (int e = 0; e < D; e++) k[(long)j * D + e] = blk[4 * e];
+  }
+}
+
+/* attention_grad_f32 for one head width. */
+INLINE void backward_heads(const int D, int T, int H, int Hkv, int Tk, const float *q, const float *k, const float *v,
+                           const float *mask, int Bm, int Hm, const int *spans, float scale, const float *o,
+                           const float *lse, const float *dO, float *dq, float *dk, float *dv, scratch_rows m, v128_t *qv,
+                           v128_t *qsv, v128_t *gv, v128_t *acc, int bg0, int bg1) {
+  const int rep = H / Hkv;
+  const float c = scale * LOG2E;
+  const long n = (long)round4(Tk) * D;
+  for (int bg = bg0; bg < bg1; bg++) {
+    const int b = bg / Hkv, g = bg % Hkv;
+    float *dkb = dk + (long)bg * Tk * D, *dvb = dv + (long)bg * Tk * D;
+    for (long i = 0; i < n; i++) m.dkp[i] = m.dvp[i] = 0.0f;
+    pack_head(k + (long)bg * Tk * D, Tk, D, m.kp);
+    pack_head(v + (long)bg * Tk * D, Tk, D, m.vp);
+    for (int h = g * rep; h < (g + 1) * rep; h++) {
+      for (int i = 0; i < T; i++) {
+        const long qi = (((long)b * T + i) * H + h) * D;
+        const float *go = dO + qi, *orow = o + qi;
+        float *dqrow = dq + qi;
+        row_span sp = span_of(mask, spans, Bm, Hm, T, Tk, b, h, i);
+        if (sp.to == 0) {
+          /* dv_j += dO/Tk for every key (packed) */
+          for (int e = 0; e < D; e++) {
+            dqrow[e] = 0.0f;
+            const float w = go[e] * (1.0f / Tk);
+            for (int j = 0; j < Tk; j++) m.dvp[(long)(j >> 2) * 4 * D + 4 * e + (j & 3)] += w;
+          }
+          continue;
+        }
+        float delta = 0.0f;
+        for (int e = 0; e < D; e++) {
+          delta += go[e] * orow[e];
+          qv[e] = wasm_f32x4_splat(q[qi + e] * c);
+          qsv[e] = wasm_f32x4_splat(q[qi + e] * scale);
+          gv[e] = wasm_f32x4_splat(go[e]);
+        }
+        const float l = lse[((long)b * H + h) * T + i];
+        if (sp.kind == 2) backward_row(D, 0, qv, qsv, gv, acc, m.kp, m.vp, m.dkp, m.dvp, sp, Tk, l, delta, m.p, m.ds, scale, dqrow);
+        else backward_row(D, 1, qv, qsv, gv, acc, m.kp, m.vp, m.dkp, m.dvp, sp, Tk, l, delta, m.p, m.ds, scale, dqrow);
       }
-      for (int e = 0; e < D; e++) qs[e] = q[qi + e] * scale;
-      float max = scores(qs, kt, Tk, D, sp, sc);
-      float sum = exps(sc, sp, max);
-      weighted_rows(sc, vb, sp.from, sp.to, D, acc);
-      float inv = 1.0f / sum;
-      for (int e = 0; e < D; e++) orow[e] = acc[e] * inv;
-      lse[((long)b * H + h) * T + i] = (float)(max + agon_log(sum));
     }
+    unpack_head(m.dkp, Tk, D, dkb);
+    unpack_head(m.dvp, Tk, D, dvb);
   }
 }
 
@@ -270,57 +417,11 @@ void attention_grad_f32(int B, int T, int H, int Hkv, int Tk, int D, const float
                         const float *lse, const float *dO, float *dq, float *dk, float *dv, float *scratch, int bg0,
                         int bg1) {
   (void)B;
-  const int rep = H / Hkv, Tk4 = round4(Tk);
   const scratch_rows m = carve(scratch, Tk, D);
-  float *kt = m.kt, *vt = m.vt, *p = m.p, *ds = m.ds, *qs = m.qs, *acc = m.acc;
-  for (int bg = bg0; bg < bg1; bg++) {
-    const int b = bg / Hkv, g = bg % Hkv;
-    const float *kb = k + (long)bg * Tk * D, *vb = v + (long)bg * Tk * D;
-    float *dkb = dk + (long)bg * Tk * D, *dvb = dv + (long)bg * Tk * D;
-    for (long n = 0; n < (long)Tk * D; n++) dkb[n] = dvb[n] = 0.0f;
-    transpose_head(kb, Tk, D, kt);
-    transpose_head(vb, Tk, D, vt);
-    for (int h = g * rep; h < (g + 1) * rep; h++) {
-      for (int i = 0; i < T; i++) {
-        const long qi = (((long)b * T + i) * H + h) * D;
-        const float *go = dO + qi, *orow = o + qi;
-        float *dqrow = dq + qi;
-        row_span sp = span_of(mask, spans, Bm, Hm, T, Tk, b, h, i);
-        if (sp.to == 0) {
-          for (int e = 0; e < D; e++) dqrow[e] = 0.0f;
-          for (int j = 0; j < Tk; j++) axpy(1.0f / Tk, go, dvb + (long)j * D, D);
-          continue;
-        }
-        float delta = 0.0f;
-        for (int e = 0; e < D; e++) {
-          delta += go[e] * orow[e];
-          qs[e] = q[qi + e] * scale;
-        }
-        scores(qs, kt, Tk, D, sp, p);
-        exps(p, sp, lse[((long)b * H + h) * T + i]);
-        /* ds = p·(dO·v_j − δ), four keys at a time against Vᵀ. */
-        const v128_t vd = wasm_f32x4_splat(delta);
-        for (int j = sp.from & ~3; j < sp.to; j += 4) {
-          v128_t dp = wasm_f32x4_splat(0);
-          for (int e = 0; e < D; e++) dp = wasm_f32x4_add(dp, wasm_f32x4_mul(wasm_f32x4_splat(go[e]), wasm_v128_load(vt + (long)e * Tk4 + j)));
-          wasm_v128_store(ds + j, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(dp, vd)));
-        }
-        if (D % 4 == 0 && D <= 16) {
-          switch (D / 4) {
-            case 1: key_updates(1, kb, qs, go, p, ds, sp.from, sp.to, dkb, dvb, acc); break;
-            case 2: key_updates(2, kb, qs, go, p, ds, sp.from, sp.to, dkb, dvb, acc); break;
-            case 3: key_updates(3, kb, qs, go, p, ds, sp.from, sp.to, dkb, dvb, acc); break;
-            default: key_updates(4, kb, qs, go, p, ds, sp.from, sp.to, dkb, dvb, acc); break;
-          }
-        } else {
-          weighted_rows(ds, kb, sp.from, sp.to, D, acc);
-          for (int j = sp.from; j < sp.to; j++) {
-            axpy(ds[j], qs, dkb + (long)j * D, D);
-            axpy(p[j], go, dvb + (long)j * D, D);
-          }
-        }
-        for (int e = 0; e < D; e++) dqrow[e] = acc[e] * scale;
-      }
-    }
+  v128_t qv[8], qsv[8], gv[8], acc[8];
+  switch (D) {
+    case 4: backward_heads(4, T, H, Hkv, Tk, q, k, v, mask, Bm, Hm, spans, scale, o, lse, dO, dq, dk, dv, m, qv, qsv, gv, acc, bg0, bg1); break;
+    case 8: backward_heads(8, T, H, Hkv, Tk, q, k, v, mask, Bm, Hm, spans, scale, o, lse, dO, dq, dk, dv, m, qv, qsv, gv, acc, bg0, bg1); break;
+    default: backward_heads(D, T, H, Hkv, Tk, q, k, v, mask, Bm, Hm, spans, scale, o, lse, dO, dq, dk, dv, m, m.qv, m.qsv, m.gv, m.acc, bg0, bg1); break;
   }
 }

@@ -29,6 +29,28 @@ static inline v128_t agon_expf4(v128_t x) {
   return wasm_f32x4_mul(p, scale);
 }
 
+/*
+ * 2^x per lane for x < 128 (the attention kernels' probabilities, their scores kept in log2 units
+ * and at most 0 after the shift), exactly 0 for x ≤ −127 (−∞ included); NaN propagates. x is
+ * clamped to ≥ −127, n = round-to-nearest-even(x) comes from adding 1.5·2^23 (as above), 2^(x − n)
+ * with |x − n| ≤ ½ by a degree-5 polynomial (Remez, relative error < 2.4e-7 in float32 without
+ * FMA, about that of agon_expf4), and 2^n from the exponent bits: at n = −127 they are all 0, the
+ * float 0, so hidden keys get probability 0 with no extra mask.
+ */
+static inline v128_t agon_exp2f4_upto0(v128_t x) {
+  x = wasm_f32x4_pmax(x, wasm_f32x4_splat(-127.0f));
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
+  v128_t t = wasm_f32x4_add(x, magic);
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_sub(t, magic));
+  v128_t p = wasm_f32x4_add(wasm_f32x4_splat(0.009675541f), wasm_f32x4_mul(r, wasm_f32x4_splat(0.0013276472f)));
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.05550713f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.2402212f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(0.69314694f), wasm_f32x4_mul(r, p));
+  p = wasm_f32x4_add(wasm_f32x4_splat(1.0000001f), wasm_f32x4_mul(r, p));
+  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(t, magic), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
 /* 1 / (1 + e^-x) per lane. */
 static inline v128_t agon_sigmoidf4(v128_t x) {
   v128_t one = wasm_f32x4_splat(1.0f);
