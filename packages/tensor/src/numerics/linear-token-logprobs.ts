@@ -2,7 +2,9 @@
  * Token log-probs and entropies straight from hidden states: the output projection, log-softmax,
  * target gather and entropy fused and chunked over rows, so the [N, V] logits never exist at once.
  * The backward pass recomputes each chunk's logits from the saved hidden states and per-row
- * log-sum-exp (the idea of Liger's fused linear cross-entropy). Shapes: N rows, C width, V vocab.
+ * log-sum-exp (the idea of Liger's fused linear cross-entropy); when every row fits in one chunk,
+ * that chunk's logits are kept for it instead (no more memory than one chunk either way, and one
+ * product fewer). Shapes: N rows, C width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { logitsGrad, logprobsEntropyLse } from '../kernels/token-logprobs/op.js';
@@ -43,7 +45,8 @@ type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { valu
  * `softmax(hidden · weightᵀ)` for each row, without
  * building the [N, V] logits: rows are processed in chunks of `chunkBytes` of logits, forward and
  * backward, and the backward pass recomputes each chunk's logits (only `hidden`, the targets and
- * each row's log-sum-exp are kept). Differentiable in `hidden` and `weight` (both outputs); a
+ * each row's log-sum-exp are kept) — unless all N rows fit in one chunk, whose logits are then
+ * kept for the backward pass (at most `chunkBytes` either way). Differentiable in `hidden` and `weight` (both outputs); a
  * `tf.Variable` weight with `trainable` false is a constant (no weight-gradient work). A
  * `weight` that is a `tf.Variable` is read again in the backward pass rather than copied, so it must
  * not be reassigned in between; any other tensor is saved.
@@ -95,6 +98,10 @@ export function linearTokenLogprobs(
   if (!(chunkBytes > 0)) throw new Error(`linearTokenLogprobs: chunkBytes must be positive, got ${chunkBytes}`);
   const rows = Math.max(1, Math.min(N, Math.floor(chunkBytes / (4 * V))));
   const parts = chunks(N, rows);
+  // One chunk: no slices, and its logits are saved for the backward pass rather than recomputed.
+  const whole = parts.length === 1;
+  const rowsOf = <T extends tf.Tensor>(t: T, s: number, n: number): T =>
+    (whole ? t : t.rank === 1 ? tf.slice(t, [s], [n]) : tf.slice(t, [s, 0], [n, -1])) as T;
   const borrowed = weight instanceof tf.Variable;
   // A frozen variable (the tied embedding under LoRA) gets no gradient: it is not an input of the
   // op, so the backward pass skips the [V, C] weight-gradient products altogether.
@@ -107,37 +114,42 @@ export function linearTokenLogprobs(
       const lps: tf.Tensor[] = [];
       const ents: tf.Tensor[] = [];
       const zs: tf.Tensor[] = [];
+      let logits: tf.Tensor2D | undefined;
       for (const [s, n] of parts) {
-        const [lp, logZ, ent] = tf.tidy(() => {
-          const z = tf.matMul(tf.slice(h, [s, 0], [n, -1]) as tf.Tensor2D, w, false, true) as tf.Tensor2D; // [n, V]
-          const [l, e, lse] = logprobsEntropyLse(z, tf.slice(targets, [s], [n]), { entropy: withEntropy });
-          return e ? [l, lse, e] : [l, lse];
+        const [lp, logZ, z, ent] = tf.tidy(() => {
+          const z = tf.matMul(rowsOf(h, s, n), w, false, true) as tf.Tensor2D; // [n, V]
+          const [l, e, lse] = logprobsEntropyLse(z, rowsOf(targets, s, n), { entropy: withEntropy });
+          return e ? [l, lse, z, e] : [l, lse, z];
         });
         lps.push(lp);
         zs.push(logZ);
+        if (whole) logits = z as tf.Tensor2D;
+        else z.dispose();
         if (ent) ents.push(ent);
       }
       const cat = (xs: tf.Tensor[]) => (xs.length === 1 ? xs[0] : tf.concat(xs));
       // Without the entropy, an empty [0] tensor stands in for it in what is saved.
       const entropy = withEntropy ? cat(ents) : tf.zeros([0]);
-      return { value: tf.stack(withEntropy ? [cat(lps), entropy] : [cat(lps)]) as tf.Tensor2D, logZ: cat(zs), entropy };
+      return { value: tf.stack(withEntropy ? [cat(lps), entropy] : [cat(lps)]) as tf.Tensor2D, logZ: cat(zs), entropy, logits };
     });
-    // Saved: hidden, logZ, targets, entropy ([0] when not wanted) and, unless borrowed, the weight.
-    save(borrowed ? [h, out.logZ, targets, out.entropy] : [h, out.logZ, targets, out.entropy, w]);
-    tf.dispose([out.logZ, out.entropy]);
+    // Saved: hidden, logZ, targets, entropy ([0] when not wanted), the weight unless borrowed,
+    // and the logits when there was one chunk.
+    save([h, out.logZ, targets, out.entropy, ...(borrowed ? [] : [w]), ...(out.logits ? [out.logits] : [])]);
+    tf.dispose([out.logZ, out.entropy, ...(out.logits ? [out.logits] : [])]);
     return {
       value: out.value,
       gradFunc: (dy, saved) => {
         const [hs, logZ, ids, ent] = saved;
         const ws = borrowed ? weight : (saved[4] as tf.Tensor2D);
+        const kept = whole ? (saved[borrowed ? 4 : 5] as tf.Tensor2D) : undefined;
         const dhs: tf.Tensor[] = [];
         let dw: tf.Tensor | undefined;
         const wantDw = !frozen;
         for (const [s, n] of parts) {
           const [dh, dwChunk] = tf.tidy(() => {
-            const hc = tf.slice(hs, [s, 0], [n, -1]) as tf.Tensor2D;
-            const z = tf.matMul(hc, ws, false, true) as tf.Tensor2D;
-            const part = (t: tf.Tensor) => tf.slice(t, [s], [n]) as tf.Tensor1D;
+            const hc = rowsOf(hs as tf.Tensor2D, s, n);
+            const z = kept ?? (tf.matMul(hc, ws, false, true) as tf.Tensor2D);
+            const part = (t: tf.Tensor) => rowsOf(t as tf.Tensor1D, s, n);
             const row = (r: number) => tf.reshape(tf.slice(dy, [r, s], [1, n]), [n]) as tf.Tensor1D;
             const g = withEntropy ? logitsGrad(z, part(ids), part(logZ), part(ent), row(0), row(1)) : logitsGrad(z, part(ids), part(logZ), undefined, row(0), undefined);
             return wantDw ? [tf.matMul(g, ws), tf.matMul(g, hc, true, false)] : [tf.matMul(g, ws)]; // dh [n, C], dW [V, C]

@@ -1,5 +1,5 @@
 // Conformance of linearTokenLogprobs (lm_head + log-softmax + gather + entropy, chunked, recomputed
-// in backward): both outputs against a float64 loop, gradients of hidden and weight against finite
+// in backward unless there is one chunk): both outputs against a float64 loop, gradients of hidden and weight against finite
 // differences, with one chunk and with many (including a ragged last chunk); equal to the unfused
 // tokenLogprobs(linear(…)) / entropyFromLogits path; a variable weight (read, not copied); with
 // entropy: false the log-probs alone, the same as with it, and fewer kernels on composed backends.
@@ -100,6 +100,24 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
       if (backend === 'cpu' || backend === 'wasm') expect(withoutCount).toBeGreaterThan(0); // fused kernels: the entropy is a by-product
       else expect(withoutCount).toBeLessThan(withCount);
       tf.dispose([h, w, t, dy, lpWith, lpWithout, ...gWith, ...gWithout]);
+    });
+  });
+
+  it('one chunk keeps its logits for the backward pass (two products there, not three); more chunks recompute theirs', async () => {
+    const N = 7;
+    await expectNoLeaks(async () => {
+      const h = tf.tensor2d(Float32Array.from(randn(N * C, 54)), [N, C]);
+      const w = tf.tensor2d(Float32Array.from(randn(V * C, 55)), [V, C]);
+      const t = tf.tensor1d(randInt(N, V, 56), 'int32');
+      const products = async (chunkBytes: number) => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(linearTokenLogprobs(a as tf.Tensor2D, b as tf.Tensor2D, t, { chunkBytes }).logprobs));
+        const { kernels } = await tf.profile(() => tf.dispose(g([h, w])));
+        return kernels.filter((k) => k.name === 'BatchMatMul' || k.name === '_FusedMatMul').length;
+      };
+      // Forward one product a chunk; backward dh and dW a chunk, plus the logits again when recomputed.
+      expect(await products(1e9)).toBe(1 + 2);
+      expect(await products(4 * 4 * V)).toBe(2 * (1 + 3));
+      tf.dispose([h, w, t]);
     });
   });
 
