@@ -11,12 +11,14 @@ import { checkCase, tol } from './check.js';
 
 /**
  * float64 attention: q [B, T, H, D], k/v [B, Hkv, Tk, D]; `visible(b, i, j)` says whether query i
- * of row b sees key j; a row that sees nothing averages every value.
+ * of row b sees key j (`bias(h, i, j)`, if given, is added to its score); a row that sees nothing
+ * averages every value.
  */
 function refAttention(
   q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>,
   B: number, T: number, H: number, Hkv: number, Tk: number, D: number,
   visible: (b: number, i: number, j: number) => boolean,
+  bias: (h: number, i: number, j: number) => number = () => 0,
 ): Float64Array {
   const out = new Float64Array(B * T * H * D);
   const rep = H / Hkv;
@@ -29,7 +31,7 @@ function refAttention(
         const s = Array.from({ length: Tk }, (_, j) => {
           let dot = 0;
           for (let e = 0; e < D; e++) dot += q[((b * T + i) * H + h) * D + e] * k[((b * Hkv + g) * Tk + j) * D + e];
-          return dot / Math.sqrt(D) + (seen[j] ? 0 : -1e9);
+          return dot / Math.sqrt(D) + (seen[j] ? bias(h, i, j) : -1e9);
         });
         const m = Math.max(...s);
         // float32 scores + −1e9 all round to −1e9: a row with no visible key is a plain mean.
@@ -101,6 +103,30 @@ await describeEachBackend('fusedAttention', (backend) => {
       ],
       run: (q, k, v) => fusedAttention(q, k, v, undefined, { kernel }),
       ref: (q, k, v) => refAttention(q, k, v, B, T, H, Hkv, Tk, D, () => true),
+      outShape: [B, T, H, D],
+      forward: tol(backend, 1e-5, 1e-5),
+      gradient: tol(backend, 1e-4, 1e-4),
+    });
+  });
+
+  it(`${kernel}: head dim 16, a per-head additive bias on the visible keys, a hidden key inside one row's span`, () => {
+    // Nonzero visible biases take the kernels' biased path (zero ones skip it); [1, H, T, T] mask.
+    const B = 1, T = 7, H = 2, Hkv = 1, D = 16;
+    const seen = (i: number, j: number) => j <= i && !(i === 5 && j === 2);
+    const r = randn(H * T * T, 84);
+    const bias = (h: number, i: number, j: number) => Math.fround(r[(h * T + i) * T + j]);
+    const mask = Array.from({ length: H * T * T }, (_, n) => {
+      const h = Math.floor(n / (T * T)), i = Math.floor(n / T) % T, j = n % T;
+      return seen(i, j) ? bias(h, i, j) : -1e9;
+    });
+    return checkCase({
+      inputs: [
+        { shape: [B, T, H, D], data: randn(B * T * H * D, 81) },
+        { shape: [B, Hkv, T, D], data: randn(B * Hkv * T * D, 82) },
+        { shape: [B, Hkv, T, D], data: randn(B * Hkv * T * D, 83) },
+      ],
+      run: (q, k, v) => fusedAttention(q, k, v, tf.tensor4d(mask, [1, H, T, T]), { kernel }),
+      ref: (q, k, v) => refAttention(q, k, v, B, T, H, Hkv, T, D, (_b, i, j) => seen(i, j), bias),
       outShape: [B, T, H, D],
       forward: tol(backend, 1e-5, 1e-5),
       gradient: tol(backend, 1e-4, 1e-4),
