@@ -3,46 +3,13 @@ import { isNode } from './gradients.js';
 import { compileKernels } from '../kernels/wasm/module.js';
 import { registerWasmGather } from '../kernels/wasm/gather.js';
 import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
+import { registerWasmSegmentSum } from '../kernels/wasm/segment-sum.js';
 import { coresPresent, IDLE_MS, setKernelThreads, THREAD_MIN_FLOPS, threadSupport } from '../kernels/wasm/threads.js';
 import type { BackendProvider, ProviderContext, ProviderStarted } from './provider.js';
 
-/** The slice of the wasm backend that a JS-side kernel needs. */
+/** The slice of the wasm backend that the `Identity` kernel needs. */
 interface WasmBackendLike {
-  readSync(dataId: tf.DataId): ArrayLike<number>;
   incRef(dataId: tf.DataId): void;
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array;
-}
-
-/**
- * `UnsortedSegmentSum` for the wasm backend (tfjs 4.22 lacks it; the gradient of `gather` needs
- * it). Runs on the host over the backend's heap: out[ids[i]] += x[i], ids outside [0, n) dropped
- * as in TensorFlow.
- */
-export function unsortedSegmentSumWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  attrs?: tf.NamedAttrMap;
-  backend: unknown;
-}): tf.TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const { x, segmentIds } = args.inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
-  const numSegments = (args.attrs as { numSegments: number }).numSegments;
-  const inner = x.shape.slice(segmentIds.shape.length);
-  const innerSize = inner.reduce((a, b) => a * b, 1);
-  // Allocate first: growing the wasm heap would detach views taken before.
-  const out = backend.makeOutput([numSegments, ...inner], x.dtype);
-  const xs = backend.readSync(x.dataId);
-  const ids = backend.readSync(segmentIds.dataId);
-  const o = backend.typedArrayFromHeap(out);
-  o.fill(0);
-  for (let i = 0; i < ids.length; i++) {
-    const s = ids[i];
-    if (s < 0 || s >= numSegments) continue;
-    const src = i * innerSize;
-    const dst = s * innerSize;
-    for (let k = 0; k < innerSize; k++) o[dst + k] += xs[src + k];
-  }
-  return out;
 }
 
 /**
@@ -61,9 +28,9 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unk
 
 /**
  * Registers the kernels agon adds to the wasm backend, and agon's SIMD GEMM in place of tfjs'
- * `BatchMatMul` and `_FusedMatMul`, a copy-free `Identity` and a row-copying `GatherV2`
- * (idempotent). `initBackend({ backend: 'wasm' })` does it; call it yourself only when you set the
- * wasm backend up without initBackend.
+ * `BatchMatMul` and `_FusedMatMul`, a copy-free `Identity`, a row-copying `GatherV2` and a SIMD
+ * `UnsortedSegmentSum` (idempotent). `initBackend({ backend: 'wasm' })` does it; call it yourself
+ * only when you set the wasm backend up without initBackend.
  *
  * @example
  * ```ts
@@ -74,9 +41,6 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unk
  * ```
  */
 export function registerWasmKernels(): void {
-  if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
-    tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
-  }
   const identity = tf.getKernel(tf.Identity, 'wasm');
   if (identity?.kernelFunc !== (identityWasm as unknown as tf.KernelFunc)) {
     if (identity) tf.unregisterKernel(tf.Identity, 'wasm');
@@ -84,6 +48,7 @@ export function registerWasmKernels(): void {
   }
   registerWasmMatMul();
   registerWasmGather();
+  registerWasmSegmentSum();
 }
 
 let wasmPathsUsed: string | undefined;

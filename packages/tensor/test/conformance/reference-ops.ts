@@ -108,6 +108,22 @@ export function embed(E: ArrayLike<number>, ids: ArrayLike<number>, C: number): 
   return out;
 }
 
+/**
+ * UnsortedSegmentSum: [segments, C] sums of the rows of x [ids.length, C] with each id, ids
+ * outside [0, segments) skipped; `round` sums in float32 in row order instead of float64.
+ */
+export function segmentSum(x: ArrayLike<number>, ids: ArrayLike<number>, segments: number, C: number, round = false): Float64Array {
+  const out = new Float64Array(segments * C);
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] < 0 || ids[i] >= segments) continue;
+    for (let c = 0; c < C; c++) {
+      const s = out[ids[i] * C + c] + x[i * C + c];
+      out[ids[i] * C + c] = round ? Math.fround(s) : s;
+    }
+  }
+  return out;
+}
+
 /** Element offset of batch `idx` of the output in an operand with batch dims `dims`, broadcast. */
 export function batchOffset(idx: number, outBatch: number[], dims: number[], mat: number): number {
   const pad = [...new Array<number>(outBatch.length - dims.length).fill(1), ...dims];

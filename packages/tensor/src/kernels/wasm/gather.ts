@@ -3,7 +3,7 @@
  * axis 0, no batch dimensions, int32 indices: each index's whole row is copied on the heap with
  * one `copyWithin`, where tfjs-backend-wasm 4.22 computes every element's source index in a
  * scalar loop (~5 ms for 2048 rows of 64 floats). Every other case runs tfjs' own kernel. The
- * gradient stays tfjs' (an `UnsortedSegmentSum` of the output's gradient).
+ * gradient stays tfjs' (an `UnsortedSegmentSum` of the output's gradient, segment-sum.ts here).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendHeap } from './module.js';

@@ -90,6 +90,10 @@ export interface KernelExports {
   exp_shifted_f64(n: number, x: number, max: number, temperature: number, out: number): number;
   /** The first index of the largest non-NaN value of n floats, −1 when all are NaN (sample.c). */
   row_max_f32(n: number, x: number): number;
+  /** out [segments, width] = Σ of the rows of x [rows, width] with each segment id, in row order; ids outside [0, segments) skipped (segment.c). */
+  segment_sum_f32(rows: number, width: number, x: number, ids: number, segments: number, out: number): void;
+  /** The same over int32 (sums wrap) (segment.c). */
+  segment_sum_i32(rows: number, width: number, x: number, ids: number, segments: number, out: number): void;
 }
 
 /** The module instantiated over one backend's heap, with its scratch. */
