@@ -315,7 +315,7 @@ INLINE void cover_weigh(const int W, int D, const float *p, const float *vp, row
   const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
   for (int e = 0; e < W; e++) acc[e] = wasm_f32x4_splat(0);
   block_weigh(W, 1, wasm_v128_load(p + first), vp + (long)first * D, lanes_in(first, sp.from, sp.to), acc);
-  for (int j = first + 4; j < last; j += 4) block_weigh(W, 0, wasm_v128_load(p + j), vp + (long)j * D, acc[0], acc);
+  for (int j = first + 4; j < last; j += 4) block_weigh(W, 0, wasm_v128_load(p + j), vp + (long)j * D, wasm_f32x4_splat(0), acc);
   if (last > first) block_weigh(W, 1, wasm_v128_load(p + last), vp + (long)last * D, lanes_in(last, sp.from, sp.to), acc);
 }
 
@@ -486,7 +486,7 @@ INLINE void span_dv(const int W, const int mode, int D, const v128_t *gv, const 
                     const float *p, float *ds) {
   const int first = sp.from & ~3, last = (sp.to - 1) & ~3;
   dv_block(W, mode, 1, D, gv, vp, dvp, first, lanes_in(first, sp.from, sp.to), delta, p, ds);
-  for (int j = first + 4; j < last; j += 4) dv_block(W, mode, 0, D, gv, vp, dvp, j, delta, delta, p, ds);
+  for (int j = first + 4; j < last; j += 4) dv_block(W, mode, 0, D, gv, vp, dvp, j, wasm_f32x4_splat(0), delta, p, ds);
   if (last > first) dv_block(W, mode, 1, D, gv, vp, dvp, last, lanes_in(last, sp.from, sp.to), delta, p, ds);
 }
 
