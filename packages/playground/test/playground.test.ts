@@ -138,7 +138,7 @@ browserSuite('the playground in headless Chromium', () => {
     expect(await page.locator('#backend').getAttribute('data-backend')).toBe('wasm');
     // The worker's own start: agon's kernel threads ran, one per core.
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-    expect(await page.locator('#backend').textContent()).toContain(`${cores} threads for matMul products of ≥ 50 MFLOP (${cores} cores present)`);
+    expect(await page.locator('#backend').textContent()).toContain(`${cores} threads for matMul products of ≥ 32 MFLOP (${cores} cores present)`);
     const c = await counts();
     // two roles × 3 steps; accuracy before and after
     expect(c).toMatchObject({ reward: 6, kl: 6, entropy: 6, challenger: 6, speed: 6, accuracy: 2 });

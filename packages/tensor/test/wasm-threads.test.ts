@@ -160,7 +160,7 @@ describe('the thread count', () => {
       await expect(initBackend({ backend: 'wasm' })).rejects.toThrow("AGON_THREADS must be a whole number ≥ 1 (found 'two')");
       process.env.AGON_THREADS = '3';
       const info = await initBackend({ backend: 'wasm' });
-      expect(info.reason).toContain('3 threads for matMul products of ≥ 50 MFLOP (AGON_THREADS=3)');
+      expect(info.reason).toContain('3 threads for matMul products of ≥ 32 MFLOP (AGON_THREADS=3)');
       expect(kernelPool()?.threads).toBe(3);
     } finally {
       delete process.env.AGON_THREADS;
@@ -189,11 +189,11 @@ describe('wasm GEMM on kernel threads', () => {
     await initBackend({ backend: 'wasm', threads: 1 });
   });
 
-  it('splits products of at least THREAD_MIN_FLOPS (50 MFLOP) across the threads and keeps smaller ones on the caller', () =>
+  it('splits products of at least THREAD_MIN_FLOPS (32 MFLOP) across the threads and keeps smaller ones on the caller', () =>
     expectNoLeaks(async () => {
       await initBackend({ backend: 'wasm', threads: 2, threadMinFlops: THREAD_MIN_FLOPS });
       const pool = kernelPool()!;
-      expect(pool.minFlops).toBe(50e6);
+      expect(pool.minFlops).toBe(32e6);
       const product = (M: number) => tf.tidy(() => tf.matMul(tf.ones([M, 64]), tf.ones([64, 512]), false, false).dispose());
       const runs = pool.runs;
       product(Math.floor(THREAD_MIN_FLOPS / (2 * 64 * 512)) - 1);

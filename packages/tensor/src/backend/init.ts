@@ -55,14 +55,14 @@ export interface InitBackendOptions {
    * @example
    * ```ts
    * const { reason } = await initBackend({ backend: 'wasm', threads: 2 });
-   * // reason ends: 'matMul: agon SIMD GEMM, 2 threads for matMul products of ≥ 50 MFLOP (threads: 2 asked for)'
+   * // reason ends: 'matMul: agon SIMD GEMM, 2 threads for matMul products of ≥ 32 MFLOP (threads: 2 asked for)'
    * ```
    */
   threads?: number;
   /**
    * wasm: products of fewer flops (2·batch·M·N·K) than this stay on the calling thread. Default:
-   * what an earlier call asked for, else `AGON_THREAD_MIN_FLOPS` (Node), else 50e6 (measured on a
-   * loaded 2-core machine; an idle one gains from smaller products too). 0 splits every product.
+   * what an earlier call asked for, else `AGON_THREAD_MIN_FLOPS` (Node), else 32e6 (measured on an
+   * idle 2-core machine; under other jobs' load larger is better). 0 splits every product.
    *
    * @example
    * ```ts

@@ -24,10 +24,12 @@ export const IDLE_MS = 10_000;
 /**
  * Products of fewer flops (2·batch·M·N·K) than this run on the calling thread, in place on tfjs'
  * heap: below it, copying operands into the threads' memory and waking them cost more than the
- * split saves. Measured on a 2-core machine under other jobs' load (docs/benchmarks.md,
- * "Threads"): 45 MFLOP products ran 0.6–0.9× on 2 threads, 67 and 134 MFLOP ones 1.4–1.7×.
+ * split saves. Measured on an idle 2-core machine (docs/benchmarks.md, "agon's kernel threads"):
+ * stories260K's 45-MFLOP products run 1.2–1.4× on 2 threads and its 17-MFLOP ones no faster, and a
+ * training step is 2–5% faster with this threshold than with 50 or 16 MFLOP. Under other jobs'
+ * load the second thread waits for a core and the crossover moves up (`threadMinFlops`).
  */
-export const THREAD_MIN_FLOPS = 50e6;
+export const THREAD_MIN_FLOPS = 32e6;
 
 /** Worker states (one word per worker; agon-kernels-thread.js uses the same values). */
 const GONE = 0;
