@@ -13,7 +13,7 @@ export { registerGradients, isNode } from './backend/gradients.js';
 export { importNodeBuiltin, nextMacrotask } from './node-builtin.js';
 export { registerWasmKernels } from './backend/wasm.js';
 export { tokenLogprobs } from './numerics/token-logprobs.js';
-export { linearTokenLogprobs, LOGIT_CHUNK_BYTES } from './numerics/linear-token-logprobs.js';
+export { linearTokenLogprobs, LOGIT_CHUNK_BYTES, KEEP_LOGITS_BYTES } from './numerics/linear-token-logprobs.js';
 export type { LinearLogprobsOptions } from './numerics/linear-token-logprobs.js';
 export { recompute } from './numerics/recompute.js';
 export { variableGrads } from './numerics/variable-grads.js';

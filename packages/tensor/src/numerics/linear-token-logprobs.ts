@@ -2,15 +2,21 @@
  * Token log-probs and entropies straight from hidden states: the output projection, log-softmax,
  * target gather and entropy fused and chunked over rows, so the [N, V] logits never exist at once.
  * The backward pass recomputes each chunk's logits from the saved hidden states and per-row
- * log-sum-exp (the idea of Liger's fused linear cross-entropy); when every row fits in one chunk,
- * that chunk's logits are kept for it instead (no more memory than one chunk either way, and one
- * product fewer). Shapes: N rows, C width, V vocab.
+ * log-sum-exp (the idea of Liger's fused linear cross-entropy) — unless all the logits together
+ * are small (`keepLogitsBytes`), when they are kept for it instead: one product fewer a chunk.
+ * Shapes: N rows, C width, V vocab.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { logitsGrad, logprobsEntropyLse } from '../kernels/token-logprobs/op.js';
 
 /** Default budget of one chunk's logits: 16 MB (e.g. 85 rows at vocab 49152). */
 export const LOGIT_CHUNK_BYTES = 16 * 2 ** 20;
+
+/**
+ * Default budget of logits kept from the forward pass for the backward pass: 128 MB (stories15M's
+ * 4×128 batch at vocab 32000 is 66 MB; SmolLM2's 4×256 at 49152, 201 MB, recomputes).
+ */
+export const KEEP_LOGITS_BYTES = 128 * 2 ** 20;
 
 /**
  * Options of {@link linearTokenLogprobs}.
@@ -23,6 +29,12 @@ export const LOGIT_CHUNK_BYTES = 16 * 2 ** 20;
 export interface LinearLogprobsOptions {
   /** Bytes of float32 logits one chunk may hold (rows per chunk = chunkBytes / (4·V), at least 1). */
   chunkBytes?: number;
+  /**
+   * Under a gradient tape, when all N·V logits take at most this many bytes they are kept for the
+   * backward pass instead of recomputed there (default {@link KEEP_LOGITS_BYTES}; 0 always
+   * recomputes).
+   */
+  keepLogitsBytes?: number;
   /**
    * Also compute the entropies (default true). false: only the log-probs, and the result has no
    * `entropy`; on GPU backends (composed ops) that skips the entropy's work forward and backward.
@@ -45,8 +57,8 @@ type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { valu
  * `softmax(hidden · weightᵀ)` for each row, without
  * building the [N, V] logits: rows are processed in chunks of `chunkBytes` of logits, forward and
  * backward, and the backward pass recomputes each chunk's logits (only `hidden`, the targets and
- * each row's log-sum-exp are kept) — unless all N rows fit in one chunk, whose logits are then
- * kept for the backward pass (at most `chunkBytes` either way). Differentiable in `hidden` and `weight` (both outputs); a
+ * each row's log-sum-exp are kept) — unless all N·V logits fit in `keepLogitsBytes`, when the
+ * chunks' logits are kept for the backward pass instead. Differentiable in `hidden` and `weight` (both outputs); a
  * `tf.Variable` weight with `trainable` false is a constant (no weight-gradient work). A
  * `weight` that is a `tf.Variable` is read again in the backward pass rather than copied, so it must
  * not be reassigned in between; any other tensor is saved.
@@ -96,10 +108,14 @@ export function linearTokenLogprobs(
   if (targets.dtype !== 'int32') throw new Error(`linearTokenLogprobs: targets must be int32, got ${targets.dtype}`);
   const chunkBytes = opts.chunkBytes ?? LOGIT_CHUNK_BYTES;
   if (!(chunkBytes > 0)) throw new Error(`linearTokenLogprobs: chunkBytes must be positive, got ${chunkBytes}`);
+  if (opts.keepLogitsBytes !== undefined && !(opts.keepLogitsBytes >= 0)) {
+    throw new Error(`linearTokenLogprobs: keepLogitsBytes must be a number ≥ 0, got ${opts.keepLogitsBytes}`);
+  }
   const rows = Math.max(1, Math.min(N, Math.floor(chunkBytes / (4 * V))));
   const parts = chunks(N, rows);
-  // One chunk: no slices, and its logits are saved for the backward pass rather than recomputed.
+  // One chunk: no slices. Small logits: saved for the backward pass rather than recomputed.
   const whole = parts.length === 1;
+  const keep = 4 * N * V <= (opts.keepLogitsBytes ?? KEEP_LOGITS_BYTES);
   const rowsOf = <T extends tf.Tensor>(t: T, s: number, n: number): T =>
     (whole ? t : t.rank === 1 ? tf.slice(t, [s], [n]) : tf.slice(t, [s, 0], [n, -1])) as T;
   const borrowed = weight instanceof tf.Variable;
@@ -114,7 +130,7 @@ export function linearTokenLogprobs(
       const lps: tf.Tensor[] = [];
       const ents: tf.Tensor[] = [];
       const zs: tf.Tensor[] = [];
-      let logits: tf.Tensor2D | undefined;
+      const logits: tf.Tensor[] = [];
       for (const [s, n] of parts) {
         const [lp, logZ, z, ent] = tf.tidy(() => {
           const z = tf.matMul(rowsOf(h, s, n), w, false, true) as tf.Tensor2D; // [n, V]
@@ -123,7 +139,7 @@ export function linearTokenLogprobs(
         });
         lps.push(lp);
         zs.push(logZ);
-        if (whole) logits = z as tf.Tensor2D;
+        if (keep) logits.push(z);
         else z.dispose();
         if (ent) ents.push(ent);
       }
@@ -133,22 +149,22 @@ export function linearTokenLogprobs(
       return { value: tf.stack(withEntropy ? [cat(lps), entropy] : [cat(lps)]) as tf.Tensor2D, logZ: cat(zs), entropy, logits };
     });
     // Saved: hidden, logZ, targets, entropy ([0] when not wanted), the weight unless borrowed,
-    // and the logits when there was one chunk.
-    save([h, out.logZ, targets, out.entropy, ...(borrowed ? [] : [w]), ...(out.logits ? [out.logits] : [])]);
-    tf.dispose([out.logZ, out.entropy, ...(out.logits ? [out.logits] : [])]);
+    // and each chunk's logits when they are kept.
+    save([h, out.logZ, targets, out.entropy, ...(borrowed ? [] : [w]), ...out.logits]);
+    tf.dispose([out.logZ, out.entropy, ...out.logits]);
     return {
       value: out.value,
       gradFunc: (dy, saved) => {
         const [hs, logZ, ids, ent] = saved;
         const ws = borrowed ? weight : (saved[4] as tf.Tensor2D);
-        const kept = whole ? (saved[borrowed ? 4 : 5] as tf.Tensor2D) : undefined;
+        const kept = keep ? (saved.slice(borrowed ? 4 : 5) as tf.Tensor2D[]) : undefined;
         const dhs: tf.Tensor[] = [];
         let dw: tf.Tensor | undefined;
         const wantDw = !frozen;
-        for (const [s, n] of parts) {
+        for (const [i, [s, n]] of parts.entries()) {
           const [dh, dwChunk] = tf.tidy(() => {
             const hc = rowsOf(hs as tf.Tensor2D, s, n);
-            const z = kept ?? (tf.matMul(hc, ws, false, true) as tf.Tensor2D);
+            const z = kept?.[i] ?? (tf.matMul(hc, ws, false, true) as tf.Tensor2D);
             const part = (t: tf.Tensor) => rowsOf(t as tf.Tensor1D, s, n);
             const row = (r: number) => tf.reshape(tf.slice(dy, [r, s], [1, n]), [n]) as tf.Tensor1D;
             const g = withEntropy ? logitsGrad(z, part(ids), part(logZ), part(ent), row(0), row(1)) : logitsGrad(z, part(ids), part(logZ), undefined, row(0), undefined);

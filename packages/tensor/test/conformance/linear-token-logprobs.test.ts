@@ -1,5 +1,5 @@
 // Conformance of linearTokenLogprobs (lm_head + log-softmax + gather + entropy, chunked, recomputed
-// in backward unless there is one chunk): both outputs against a float64 loop, gradients of hidden and weight against finite
+// in backward unless small enough to keep): both outputs against a float64 loop, gradients of hidden and weight against finite
 // differences, with one chunk and with many (including a ragged last chunk); equal to the unfused
 // tokenLogprobs(linear(…)) / entropyFromLogits path; a variable weight (read, not copied); with
 // entropy: false the log-probs alone, the same as with it, and fewer kernels on composed backends.
@@ -35,8 +35,17 @@ function refBoth(h: ArrayLike<number>, w: ArrayLike<number>, ids: ArrayLike<numb
 
 await describeEachBackend('linearTokenLogprobs', (backend) => {
   // 4·V bytes per row: 1e9 → one chunk; 3 rows per chunk → chunks of 3, 3, 1; one row per chunk;
-  // 20 rows in one chunk takes wasm's transposed-weight path (≥ 16 rows).
-  for (const [label, N, chunkBytes] of [['one chunk', 7, 1e9], ['chunks of 3 rows', 7, 3 * 4 * V], ['one row per chunk', 7, 1], ['20 rows, one chunk', 20, 1e9]] as const) {
+  // 20 rows in one chunk takes wasm's transposed-weight path (≥ 16 rows). These logits are small
+  // enough to be kept for the backward pass; keepLogitsBytes 0 makes it recompute them.
+  const cases = [
+    ['one chunk', 7, 1e9, undefined],
+    ['chunks of 3 rows', 7, 3 * 4 * V, undefined],
+    ['chunks of 3 rows, logits recomputed', 7, 3 * 4 * V, 0],
+    ['one row per chunk, logits recomputed', 7, 1, 0],
+    ['20 rows, one chunk', 20, 1e9, undefined],
+    ['20 rows, one chunk, logits recomputed', 20, 1e9, 0],
+  ] as const;
+  for (const [label, N, chunkBytes, keepLogitsBytes] of cases) {
     const ids = randInt(N, V, 31);
     it(`${label}: forward and gradients of hidden and weight`, () =>
       checkCase({
@@ -46,7 +55,7 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
           { shape: [N], data: ids, dtype: 'int32' },
         ],
         run: (h, w, t) => {
-          const { logprobs, entropy } = linearTokenLogprobs(h as tf.Tensor2D, w as tf.Tensor2D, t as tf.Tensor1D, { chunkBytes });
+          const { logprobs, entropy } = linearTokenLogprobs(h as tf.Tensor2D, w as tf.Tensor2D, t as tf.Tensor1D, { chunkBytes, keepLogitsBytes });
           return tf.stack([logprobs, tf.mul(entropy, 0.7)]);
         },
         ref: refBoth,
@@ -56,7 +65,7 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
       }));
   }
 
-  for (const [label, chunkBytes] of [['one chunk', 1e9], ['chunks of 3 rows', 3 * 4 * V]] as const) {
+  for (const [label, chunkBytes, keepLogitsBytes] of [['one chunk', 1e9, undefined], ['chunks of 3 rows', 3 * 4 * V, undefined], ['chunks of 3 rows, logits recomputed', 3 * 4 * V, 0]] as const) {
     const N = 7;
     const ids = randInt(N, V, 41);
     it(`entropy: false, ${label}: log-probs only, forward and gradients of hidden and weight`, () =>
@@ -67,7 +76,7 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
           { shape: [N], data: ids, dtype: 'int32' },
         ],
         run: (h, w, t) => {
-          const out = linearTokenLogprobs(h as tf.Tensor2D, w as tf.Tensor2D, t as tf.Tensor1D, { chunkBytes, entropy: false });
+          const out = linearTokenLogprobs(h as tf.Tensor2D, w as tf.Tensor2D, t as tf.Tensor1D, { chunkBytes, keepLogitsBytes, entropy: false });
           expect(Object.keys(out)).toEqual(['logprobs']);
           return out.logprobs;
         },
@@ -103,20 +112,24 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
     });
   });
 
-  it('one chunk keeps its logits for the backward pass (two products there, not three); more chunks recompute theirs', async () => {
+  it('small logits are kept for the backward pass (two products a chunk there, not three); keepLogitsBytes 0 or larger logits recompute them', async () => {
     const N = 7;
     await expectNoLeaks(async () => {
       const h = tf.tensor2d(Float32Array.from(randn(N * C, 54)), [N, C]);
       const w = tf.tensor2d(Float32Array.from(randn(V * C, 55)), [V, C]);
       const t = tf.tensor1d(randInt(N, V, 56), 'int32');
-      const products = async (chunkBytes: number) => {
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(linearTokenLogprobs(a as tf.Tensor2D, b as tf.Tensor2D, t, { chunkBytes }).logprobs));
+      const products = async (chunkBytes: number, keepLogitsBytes?: number) => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(linearTokenLogprobs(a as tf.Tensor2D, b as tf.Tensor2D, t, { chunkBytes, keepLogitsBytes }).logprobs));
         const { kernels } = await tf.profile(() => tf.dispose(g([h, w])));
         return kernels.filter((k) => k.name === 'BatchMatMul' || k.name === '_FusedMatMul').length;
       };
       // Forward one product a chunk; backward dh and dW a chunk, plus the logits again when recomputed.
       expect(await products(1e9)).toBe(1 + 2);
-      expect(await products(4 * 4 * V)).toBe(2 * (1 + 3));
+      expect(await products(4 * 4 * V)).toBe(2 * (1 + 2));
+      expect(await products(4 * 4 * V, 0)).toBe(2 * (1 + 3));
+      expect(await products(4 * 4 * V, 4 * N * V - 1)).toBe(2 * (1 + 3));
+      expect(await products(4 * 4 * V, 4 * N * V)).toBe(2 * (1 + 2));
+      expect(() => linearTokenLogprobs(h, w, t, { keepLogitsBytes: -1 })).toThrow('linearTokenLogprobs: keepLogitsBytes must be a number ≥ 0, got -1');
       tf.dispose([h, w, t]);
     });
   });
