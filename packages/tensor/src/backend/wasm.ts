@@ -4,6 +4,7 @@ import { compileKernels } from '../kernels/wasm/module.js';
 import { registerWasmGather } from '../kernels/wasm/gather.js';
 import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
 import { registerWasmSegmentSum } from '../kernels/wasm/segment-sum.js';
+import { replaceKernel } from '../kernels/registry.js';
 import { coresPresent, IDLE_MS, setKernelThreads, THREAD_MIN_FLOPS, threadSupport } from '../kernels/wasm/threads.js';
 import type { BackendProvider, ProviderContext, ProviderStarted } from './provider.js';
 
@@ -41,11 +42,7 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unk
  * ```
  */
 export function registerWasmKernels(): void {
-  const identity = tf.getKernel(tf.Identity, 'wasm');
-  if (identity?.kernelFunc !== (identityWasm as unknown as tf.KernelFunc)) {
-    if (identity) tf.unregisterKernel(tf.Identity, 'wasm');
-    tf.registerKernel({ kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc });
-  }
+  replaceKernel(tf.Identity, 'wasm', identityWasm);
   registerWasmMatMul();
   registerWasmGather();
   registerWasmSegmentSum();

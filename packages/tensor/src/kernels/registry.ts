@@ -47,3 +47,30 @@ export function registerOnce<B extends string>(
     tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
 }
+
+/** The kernel each {@link replaceKernel} call replaced, by `backend/name`. */
+const replaced = new Map<string, tf.KernelConfig | undefined>();
+
+/**
+ * Puts `kernelFunc` in place of whatever kernel is registered as `kernelName` on `backendName`
+ * (idempotent) and returns the kernel it replaced, for the cases agon's kernel hands back to it
+ * (undefined when none was registered). The replaced kernel's `setupFunc` and `disposeFunc` are
+ * kept: tfjs-backend-wasm binds its C functions in them when the backend starts, so a handed-back
+ * call works whether the backend started before this call or after it.
+ *
+ * @example
+ * ```ts
+ * const tfjsSlice = replaceKernel(tf.Slice, 'wasm', sliceWasm);
+ * tfjsSlice?.kernelFunc(args); // tfjs' own Slice, for a case sliceWasm does not handle
+ * ```
+ */
+export function replaceKernel(kernelName: string, backendName: string, kernelFunc: KernelFn): tf.KernelConfig | undefined {
+  const key = `${backendName}/${kernelName}`;
+  const mine = kernelFunc as unknown as tf.KernelFunc;
+  const cur = tf.getKernel(kernelName, backendName);
+  if (cur?.kernelFunc === mine) return replaced.get(key);
+  if (cur) tf.unregisterKernel(kernelName, backendName);
+  replaced.set(key, cur);
+  tf.registerKernel({ kernelName, backendName, kernelFunc: mine, setupFunc: cur?.setupFunc, disposeFunc: cur?.disposeFunc });
+  return cur;
+}

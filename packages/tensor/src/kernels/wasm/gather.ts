@@ -6,9 +6,8 @@
  * gradient stays tfjs' (an `UnsortedSegmentSum` of the output's gradient, segment-sum.ts here).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel, type KernelArgs } from '../registry.js';
 import { heapOffset, type WasmBackendHeap } from './module.js';
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
 /** tfjs-backend-wasm's own GatherV2, run for every case this file does not handle. */
 let tfjsGather: tf.KernelConfig | undefined;
@@ -57,14 +56,5 @@ function gatherV2(args: KernelArgs): tf.TensorInfo {
  * ```
  */
 export function registerWasmGather(): void {
-  const mine = gatherV2 as unknown as tf.KernelFunc;
-  const cur = tf.getKernel(tf.GatherV2, 'wasm');
-  if (cur?.kernelFunc === mine) return;
-  if (cur) {
-    tfjsGather = cur;
-    tf.unregisterKernel(tf.GatherV2, 'wasm');
-  }
-  // tfjs' kernel binds its C function in its setupFunc, run when the backend starts: keep it so
-  // the delegated cases work whether the backend started before this call or after it.
-  tf.registerKernel({ kernelName: tf.GatherV2, backendName: 'wasm', kernelFunc: mine, setupFunc: tfjsGather?.setupFunc, disposeFunc: tfjsGather?.disposeFunc });
+  tfjsGather = replaceKernel(tf.GatherV2, 'wasm', gatherV2);
 }

@@ -9,11 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, kernelsFor, type WasmBackendHeap } from './module.js';
 import { splitProduct, type Piece } from './split.js';
 import { kernelPool, type GemmCall, type KernelPool } from './threads.js';
+import { replaceKernel, type KernelArgs } from '../registry.js';
 
 /** Activation codes of act.h. */
 const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, prelu: 4, sigmoid: 5, elu: 6 };
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
 /** An operand broadcast over [batch, M, N]: its strides (in elements) per batch, row and column. */
 interface Broadcast {
@@ -273,14 +272,6 @@ export const MATMUL_KERNELS = [tf.BatchMatMul, tf._FusedMatMul] as const;
  * ```
  */
 export function registerWasmMatMul(): void {
-  const mine: Record<string, tf.KernelFunc> = {
-    [tf.BatchMatMul]: batchMatMul as unknown as tf.KernelFunc,
-    [tf._FusedMatMul]: fusedMatMul as unknown as tf.KernelFunc,
-  };
-  for (const name of MATMUL_KERNELS) {
-    const cur = tf.getKernel(name, 'wasm');
-    if (cur?.kernelFunc === mine[name]) continue;
-    if (cur) tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: mine[name] });
-  }
+  replaceKernel(tf.BatchMatMul, 'wasm', batchMatMul);
+  replaceKernel(tf._FusedMatMul, 'wasm', fusedMatMul);
 }

@@ -6,9 +6,8 @@
  * outside [0, numSegments) are skipped, as tfjs' cpu kernel and TensorFlow do.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { replaceKernel, type KernelArgs } from '../registry.js';
 import { heapOffset, kernelsFor, type WasmBackendHeap } from './module.js';
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -45,9 +44,5 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
  * ```
  */
 export function registerWasmSegmentSum(): void {
-  const mine = unsortedSegmentSum as unknown as tf.KernelFunc;
-  const cur = tf.getKernel(tf.UnsortedSegmentSum, 'wasm');
-  if (cur?.kernelFunc === mine) return;
-  if (cur) tf.unregisterKernel(tf.UnsortedSegmentSum, 'wasm');
-  tf.registerKernel({ kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: mine });
+  replaceKernel(tf.UnsortedSegmentSum, 'wasm', unsortedSegmentSum);
 }
