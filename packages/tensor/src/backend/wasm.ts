@@ -4,6 +4,7 @@ import { compileKernels } from '../kernels/wasm/module.js';
 import { registerWasmGather } from '../kernels/wasm/gather.js';
 import { registerWasmMatMul } from '../kernels/wasm/matmul.js';
 import { registerWasmSegmentSum } from '../kernels/wasm/segment-sum.js';
+import { registerWasmSlice } from '../kernels/wasm/slice.js';
 import { replaceKernel } from '../kernels/registry.js';
 import { coresPresent, IDLE_MS, setKernelThreads, THREAD_MIN_FLOPS, threadSupport } from '../kernels/wasm/threads.js';
 import type { BackendProvider, ProviderContext, ProviderStarted } from './provider.js';
@@ -29,9 +30,10 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unk
 
 /**
  * Registers the kernels agon adds to the wasm backend, and agon's SIMD GEMM in place of tfjs'
- * `BatchMatMul` and `_FusedMatMul`, a copy-free `Identity`, a row-copying `GatherV2` and a SIMD
- * `UnsortedSegmentSum` (idempotent). `initBackend({ backend: 'wasm' })` does it; call it yourself
- * only when you set the wasm backend up without initBackend.
+ * `BatchMatMul` and `_FusedMatMul`, a copy-free `Identity`, a row-copying `GatherV2`, a SIMD
+ * `UnsortedSegmentSum`, and `Slice` / `SplitV` that copy on the heap (idempotent).
+ * `initBackend({ backend: 'wasm' })` does it; call it yourself only when you set the wasm backend
+ * up without initBackend.
  *
  * @example
  * ```ts
@@ -46,6 +48,7 @@ export function registerWasmKernels(): void {
   registerWasmMatMul();
   registerWasmGather();
   registerWasmSegmentSum();
+  registerWasmSlice();
 }
 
 let wasmPathsUsed: string | undefined;
