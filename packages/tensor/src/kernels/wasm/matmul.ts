@@ -258,9 +258,6 @@ function fusedMatMul(args: KernelArgs): tf.TensorInfo {
   return product(tf._FusedMatMul, args.backend, { a, b, transposeA, transposeB, bias, prelu, activation, alpha: leakyreluAlpha ?? 0.2 });
 }
 
-/** Kernel names this file replaces on the wasm backend. */
-export const MATMUL_KERNELS = [tf.BatchMatMul, tf._FusedMatMul] as const;
-
 /**
  * Puts agon's GEMM in place of tfjs-backend-wasm's `BatchMatMul` and `_FusedMatMul` (idempotent).
  * Like tfjs' kernels they take float32 operands only.
