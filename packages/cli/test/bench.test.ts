@@ -149,6 +149,21 @@ describe('bench pieces', () => {
     expect(m.peakTensorBytes).toBeGreaterThan(1e6); // the 1 MB model is held throughout
   }, 120_000);
 
+  it('an LSP iteration after the warm-up: the median of the timed iterations, within their range', async () => {
+    await initBackend({ backend: 'wasm' });
+    const before = tf.memory().numTensors;
+    const loaded = await loadBenchModel('stories260K');
+    const shape = { queries: 2, answers: 2, challengerTokens: 4, solverTokens: 4 };
+    const m = await measureLsp(loaded, { ...shape, iterations: 3 });
+    await expect(measureLsp(loaded, { ...shape, iterations: 0 })).rejects.toThrow('bench: lsp.iterations must be a whole number ≥ 1, got 0');
+    loaded.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.extra.iterations).toBe(3);
+    expect(m.extra.secondsMin).toBeLessThanOrEqual(m.value);
+    expect(m.value).toBeLessThanOrEqual(m.extra.secondsMax);
+    expect(m.extra.skippedSteps).toBe(0);
+  }, 120_000);
+
   it('decode counters: one backend read of B·3 numbers a step, and the kernels tf.profile records for a step', async () => {
     await initBackend({ backend: 'wasm' });
     const before = tf.memory().numTensors;
@@ -171,7 +186,7 @@ describe('bench pieces', () => {
     expect(Number.isInteger(perStep) && perStep > 10).toBe(true);
   }, 120_000);
 
-  it('the table has a prefill line for decode rows with long prompts, with the PyTorch rate beside', () => {
+  it('the table has a prefill line for decode rows with long prompts (PyTorch beside) and the spread of timed LSP iterations', () => {
     const agon = { value: 2, unit: 'tokens/s' as const, peakRssMb: 900, peakTensorMb: 800, backendDetail: 'simd on', kernels: {}, kernelMsTotal: 0 };
     const report: BenchReport = {
       machine: { cpus: 2, cpuModel: 'x', memoryGb: 23.5, node: 'v20', loadAverageStart: [1, 1, 1], loadAverageEnd: [2, 2, 2] },
@@ -183,11 +198,15 @@ describe('bench pieces', () => {
       rows: [
         { row: { model: 'smollm-135m', backend: 'wasm', kind: 'decode', label: 'decode b1 (prefill 128)', decode: { batch: 1, promptLen: 128, newTokens: 32 } }, agon: { ...agon, extra: { prefillTokensPerS: 11.75 } }, torch: { tokens_per_s: 20, prefill_tokens_per_s: 300.4 }, ratio: 0.1 },
         { row: { model: 'stories260K', backend: 'wasm', kind: 'decode', label: 'decode b1', decode: { batch: 1, promptLen: 16, newTokens: 128 } }, agon: { ...agon, extra: { prefillTokensPerS: 900 } } },
+        { row: { model: 'stories260K', backend: 'wasm', kind: 'lsp', label: 'lsp N8 G4', lsp: { queries: 8, answers: 4, challengerTokens: 32, solverTokens: 32 } }, agon: { ...agon, value: 0.61, unit: 's' as const, extra: { iterations: 3, secondsMin: 0.584, secondsMax: 0.9 } } },
+        { row: { model: 'smollm-135m', backend: 'wasm', kind: 'lsp', label: 'lsp LoRA r16 N8 G4', lsp: { queries: 8, answers: 4, challengerTokens: 64, solverTokens: 64, warmup: false } }, agon: { ...agon, value: 80, unit: 's' as const, extra: { iterations: 1, secondsMin: 80, secondsMax: 80 } } },
       ],
       seconds: 1,
     };
-    const prefill = formatReport(report).filter((l) => l.startsWith('prefill:'));
-    expect(prefill).toEqual(['prefill: smollm-135m wasm decode b1 (prefill 128): 128 prompt tokens, agon 11.8 tok/s, PyTorch 300 tok/s']);
+    const lines = formatReport(report);
+    expect(lines.filter((l) => l.startsWith('prefill:'))).toEqual(['prefill: smollm-135m wasm decode b1 (prefill 128): 128 prompt tokens, agon 11.8 tok/s, PyTorch 300 tok/s']);
+    // The spread of the timed LSP iterations, where there were several.
+    expect(lines.filter((l) => l.startsWith('lsp:'))).toEqual(['lsp: stories260K wasm lsp N8 G4: median of 3 iterations after a warm-up, 0.58–0.90 s']);
   });
 
   it('the scaling plan varies one of N, G and L at a time around N 8, G 4, L 32', () => {

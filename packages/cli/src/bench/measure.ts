@@ -281,10 +281,17 @@ export interface LspShape {
   /** Activation recomputation per decoder layer (memory.recompute). */
   recompute?: boolean;
   /**
-   * Run a profiled warm-up iteration before the timed one (default true). false: a single
+   * Run a profiled warm-up iteration before the timed ones (default true). false: a single
    * iteration, profiled and timed (for model shapes whose iteration takes minutes).
    */
   warmup?: boolean;
+  /**
+   * Iterations timed after the warm-up; the value is their median (default 3). The first few
+   * iterations of a process still pay for V8 compiling the JavaScript and the kernels in the
+   * background, on the cores the kernels run on, so one timed iteration moved by ±30% from run
+   * to run.
+   */
+  iterations?: number;
 }
 
 /**
@@ -292,8 +299,8 @@ export interface LspShape {
  * (open-ended LSP game, a story opening as its prompt), the Solver G answers each, a reward model
  * (a likelihood scorer of the policy's own size) scores them, the policy and the reference
  * (KL β = 0.05) score every token with gradient, and AdamW steps. A first iteration warms up
- * under tf.profile; the value is the wall time of the second (of the only one, profiled, when
- * `shape.warmup` is false).
+ * under tf.profile; the value is the median wall time of the `shape.iterations` that follow (of
+ * the only one, profiled, when `shape.warmup` is false).
  *
  * @example
  * ```ts
@@ -301,6 +308,8 @@ export interface LspShape {
  * ```
  */
 export async function measureLsp(policy: LoadedModel, shape: LspShape, seed = 0): Promise<Measured> {
+  const iterations = shape.iterations ?? 3;
+  if (!(Number.isInteger(iterations) && iterations >= 1)) throw new Error(`bench: lsp.iterations must be a whole number ≥ 1, got ${iterations}`);
   const dir = await mkdtemp(join(tmpdir(), 'agon-bench-lsp-'));
   const once = async (i: number) => {
     const r = await train(
@@ -334,19 +343,24 @@ export async function measureLsp(policy: LoadedModel, shape: LspShape, seed = 0)
   try {
     const t0 = performance.now();
     const warm = await profiled(() => once(0));
-    let seconds = (performance.now() - t0) / 1000;
+    const seconds = [(performance.now() - t0) / 1000];
     let r = warm.result;
+    let skippedSteps = r.skippedSteps;
     if (shape.warmup ?? true) {
-      const t1 = performance.now();
-      r = await once(1);
-      seconds = (performance.now() - t1) / 1000;
+      seconds.length = 0;
+      for (let i = 1; i <= iterations; i++) {
+        const t1 = performance.now();
+        r = await once(i);
+        seconds.push((performance.now() - t1) / 1000);
+        skippedSteps += r.skippedSteps;
+      }
     }
     return {
-      value: seconds,
+      value: median(seconds),
       unit: 's',
       peakTensorBytes: warm.peakBytes,
       kernels: warm.kernels,
-      extra: { loss: r.final.loss ?? Number.NaN, skippedSteps: r.skippedSteps },
+      extra: { loss: r.final.loss ?? Number.NaN, skippedSteps, iterations: seconds.length, secondsMin: Math.min(...seconds), secondsMax: Math.max(...seconds) },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -60,6 +60,11 @@ export function formatReport(report: BenchReport): string[] {
     const torch = r.torch ? `, PyTorch ${rate(Number(r.torch.prefill_tokens_per_s))} tok/s` : '';
     lines.push(`prefill: ${r.row.model} ${r.row.backend} ${r.row.label}: ${prompt} prompt tokens, agon ${rate(r.agon.extra.prefillTokensPerS)} tok/s${torch}`);
   }
+  for (const r of report.rows) {
+    const e = r.agon?.extra;
+    if (r.row.kind !== 'lsp' || !e || !(e.iterations > 1)) continue;
+    lines.push(`lsp: ${r.row.model} ${r.row.backend} ${r.row.label}: median of ${e.iterations} iterations after a warm-up, ${e.secondsMin.toFixed(2)}–${e.secondsMax.toFixed(2)} s`);
+  }
   return lines;
 }
 
