@@ -91,6 +91,30 @@ describe('agon bench', () => {
     expect(r.err).toHaveLength(4); // one progress line per row
   }, 300_000);
 
+  it('--rounds 3: agon and PyTorch alternate three times a row; the table holds the medians, a rounds line each value', async () => {
+    const peer = await findTorchPeer({});
+    const r = await bench(['--quick', '--json', '--rounds', '3', '--backends', 'wasm', '--models', 'stories260K', '--workloads', 'decode,lsp', '--no-jax', '--inline']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out[0]) as BenchReport;
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    expect(report.rows.map((x) => x.row.label)).toEqual(['decode b1', 'decode b4', 'lsp N2 G2']);
+    for (const row of report.rows) {
+      expect(row.rounds!.agon).toHaveLength(3);
+      expect(row.agon!.value).toBe(mid(row.rounds!.agon));
+      if (typeof peer === 'string' || row.row.kind === 'lsp') {
+        expect(row.rounds!.torch).toEqual([]);
+        continue;
+      }
+      expect(row.rounds!.torch).toHaveLength(3);
+      expect(Number(row.torch!.tokens_per_s)).toBe(mid(row.rounds!.torch));
+      expect(row.ratio).toBeCloseTo(row.agon!.value / Number(row.torch!.tokens_per_s), 10);
+    }
+    const lines = formatReport(report).filter((l) => l.startsWith('rounds:'));
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/^rounds: stories260K wasm lsp N2 G2: agon \d+\.\d\d, \d+\.\d\d, \d+\.\d\d s \(medians in the table\)$/);
+    expect((await bench(['--rounds', '0'])).err).toEqual(["agon: bench: --rounds must be an integer >= 1, got '0'"]);
+  }, 300_000);
+
   it('rejects an unknown model or an empty backend list with one line', async () => {
     expect((await bench(['--models', 'gpt5'])).err).toEqual(["agon: bench: --models: unknown model 'gpt5'; known: stories260K, stories15M, smollm-135m, qwen2.5-0.5b"]);
     expect((await bench(['--backends', ','])).err).toEqual(['agon: bench: --backends must name at least one backend, e.g. wasm']);

@@ -43,6 +43,12 @@ export interface BenchOptions {
   jax?: boolean;
   /** Threads for torch (agon's wasm runs on one); default the number of CPUs. */
   torchThreads?: number;
+  /**
+   * Rounds per row: agon's row and the PyTorch peer run alternately this many times and the
+   * medians are reported (default 1; an odd count has a middle value). On a machine whose speed
+   * changes for minutes at a time, one round can catch agon and PyTorch in different modes.
+   */
+  rounds?: number;
   /** `process`: each row in a fresh Node process; `inline`: here; `auto` (default): process when the CLI is built. */
   isolate?: 'auto' | 'process' | 'inline';
   /** Called with a line of progress as rows finish. */
@@ -70,6 +76,8 @@ export interface RowReport {
   jaxRatio?: number;
   /** Why a number is missing (an error, or no torch counterpart). */
   note?: string;
+  /** With several rounds: every round's agon value and PyTorch tokens/s, in the order run. */
+  rounds?: { agon: number[]; torch: number[] };
 }
 
 /**
@@ -182,7 +190,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     jax = typeof peer === 'string' ? { skipped: peer } : peer;
   }
   const threads = opts.torchThreads ?? os.availableParallelism();
-  const torchCache = new Map<string, Record<string, unknown> | Error>();
+  const rounds = opts.rounds ?? 1;
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`bench: rounds must be a whole number ≥ 1, got ${rounds}`);
+  // Every round's torch_ref.py result per argument list: rows of other backends reuse them.
+  const torchCache = new Map<string, (Record<string, unknown> | Error)[]>();
   const machine = {
     cpus: os.availableParallelism(),
     cpuModel: cpuModelName(),
@@ -196,26 +207,36 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const plan = opts.scaling ? backends.flatMap((b) => planScaling(b, opts.models?.[0])) : planRows({ quick, backends, models: opts.models, workloads: opts.workloads });
   for (const row of plan) {
     const report: RowReport = { row };
-    try {
-      report.agon = isolated ? await runRowInChild(row) : await runRowInProcess(row);
-    } catch (e) {
-      report.note = (e as Error).message.split('\n')[0];
-    }
     const args = 'python' in torch ? await torchArgs(row, threads) : undefined;
-    if (args && 'python' in torch) {
-      const key = args.join(' ');
-      let t = torchCache.get(key);
-      if (!t) {
-        t = await runTorchRef(torch, args).catch((e: Error) => e);
-        torchCache.set(key, t);
+    const key = args?.join(' ') ?? '';
+    const agonRuns: AgonResult[] = [];
+    const torchRuns: Record<string, unknown>[] = [];
+    // A failed agon row or peer ends the rounds (after the peer's run of that round).
+    for (let k = 0, failed = false; k < rounds && !failed; k++) {
+      try {
+        agonRuns.push(isolated ? await runRowInChild(row) : await runRowInProcess(row));
+      } catch (e) {
+        report.note = (e as Error).message.split('\n')[0];
+        failed = true;
       }
-      if (t instanceof Error) report.note = [report.note, t.message.split('\n')[0]].filter(Boolean).join('; ');
-      else {
-        report.torch = t;
-        const tv = Number(t.tokens_per_s);
-        if (report.agon && tv > 0) report.ratio = report.agon.value / tv;
-      }
-    } else if (row.kind === 'lsp') report.note ??= 'no torch counterpart (torch_ref.py has no LSP loop)';
+      if (!args || !('python' in torch)) continue;
+      const seen = torchCache.get(key) ?? [];
+      torchCache.set(key, seen);
+      if (seen.length <= k) seen.push(await runTorchRef(torch, args).catch((e: Error) => e));
+      const t = seen[k];
+      if (t instanceof Error) {
+        report.note = [report.note, t.message.split('\n')[0]].filter(Boolean).join('; ');
+        failed = true;
+      } else torchRuns.push(t);
+    }
+    report.agon = middle(agonRuns, (a) => a.value);
+    report.torch = middle(torchRuns, (t) => Number(t.tokens_per_s));
+    if (report.agon && report.torch) {
+      const tv = Number(report.torch.tokens_per_s);
+      if (tv > 0) report.ratio = report.agon.value / tv;
+    }
+    if (rounds > 1) report.rounds = { agon: agonRuns.map((a) => a.value), torch: torchRuns.map((t) => Number(t.tokens_per_s)) };
+    if (!args && row.kind === 'lsp') report.note ??= 'no torch counterpart (torch_ref.py has no LSP loop)';
     const jArgs = 'script' in jax ? jaxArgs(row) : undefined;
     if (jArgs && 'script' in jax) {
       try {
@@ -232,6 +253,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   }
   machine.loadAverageEnd = os.loadavg();
   return { machine, torch, jax, isolated, quick, notes, rows, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The run whose `value` is the median of all (the lower middle one of an even count); undefined for none. */
+function middle<T>(runs: readonly T[], value: (r: T) => number): T | undefined {
+  const sorted = [...runs].sort((a, b) => value(a) - value(b));
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 /** The CPU model line of /proc/cpuinfo where os.cpus() has none (some VMs). */

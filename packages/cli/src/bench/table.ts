@@ -61,6 +61,12 @@ export function formatReport(report: BenchReport): string[] {
     lines.push(`prefill: ${r.row.model} ${r.row.backend} ${r.row.label}: ${prompt} prompt tokens, agon ${rate(r.agon.extra.prefillTokensPerS)} tok/s${torch}`);
   }
   for (const r of report.rows) {
+    if (!r.rounds) continue;
+    const unit = r.row.kind === 'lsp' ? ' s' : ' tok/s';
+    const each = (xs: number[]) => xs.map((x) => (r.row.kind === 'lsp' ? x.toFixed(2) : rate(x))).join(', ');
+    lines.push(`rounds: ${r.row.model} ${r.row.backend} ${r.row.label}: agon ${each(r.rounds.agon)}${unit}${r.rounds.torch.length ? `; PyTorch ${each(r.rounds.torch)} tok/s` : ''} (medians in the table)`);
+  }
+  for (const r of report.rows) {
     const e = r.agon?.extra;
     if (r.row.kind !== 'lsp' || !e || !(e.iterations > 1)) continue;
     lines.push(`lsp: ${r.row.model} ${r.row.backend} ${r.row.label}: median of ${e.iterations} iterations after a warm-up, ${e.secondsMin.toFixed(2)}–${e.secondsMax.toFixed(2)} s`);

@@ -14,7 +14,7 @@ import { UsageError, type CliIO } from '../io.js';
 /** Flags of `agon bench`, shown by `agon bench --help`. */
 export const BENCH_HELP = [
   'usage: agon bench [--quick] [--json] [--backends LIST] [--models LIST] [--workloads LIST] [--profile]',
-  '                  [--no-torch] [--python PATH] [--torch-ref PATH] [--torch-threads N] [--no-jax] [--inline]',
+  '                  [--rounds N] [--no-torch] [--python PATH] [--torch-ref PATH] [--torch-threads N] [--no-jax] [--inline]',
   '',
   '  --quick            tiny shapes (seconds), to check the harness',
   '  --json             print one JSON object (the whole report) instead of the table',
@@ -23,6 +23,7 @@ export const BENCH_HELP = [
   '  --workloads LIST   comma-separated of decode, train, lsp (default all)',
   '  --profile          also print per-kernel times of each row\'s profiled warm-up pass',
   '  --scaling          LSP iteration time vs N, G and tokens per role (first of --models, on --backends)',
+  '  --rounds N         run each row and its PyTorch peer alternately N times, report the medians (default 1)',
   '  --no-torch         skip the PyTorch column',
   '  --python PATH      python with torch (default /opt/torch2/bin/python, then /usr/bin/python3)',
   '  --torch-ref PATH   torch_ref.py (default tools/torch_ref.py of the repository)',
@@ -44,6 +45,7 @@ const FLAGS = {
   python: { type: 'string' },
   'torch-ref': { type: 'string' },
   'torch-threads': { type: 'string' },
+  rounds: { type: 'string' },
   inline: { type: 'boolean' },
   row: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -96,6 +98,7 @@ export async function runBenchCommand(args: readonly string[], io: CliIO): Promi
     python: typeof f.python === 'string' ? f.python : undefined,
     torchRef: typeof f['torch-ref'] === 'string' ? f['torch-ref'] : undefined,
     torchThreads: numberFlag('bench', 'torch-threads', f['torch-threads'], { min: 1, integer: true }),
+    rounds: numberFlag('bench', 'rounds', f.rounds, { min: 1, integer: true }),
     isolate: f.inline ? 'inline' : 'auto',
     progress: f.json ? undefined : (line) => io.err(line),
   });
