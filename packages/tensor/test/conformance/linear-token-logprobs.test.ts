@@ -39,7 +39,7 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
   // enough to be kept for the backward pass; keepLogitsBytes 0 makes it recompute them.
   const cases = [
     ['one chunk', 7, 1e9, undefined],
-    ['chunks of 3 rows', 7, 3 * 4 * V, undefined],
+    ['a budget of 3 rows a chunk, logits kept (so one chunk)', 7, 3 * 4 * V, undefined],
     ['chunks of 3 rows, logits recomputed', 7, 3 * 4 * V, 0],
     ['one row per chunk, logits recomputed', 7, 1, 0],
     ['20 rows, one chunk', 20, 1e9, undefined],
@@ -65,7 +65,7 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
       }));
   }
 
-  for (const [label, chunkBytes, keepLogitsBytes] of [['one chunk', 1e9, undefined], ['chunks of 3 rows', 3 * 4 * V, undefined], ['chunks of 3 rows, logits recomputed', 3 * 4 * V, 0]] as const) {
+  for (const [label, chunkBytes, keepLogitsBytes] of [['one chunk', 1e9, undefined], ['a budget of 3 rows a chunk, logits kept (so one chunk)', 3 * 4 * V, undefined], ['chunks of 3 rows, logits recomputed', 3 * 4 * V, 0]] as const) {
     const N = 7;
     const ids = randInt(N, V, 41);
     it(`entropy: false, ${label}: log-probs only, forward and gradients of hidden and weight`, () =>
@@ -112,7 +112,7 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
     });
   });
 
-  it('small logits are kept for the backward pass (two products a chunk there, not three); keepLogitsBytes 0 or larger logits recompute them', async () => {
+  it('small logits are one chunk, kept for the backward pass (two products there, not three); keepLogitsBytes 0 or larger logits recompute them chunk by chunk', async () => {
     const N = 7;
     await expectNoLeaks(async () => {
       const h = tf.tensor2d(Float32Array.from(randn(N * C, 54)), [N, C]);
@@ -123,12 +123,13 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
         const { kernels } = await tf.profile(() => tf.dispose(g([h, w])));
         return kernels.filter((k) => k.name === 'BatchMatMul' || k.name === '_FusedMatMul').length;
       };
-      // Forward one product a chunk; backward dh and dW a chunk, plus the logits again when recomputed.
+      // Forward one product a chunk; backward dh and dW a chunk, plus the logits again when
+      // recomputed. Kept logits are one chunk whatever chunkBytes says.
       expect(await products(1e9)).toBe(1 + 2);
-      expect(await products(4 * 4 * V)).toBe(2 * (1 + 2));
+      expect(await products(4 * 4 * V)).toBe(1 + 2);
       expect(await products(4 * 4 * V, 0)).toBe(2 * (1 + 3));
       expect(await products(4 * 4 * V, 4 * N * V - 1)).toBe(2 * (1 + 3));
-      expect(await products(4 * 4 * V, 4 * N * V)).toBe(2 * (1 + 2));
+      expect(await products(4 * 4 * V, 4 * N * V)).toBe(1 + 2);
       expect(() => linearTokenLogprobs(h, w, t, { keepLogitsBytes: -1 })).toThrow('linearTokenLogprobs: keepLogitsBytes must be a number ≥ 0, got -1');
       tf.dispose([h, w, t]);
     });
@@ -154,7 +155,8 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
       };
       const a = tf.variableGrads(loss(true), [w]);
       const b = tf.variableGrads(loss(false), [w]);
-      const ga = tf.grad((x: tf.Tensor) => tf.tidy(() => { const { logprobs } = linearTokenLogprobs(x as tf.Tensor2D, w, t, { chunkBytes: 1 }); return tf.sum(tf.mul(logprobs, dy)); }))(h);
+      // One row a chunk, recomputed (the variable-weight loss above keeps its logits: one chunk).
+      const ga = tf.grad((x: tf.Tensor) => tf.tidy(() => { const { logprobs } = linearTokenLogprobs(x as tf.Tensor2D, w, t, { chunkBytes: 1, keepLogitsBytes: 0 }); return tf.sum(tf.mul(logprobs, dy)); }))(h);
       const gb = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tokenLogprobs(linear(x as tf.Tensor2D, w), t), dy)))(h);
       const k = tol(backend, 1e-5, 1e-5);
       expect(Math.abs((await read(a.value))[0] - (await read(b.value))[0])).toBeLessThan(k.atol * 10);
@@ -174,12 +176,17 @@ await describeEachBackend('linearTokenLogprobs', (backend) => {
       w0.dispose();
       const t = tf.tensor1d(ids, 'int32');
       const dy = tf.tensor1d(Float32Array.from(randn(N, 39)));
-      const ga = tf.grad((x: tf.Tensor) => tf.tidy(() => { const { logprobs, entropy } = linearTokenLogprobs(x as tf.Tensor2D, w, t, { chunkBytes: 3 * 4 * V }); return tf.sum(tf.mul(tf.add(logprobs, entropy), dy)); }))(h);
       const gb = tf.grad((x: tf.Tensor) => tf.tidy(() => { const z = linear(x as tf.Tensor2D, w); return tf.sum(tf.mul(tf.add(tokenLogprobs(z, t), entropyFromLogits(z)), dy)); }))(h);
       const k = tol(backend, 1e-5, 1e-5);
-      const [ha, hb] = [await read(ga), await read(gb)];
-      ha.forEach((x, i) => expect(Math.abs(x - hb[i])).toBeLessThan(k.atol * 10 + k.rtol * 10 * Math.abs(hb[i])));
-      tf.dispose([h, w, t, dy, ga, gb]);
+      const hb = await read(gb);
+      // Logits kept (one chunk), and recomputed in chunks of 3 rows.
+      for (const keepLogitsBytes of [undefined, 0]) {
+        const ga = tf.grad((x: tf.Tensor) => tf.tidy(() => { const { logprobs, entropy } = linearTokenLogprobs(x as tf.Tensor2D, w, t, { chunkBytes: 3 * 4 * V, keepLogitsBytes }); return tf.sum(tf.mul(tf.add(logprobs, entropy), dy)); }))(h);
+        const ha = await read(ga);
+        ha.forEach((x, i) => expect(Math.abs(x - hb[i])).toBeLessThan(k.atol * 10 + k.rtol * 10 * Math.abs(hb[i])));
+        ga.dispose();
+      }
+      tf.dispose([h, w, t, dy, gb]);
     });
   });
 
