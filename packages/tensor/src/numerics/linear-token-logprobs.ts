@@ -62,10 +62,9 @@ type FusedFn = (h: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc) => { valu
  * backward, and the backward pass recomputes each chunk's logits (only `hidden`, the targets and
  * each row's log-sum-exp are kept) — unless all N·V logits fit in `keepLogitsBytes`, when they
  * are computed as one chunk and kept for the backward pass instead. Differentiable in `hidden`
- * and `weight` (both outputs); a
- * `tf.Variable` weight with `trainable` false is a constant (no weight-gradient work). A
- * `weight` that is a `tf.Variable` is read again in the backward pass rather than copied, so it must
- * not be reassigned in between; any other tensor is saved.
+ * and `weight` (both outputs); a `tf.Variable` weight with `trainable` false is a constant (no
+ * weight-gradient work). A `weight` that is a `tf.Variable` is read again in the backward pass
+ * rather than copied, so it must not be reassigned in between; any other tensor is saved.
  *
  * Equal to `tokenLogprobs(linear(hidden, weight), targets)` and `entropyFromLogits(…)` up to float32
  * summation order.
@@ -137,7 +136,7 @@ export function linearTokenLogprobs(
       const lps: tf.Tensor[] = [];
       const ents: tf.Tensor[] = [];
       const zs: tf.Tensor[] = [];
-      const logits: tf.Tensor[] = [];
+      let logits: tf.Tensor | undefined;
       for (const [s, n] of parts) {
         const [lp, logZ, z, ent] = tf.tidy(() => {
           const z = tf.matMul(rowsOf(h, s, n), w, false, true) as tf.Tensor2D; // [n, V]
@@ -146,7 +145,7 @@ export function linearTokenLogprobs(
         });
         lps.push(lp);
         zs.push(logZ);
-        if (keep) logits.push(z);
+        if (keep) logits = z; // the only chunk
         else z.dispose();
         if (ent) ents.push(ent);
       }
@@ -156,22 +155,23 @@ export function linearTokenLogprobs(
       return { value: tf.stack(withEntropy ? [cat(lps), entropy] : [cat(lps)]) as tf.Tensor2D, logZ: cat(zs), entropy, logits };
     });
     // Saved: hidden, logZ, targets, entropy ([0] when not wanted), the weight unless borrowed,
-    // and each chunk's logits when they are kept.
-    save([h, out.logZ, targets, out.entropy, ...(borrowed ? [] : [w]), ...out.logits]);
-    tf.dispose([out.logZ, out.entropy, ...out.logits]);
+    // and the logits when they are kept.
+    const kept = out.logits ? [out.logits] : [];
+    save([h, out.logZ, targets, out.entropy, ...(borrowed ? [] : [w]), ...kept]);
+    tf.dispose([out.logZ, out.entropy, ...kept]);
     return {
       value: out.value,
       gradFunc: (dy, saved) => {
         const [hs, logZ, ids, ent] = saved;
         const ws = borrowed ? weight : (saved[4] as tf.Tensor2D);
-        const kept = keep ? (saved.slice(borrowed ? 4 : 5) as tf.Tensor2D[]) : undefined;
+        const logits = keep ? (saved[borrowed ? 4 : 5] as tf.Tensor2D) : undefined;
         const dhs: tf.Tensor[] = [];
         let dw: tf.Tensor | undefined;
         const wantDw = !frozen;
-        for (const [i, [s, n]] of parts.entries()) {
+        for (const [s, n] of parts) {
           const [dh, dwChunk] = tf.tidy(() => {
             const hc = rowsOf(hs as tf.Tensor2D, s, n);
-            const z = kept?.[i] ?? (tf.matMul(hc, ws, false, true) as tf.Tensor2D);
+            const z = logits ?? (tf.matMul(hc, ws, false, true) as tf.Tensor2D);
             const part = (t: tf.Tensor) => rowsOf(t as tf.Tensor1D, s, n);
             const row = (r: number) => tf.reshape(tf.slice(dy, [r, s], [1, n]), [n]) as tf.Tensor1D;
             const g = withEntropy ? logitsGrad(z, part(ids), part(logZ), part(ent), row(0), row(1)) : logitsGrad(z, part(ids), part(logZ), undefined, row(0), undefined);
