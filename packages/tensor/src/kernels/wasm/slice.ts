@@ -14,11 +14,6 @@ import { heapOffset, type WasmBackendHeap } from './module.js';
 let tfjsSlice: tf.KernelConfig | undefined;
 let tfjsSplitV: tf.KernelConfig | undefined;
 
-/** Bytes per element of the dtypes tfjs' wasm backend keeps on its heap (bool: one byte). */
-function elementBytes(dtype: tf.DataType): number {
-  return dtype === 'bool' ? 1 : 4;
-}
-
 /**
  * The block of `x` starting at `begin` with extent `size` (both already resolved to whole
  * numbers), as a new output on the heap.
@@ -34,7 +29,7 @@ function copyBlock(backend: WasmBackendHeap, x: tf.TensorInfo, begin: number[], 
   const strides = tf.util.computeStrides(x.shape);
   const stride = (d: number): number => (d === rank - 1 ? 1 : strides[d]);
   const run = rank === 0 ? 1 : size[runAxis] * (runAxis === rank - 1 ? 1 : strides[runAxis]);
-  const bytes = elementBytes(x.dtype);
+  const bytes = tf.util.bytesPerElement(x.dtype); // bool: 1, as tfjs' wasm backend stores it
   // Views are taken after the output is made: growing the heap detaches older ones.
   const heap = new Uint8Array(backend.wasm.asm.memory.buffer);
   const src = heapOffset(backend, x);
